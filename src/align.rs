@@ -1,0 +1,292 @@
+//! Alignment: which services of different environments are the same logical service.
+//!
+//! Within an environment, numbered replicas (`web1..web4`) and primary/replica sets
+//! (`redis-master`, `redis-replica-1`) group into one logical service with several instances.
+//! Across environments, services match by name once environment tokens are stripped
+//! (`job-finder-staging` ~ `job-finder-production`), then by role and image for what is left.
+//! Every match records why, so a user can check it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::discover::is_env_word;
+use crate::model::{Role, Scan, Service};
+
+/// One logical service across environments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlignedService {
+    /// Logical name (`web`, `redis`, `job-finder`).
+    pub name: String,
+    pub role: Role,
+    /// Per environment (same order as the scan), indices into that environment's services.
+    pub members: Vec<Vec<usize>>,
+    /// Why these were put together, one line each.
+    pub reasons: Vec<String>,
+}
+
+impl AlignedService {
+    /// The member services in environment `env`.
+    pub fn services<'a>(&'a self, scan: &'a Scan, env: usize) -> impl Iterator<Item = &'a Service> {
+        self.members[env].iter().map(move |&i| &scan.environments[env].services[i])
+    }
+}
+
+/// Words that mark one member of a primary/replica set.
+const MEMBER_WORDS: &[&str] = &[
+    "master", "primary", "replica", "replicas", "slave", "secondary", "standby", "leader", "follower",
+];
+
+/// The logical name of a service: lower-case, environment words removed, replica numbering and
+/// primary/replica words removed. `job-finder-staging` -> `job-finder`, `web3` -> `web`,
+/// `redis-replica-1` -> `redis`, `redis-sentinel-2` -> `redis-sentinel`.
+pub fn logical_name(name: &str, env_names: &[String]) -> String {
+    let lower = name.to_ascii_lowercase();
+    let is_env = |w: &str| is_env_word(w) || env_names.iter().any(|e| e == w);
+    let tokens: Vec<&str> = lower
+        .split(['-', '_', '.'])
+        .filter(|t| !t.is_empty() && !is_env(t))
+        .collect();
+    let mut tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+    // Trailing numbering: `web1`, `worker-2`.
+    if let Some(last) = tokens.last_mut() {
+        if last.chars().all(|c| c.is_ascii_digit()) {
+            tokens.pop();
+        } else {
+            let trimmed = last.trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
+            *last = trimmed;
+        }
+    }
+    while tokens.len() > 1 && tokens.last().is_some_and(|t| MEMBER_WORDS.contains(&t.as_str())) {
+        tokens.pop();
+    }
+    if let Some(last) = tokens.last() {
+        if last.chars().all(|c| c.is_ascii_digit()) && tokens.len() > 1 {
+            tokens.pop();
+        }
+    }
+    let joined = tokens.join("-");
+    if joined.is_empty() {
+        lower
+    } else {
+        joined
+    }
+}
+
+/// Align the services of every environment.
+pub fn align(scan: &Scan) -> Vec<AlignedService> {
+    let env_names: Vec<String> = scan.environments.iter().map(|e| e.name.clone()).collect();
+    let n_envs = scan.environments.len();
+
+    // Group within each environment by logical name and role.
+    let mut by_key: BTreeMap<(String, Role), AlignedService> = BTreeMap::new();
+    for (e, env) in scan.environments.iter().enumerate() {
+        for (i, service) in env.services.iter().enumerate() {
+            let name = logical_name(&service.name, &env_names);
+            let entry = by_key
+                .entry((name.clone(), service.role))
+                .or_insert_with(|| AlignedService {
+                    name,
+                    role: service.role,
+                    members: vec![Vec::new(); n_envs],
+                    reasons: Vec::new(),
+                });
+            entry.members[e].push(i);
+        }
+    }
+    let mut aligned: Vec<AlignedService> = by_key.into_values().collect();
+
+    // What is left unmatched: one environment only. Match by role and image repository when
+    // exactly one candidate on each side fits.
+    let mut i = 0;
+    while i < aligned.len() {
+        let present = |a: &AlignedService| a.members.iter().filter(|m| !m.is_empty()).count();
+        if present(&aligned[i]) == n_envs {
+            i += 1;
+            continue;
+        }
+        let repo_of = |a: &AlignedService| image_repos(a, scan);
+        let mine = repo_of(&aligned[i]);
+        let candidates: Vec<usize> = (0..aligned.len())
+            .filter(|&j| {
+                j != i
+                    && aligned[j].role == aligned[i].role
+                    && disjoint_envs(&aligned[i], &aligned[j])
+                    && !mine.is_empty()
+                    && repo_of(&aligned[j]) == mine
+            })
+            .collect();
+        if let [j] = candidates[..] {
+            let other = aligned.remove(j);
+            let i = if j < i { i - 1 } else { i };
+            let this = &mut aligned[i];
+            this.reasons.push(format!(
+                "matched by role ({}) and image `{}`: `{}` ~ `{}`",
+                this.role,
+                mine.join(", "),
+                this.name,
+                other.name
+            ));
+            for (e, m) in other.members.into_iter().enumerate() {
+                this.members[e].extend(m);
+            }
+            continue;
+        }
+        i += 1;
+    }
+
+    for a in &mut aligned {
+        explain(a, scan);
+    }
+    aligned.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
+    aligned
+}
+
+/// Record name-based reasons: environment tokens stripped, replicas grouped.
+fn explain(a: &mut AlignedService, scan: &Scan) {
+    let mut stripped = Vec::new();
+    for (e, env) in scan.environments.iter().enumerate() {
+        let names: Vec<&str> = a.services(scan, e).map(|s| s.name.as_str()).collect();
+        if names.len() > 1 {
+            a.reasons.push(format!(
+                "{} in {}: {} grouped as one service with {} members",
+                if names.iter().any(|n| MEMBER_WORDS.iter().any(|w| n.contains(w))) {
+                    "primary and replicas"
+                } else {
+                    "numbered replicas"
+                },
+                env.name,
+                names.join(", "),
+                names.len()
+            ));
+        } else if let [one] = names[..] {
+            if one != a.name {
+                stripped.push(format!("`{one}` ({})", env.name));
+            }
+        }
+    }
+    if !stripped.is_empty() {
+        a.reasons.push(format!(
+            "names without environment tokens or numbering: {} -> `{}`",
+            stripped.join(", "),
+            a.name
+        ));
+    }
+}
+
+fn image_repos(a: &AlignedService, scan: &Scan) -> Vec<String> {
+    let mut repos: Vec<String> = (0..scan.environments.len())
+        .flat_map(|e| a.services(scan, e))
+        .filter_map(|s| s.image.as_ref().map(|i| i.value.repository.clone()))
+        .collect();
+    repos.sort();
+    repos.dedup();
+    repos
+}
+
+fn disjoint_envs(a: &AlignedService, b: &AlignedService) -> bool {
+    a.members
+        .iter()
+        .zip(&b.members)
+        .all(|(x, y)| x.is_empty() || y.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Environment, ImageRef, Located, Origin};
+
+    #[test]
+    fn logical_names() {
+        let envs = vec!["staging".to_string(), "production".to_string()];
+        assert_eq!(logical_name("job-finder-staging", &envs), "job-finder");
+        assert_eq!(logical_name("job-finder-production", &envs), "job-finder");
+        assert_eq!(logical_name("web1", &envs), "web");
+        assert_eq!(logical_name("web12", &envs), "web");
+        assert_eq!(logical_name("redis-master", &envs), "redis");
+        assert_eq!(logical_name("redis-replica-2", &envs), "redis");
+        assert_eq!(logical_name("redis-sentinel-3", &envs), "redis-sentinel");
+        assert_eq!(logical_name("db-replica-1", &envs), "db");
+        assert_eq!(logical_name("celery_beat", &envs), "celery-beat");
+        assert_eq!(logical_name("prod", &envs), "prod");
+        assert_eq!(logical_name("primary", &envs), "primary");
+        assert_eq!(logical_name("s3", &envs), "s");
+    }
+
+    fn service(name: &str, role: Role, image: &str) -> Service {
+        let mut s = Service::new(name, Origin::new("f.yml", 1));
+        s.role = role;
+        s.image = Some(Located::new(ImageRef::parse(image), Origin::new("f.yml", 2)));
+        s
+    }
+
+    fn scan(envs: Vec<(&str, Vec<Service>)>) -> Scan {
+        Scan {
+            environments: envs
+                .into_iter()
+                .map(|(n, services)| Environment { services, ..Environment::new(n) })
+                .collect(),
+            notes: vec![],
+        }
+    }
+
+    fn summary(aligned: &[AlignedService]) -> Vec<(String, Vec<usize>)> {
+        aligned.iter().map(|a| (a.name.clone(), a.members.iter().map(Vec::len).collect())).collect()
+    }
+
+    #[test]
+    fn numbered_replicas_group_and_align() {
+        let s = scan(vec![
+            ("staging", vec![service("web1", Role::Web, "app"), service("web2", Role::Web, "app")]),
+            (
+                "production",
+                (1..=4).map(|i| service(&format!("web{i}"), Role::Web, "app")).collect(),
+            ),
+        ]);
+        let a = align(&s);
+        assert_eq!(summary(&a), vec![("web".to_string(), vec![2, 4])]);
+        assert!(a[0].reasons.iter().any(|r| r.contains("numbered replicas in production: web1, web2, web3, web4")));
+    }
+
+    #[test]
+    fn primary_and_replicas_group_sentinels_stay_apart() {
+        let s = scan(vec![
+            ("staging", vec![service("redis", Role::Cache, "redis")]),
+            (
+                "production",
+                vec![
+                    service("redis-master", Role::Cache, "redis"),
+                    service("redis-replica-1", Role::Cache, "redis"),
+                    service("redis-replica-2", Role::Cache, "redis"),
+                    service("redis-sentinel-1", Role::Cache, "redis"),
+                    service("redis-sentinel-2", Role::Cache, "redis"),
+                ],
+            ),
+        ]);
+        assert_eq!(
+            summary(&align(&s)),
+            vec![("redis".to_string(), vec![1, 3]), ("redis-sentinel".to_string(), vec![0, 2])]
+        );
+    }
+
+    #[test]
+    fn falls_back_to_role_and_image() {
+        let s = scan(vec![
+            ("staging", vec![service("pg", Role::Database, "postgres:15")]),
+            ("production", vec![service("main-db", Role::Database, "postgres:15")]),
+        ]);
+        let a = align(&s);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].members, vec![vec![0], vec![0]]);
+        assert!(a[0].reasons[0].contains("matched by role (database) and image `postgres`"));
+    }
+
+    #[test]
+    fn different_things_stay_apart() {
+        let s = scan(vec![
+            ("staging", vec![service("cache", Role::Cache, "memcached")]),
+            ("production", vec![service("redis", Role::Cache, "redis")]),
+        ]);
+        assert_eq!(align(&s).len(), 2);
+    }
+}

@@ -1,0 +1,685 @@
+//! Comparison: per aligned service and per setting, what is the same, what differs and what
+//! exists in some environments only; resource totals per environment with the change against the
+//! highest environment (the reference, usually production).
+//!
+//! Everything a report shows is computed here; reports only format it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::align::AlignedService;
+use crate::discover::is_env_word;
+use crate::model::{Origin, Quantity, Role, Scan, Setting, SettingValue};
+
+/// The whole comparison of a scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Environment names, lowest to highest.
+    pub environments: Vec<String>,
+    /// Index of the reference environment changes are measured against (the highest).
+    pub reference: usize,
+    pub services: Vec<ServiceComparison>,
+    /// Environment-wide settings (networks, volumes) compared key by key.
+    pub environment_rows: Vec<Row>,
+    pub totals: Vec<Totals>,
+    pub summary: Summary,
+}
+
+/// How a row (or a service) compares across environments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Same,
+    Different,
+    /// Present in some environments only.
+    Partial,
+}
+
+/// One logical service compared.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceComparison {
+    pub name: String,
+    pub role: Role,
+    /// Per environment: the declared names behind it (empty when absent).
+    pub members: Vec<Vec<String>>,
+    pub alignment: Vec<String>,
+    /// Per environment: the service as one view, `None` when absent.
+    pub envs: Vec<Option<ServiceView>>,
+    pub rows: Vec<Row>,
+    pub status: Status,
+}
+
+/// A logical service in one environment: its members taken together.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceView {
+    pub instances: u32,
+    pub instances_max: Option<u32>,
+    pub image: Option<String>,
+    pub optional: bool,
+    /// Per instance; `None` = no limit.
+    pub cpu_limit_millis: Option<u64>,
+    pub memory_limit_bytes: Option<u64>,
+    pub cpu_reservation_millis: Option<u64>,
+    pub memory_reservation_bytes: Option<u64>,
+    /// Limit times instances; `None` when any instance is unlimited.
+    pub cpu_limit_total_millis: Option<u64>,
+    pub memory_limit_total_bytes: Option<u64>,
+    pub settings: BTreeMap<String, Setting>,
+    pub origin: Origin,
+}
+
+/// What a row compares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aspect {
+    Instances,
+    Image,
+    Optional,
+    CpuLimit,
+    MemoryLimit,
+    CpuReservation,
+    MemoryReservation,
+    Setting(String),
+}
+
+impl Aspect {
+    /// A stable identifier: `instances`, `memory_limit`, or the setting key.
+    pub fn id(&self) -> String {
+        match self {
+            Aspect::Instances => "instances".into(),
+            Aspect::Image => "image".into(),
+            Aspect::Optional => "optional".into(),
+            Aspect::CpuLimit => "cpu_limit".into(),
+            Aspect::MemoryLimit => "memory_limit".into(),
+            Aspect::CpuReservation => "cpu_reservation".into(),
+            Aspect::MemoryReservation => "memory_reservation".into(),
+            Aspect::Setting(k) => k.clone(),
+        }
+    }
+}
+
+/// One compared aspect across environments.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub aspect: Aspect,
+    /// Per environment.
+    pub cells: Vec<Cell>,
+    pub status: Status,
+    /// Per environment: percentage change against the reference environment (negative = less),
+    /// when both are numbers of the same unit and the reference is not zero.
+    pub change_pct: Vec<Option<f64>>,
+}
+
+/// One environment's value in a row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum CellValue {
+    /// The aspect does not exist there (service or setting absent).
+    Absent,
+    Instances { count: u32, max: Option<u32> },
+    /// CPU in millicores; `None` = no limit.
+    Millicores(Option<u64>),
+    /// Memory in bytes; `None` = no limit.
+    Bytes(Option<u64>),
+    Flag(bool),
+    Text { text: String, secret: bool, quantity: Option<Quantity> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    pub value: CellValue,
+    pub origin: Option<Origin>,
+}
+
+/// Resource totals of one environment: per-instance values times instances, summed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Logical services present.
+    pub services: u32,
+    /// Services as declared in the files (`web1..web4` count 4).
+    pub declared_services: u32,
+    pub instances: u32,
+    pub optional_services: u32,
+    /// Sum over services with a limit; `None` when no service has one.
+    pub cpu_limit_millis: Option<u64>,
+    pub memory_limit_bytes: Option<u64>,
+    pub cpu_reservation_millis: Option<u64>,
+    pub memory_reservation_bytes: Option<u64>,
+    /// Declared services lacking a CPU limit, a memory limit, or either.
+    pub services_without_cpu_limit: u32,
+    pub services_without_memory_limit: u32,
+    pub unlimited_services: u32,
+    /// Change of the CPU and memory limit totals against the reference, when both environments
+    /// limit every service.
+    pub cpu_limit_change_pct: Option<f64>,
+    pub memory_limit_change_pct: Option<f64>,
+}
+
+/// Counts for a summary line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub services: u32,
+    pub services_in_all: u32,
+    pub services_partial: u32,
+    pub rows_same: u32,
+    pub rows_different: u32,
+    pub rows_partial: u32,
+}
+
+/// A difference, flattened for lists and the JSON `differences[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference<'a> {
+    pub service: Option<&'a str>,
+    pub row: &'a Row,
+}
+
+impl Comparison {
+    /// Every row that is not the same everywhere, service rows first.
+    pub fn differences(&self) -> Vec<Difference<'_>> {
+        let mut out: Vec<Difference> = self
+            .services
+            .iter()
+            .flat_map(|s| {
+                s.rows
+                    .iter()
+                    .filter(|r| r.status != Status::Same)
+                    .map(|row| Difference { service: Some(s.name.as_str()), row })
+            })
+            .collect();
+        out.extend(
+            self.environment_rows
+                .iter()
+                .filter(|r| r.status != Status::Same)
+                .map(|row| Difference { service: None, row }),
+        );
+        out
+    }
+}
+
+/// Compare aligned services across the scan's environments.
+pub fn compare(scan: &Scan, aligned: &[AlignedService]) -> Comparison {
+    let environments: Vec<String> = scan.environments.iter().map(|e| e.name.clone()).collect();
+    let reference = environments.len().saturating_sub(1);
+    let services: Vec<ServiceComparison> =
+        aligned.iter().map(|a| compare_service(scan, a, reference)).collect();
+
+    let environment_rows = compare_environment_settings(scan, reference);
+    let mut totals: Vec<Totals> = (0..environments.len())
+        .map(|e| totals_of(scan, e, &services))
+        .collect();
+    let ref_totals = totals.get(reference).cloned().unwrap_or_default();
+    for t in &mut totals {
+        let fully = |x: &Totals, unlimited: u32, v: Option<u64>| {
+            v.filter(|_| unlimited == 0 && x.declared_services > 0)
+        };
+        t.cpu_limit_change_pct = change(
+            fully(t, t.services_without_cpu_limit, t.cpu_limit_millis).map(|v| v as f64),
+            fully(&ref_totals, ref_totals.services_without_cpu_limit, ref_totals.cpu_limit_millis)
+                .map(|v| v as f64),
+        );
+        t.memory_limit_change_pct = change(
+            fully(t, t.services_without_memory_limit, t.memory_limit_bytes).map(|v| v as f64),
+            fully(&ref_totals, ref_totals.services_without_memory_limit, ref_totals.memory_limit_bytes)
+                .map(|v| v as f64),
+        );
+    }
+
+    let mut summary = Summary {
+        services: services.len() as u32,
+        ..Summary::default()
+    };
+    for s in &services {
+        if s.envs.iter().all(Option::is_some) {
+            summary.services_in_all += 1;
+        } else {
+            summary.services_partial += 1;
+        }
+        for r in &s.rows {
+            count_row(&mut summary, r);
+        }
+    }
+    for r in &environment_rows {
+        count_row(&mut summary, r);
+    }
+    Comparison {
+        environments,
+        reference,
+        services,
+        environment_rows,
+        totals,
+        summary,
+    }
+}
+
+fn count_row(summary: &mut Summary, r: &Row) {
+    match r.status {
+        Status::Same => summary.rows_same += 1,
+        Status::Different => summary.rows_different += 1,
+        Status::Partial => summary.rows_partial += 1,
+    }
+}
+
+fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> ServiceComparison {
+    let n = scan.environments.len();
+    let envs: Vec<Option<ServiceView>> = (0..n).map(|e| view(scan, a, e)).collect();
+    let members = (0..n)
+        .map(|e| a.services(scan, e).map(|s| s.name.clone()).collect())
+        .collect();
+
+    let mut rows = Vec::new();
+    let cell_of = |f: &dyn Fn(&ServiceView) -> (CellValue, Option<Origin>)| -> Vec<Cell> {
+        envs.iter()
+            .map(|v| match v {
+                Some(v) => {
+                    let (value, origin) = f(v);
+                    Cell { value, origin }
+                }
+                None => Cell { value: CellValue::Absent, origin: None },
+            })
+            .collect()
+    };
+    let first = |e: usize| a.services(scan, e).next();
+    rows.push(row(
+        Aspect::Instances,
+        cell_of(&|v| (CellValue::Instances { count: v.instances, max: v.instances_max }, None)),
+        reference,
+    ));
+    rows.push(row(
+        Aspect::Image,
+        envs.iter()
+            .enumerate()
+            .map(|(e, v)| match v {
+                Some(v) => Cell {
+                    value: match &v.image {
+                        Some(i) => CellValue::Text { text: i.clone(), secret: false, quantity: None },
+                        None => CellValue::Absent,
+                    },
+                    origin: first(e).and_then(|s| s.image.as_ref().map(|i| i.origin.clone())),
+                },
+                None => Cell { value: CellValue::Absent, origin: None },
+            })
+            .collect(),
+        reference,
+    ));
+    if envs.iter().flatten().any(|v| v.optional) {
+        rows.push(row(Aspect::Optional, cell_of(&|v| (CellValue::Flag(v.optional), None)), reference));
+    }
+    let res_origin = |e: usize, pick: fn(&crate::model::Resources) -> Option<&crate::model::Located<u64>>| {
+        first(e).and_then(|s| pick(&s.resources).map(|l| l.origin.clone()))
+    };
+    type Pick = fn(&crate::model::Resources) -> Option<&crate::model::Located<u64>>;
+    let specs: [(Aspect, fn(&ServiceView) -> Option<u64>, bool, Pick); 4] = [
+        (Aspect::CpuLimit, |v| v.cpu_limit_millis, true, |r| r.cpu_limit_millis.as_ref()),
+        (Aspect::MemoryLimit, |v| v.memory_limit_bytes, false, |r| r.memory_limit_bytes.as_ref()),
+        (Aspect::CpuReservation, |v| v.cpu_reservation_millis, true, |r| r.cpu_reservation_millis.as_ref()),
+        (Aspect::MemoryReservation, |v| v.memory_reservation_bytes, false, |r| {
+            r.memory_reservation_bytes.as_ref()
+        }),
+    ];
+    for (aspect, get, is_cpu, pick) in specs {
+        let cells = envs
+            .iter()
+            .enumerate()
+            .map(|(e, v)| match v {
+                Some(v) => Cell {
+                    value: if is_cpu { CellValue::Millicores(get(v)) } else { CellValue::Bytes(get(v)) },
+                    origin: res_origin(e, pick),
+                },
+                None => Cell { value: CellValue::Absent, origin: None },
+            })
+            .collect();
+        rows.push(row(aspect, cells, reference));
+    }
+
+    let keys: BTreeSet<&String> = envs.iter().flatten().flat_map(|v| v.settings.keys()).collect();
+    for key in keys {
+        let cells = envs
+            .iter()
+            .map(|v| match v.as_ref().and_then(|v| v.settings.get(key)) {
+                Some(s) => Cell {
+                    value: CellValue::Text {
+                        text: s.display().to_string(),
+                        secret: s.is_secret(),
+                        quantity: s.quantity,
+                    },
+                    origin: Some(s.origin.clone()),
+                },
+                None => Cell { value: CellValue::Absent, origin: None },
+            })
+            .collect();
+        let mut r = row(Aspect::Setting(key.clone()), cells, reference);
+        // Secrets compare by fingerprint, not by their (identical) masked text.
+        let values: Vec<Option<&SettingValue>> = envs
+            .iter()
+            .map(|v| v.as_ref().and_then(|v| v.settings.get(key)).map(|s| &s.value))
+            .collect();
+        if r.status != Status::Partial && values.iter().flatten().any(|v| v.is_secret()) {
+            let first = values[0];
+            r.status = if values.iter().all(|v| *v == first) { Status::Same } else { Status::Different };
+        }
+        rows.push(r);
+    }
+    let status = if envs.iter().any(Option::is_none) {
+        Status::Partial
+    } else if rows.iter().all(|r| r.status == Status::Same) {
+        Status::Same
+    } else {
+        Status::Different
+    };
+    ServiceComparison {
+        name: a.name.clone(),
+        role: a.role,
+        members,
+        alignment: a.reasons.clone(),
+        envs,
+        rows,
+        status,
+    }
+}
+
+/// The members of an aligned service in one environment, as one service.
+fn view(scan: &Scan, a: &AlignedService, e: usize) -> Option<ServiceView> {
+    let members: Vec<_> = a.services(scan, e).collect();
+    let first = members.first()?;
+    let instances: u32 = members.iter().map(|s| s.instances.count).sum();
+    let instances_max = members
+        .iter()
+        .map(|s| s.instances.autoscale_max)
+        .try_fold(0u32, |acc, m| m.map(|m| acc + m))
+        .filter(|_| members.iter().any(|s| s.instances.autoscale_max.is_some()));
+    let per_instance = |get: fn(&crate::model::Resources) -> Option<u64>| -> Option<u64> {
+        // Unlimited if any member is; otherwise the largest member's value.
+        members.iter().map(|s| get(&s.resources)).try_fold(0u64, |acc, v| v.map(|v| acc.max(v)))
+    };
+    let total = |get: fn(&crate::model::Resources) -> Option<u64>| -> Option<u64> {
+        members
+            .iter()
+            .map(|s| get(&s.resources).map(|v| v.saturating_mul(u64::from(s.instances.count))))
+            .try_fold(0u64, |acc, v| v.map(|v| acc.saturating_add(v)))
+    };
+    let mut images: Vec<String> = members
+        .iter()
+        .filter_map(|s| s.image.as_ref().map(|i| i.value.to_string()))
+        .collect();
+    images.dedup();
+    Some(ServiceView {
+        instances,
+        instances_max,
+        image: (!images.is_empty()).then(|| images.join(" / ")),
+        optional: members.iter().all(|s| s.is_optional()),
+        cpu_limit_millis: per_instance(|r| r.cpu_limit_millis.as_ref().map(|l| l.value)),
+        memory_limit_bytes: per_instance(|r| r.memory_limit_bytes.as_ref().map(|l| l.value)),
+        cpu_reservation_millis: per_instance(|r| r.cpu_reservation_millis.as_ref().map(|l| l.value)),
+        memory_reservation_bytes: per_instance(|r| r.memory_reservation_bytes.as_ref().map(|l| l.value)),
+        cpu_limit_total_millis: total(|r| r.cpu_limit_millis.as_ref().map(|l| l.value)),
+        memory_limit_total_bytes: total(|r| r.memory_limit_bytes.as_ref().map(|l| l.value)),
+        settings: merged_settings(&members.iter().map(|s| &s.settings).collect::<Vec<_>>()),
+        origin: first.origin.clone(),
+    })
+}
+
+/// Settings of several members as one map. A key with one value everywhere keeps it; otherwise
+/// the distinct values are listed, and a key some members lack says on how many it is set.
+fn merged_settings(members: &[&BTreeMap<String, Setting>]) -> BTreeMap<String, Setting> {
+    if let [only] = members {
+        return (*only).clone();
+    }
+    let keys: BTreeSet<&String> = members.iter().flat_map(|m| m.keys()).collect();
+    let mut out = BTreeMap::new();
+    for key in keys {
+        let present: Vec<&Setting> = members.iter().filter_map(|m| m.get(key)).collect();
+        let mut distinct: Vec<&Setting> = Vec::new();
+        for s in &present {
+            if !distinct.iter().any(|d| d.value == s.value) {
+                distinct.push(s);
+            }
+        }
+        let first = present[0];
+        let merged = if distinct.len() == 1 && present.len() == members.len() {
+            first.clone()
+        } else {
+            let mut text = distinct.iter().map(|s| s.display()).collect::<Vec<_>>().join(" / ");
+            if present.len() < members.len() {
+                text.push_str(&format!(" (on {} of {} members)", present.len(), members.len()));
+            }
+            let mut s = first.clone();
+            s.value = if distinct.iter().any(|d| d.is_secret()) {
+                SettingValue::Secret(crate::model::MaskedSecret::new(
+                    &distinct.iter().map(|d| format!("{:?}", d.value)).collect::<String>(),
+                    text,
+                ))
+            } else {
+                SettingValue::Text(text)
+            };
+            s.quantity = None;
+            s
+        };
+        out.insert(key.clone(), merged);
+    }
+    out
+}
+
+fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize) -> Row {
+    let present = cells.iter().filter(|c| c.value != CellValue::Absent).count();
+    let status = if present > 0 && present < cells.len() {
+        Status::Partial
+    } else if cells.windows(2).all(|w| w[0].value == w[1].value) {
+        Status::Same
+    } else {
+        Status::Different
+    };
+    let number = |c: &Cell| -> Option<(std::mem::Discriminant<CellValue>, Option<Quantity>, f64)> {
+        match &c.value {
+            CellValue::Instances { count, .. } => Some((std::mem::discriminant(&c.value), None, f64::from(*count))),
+            CellValue::Millicores(Some(v)) | CellValue::Bytes(Some(v)) => {
+                Some((std::mem::discriminant(&c.value), None, *v as f64))
+            }
+            CellValue::Text { quantity: Some(q), secret: false, .. } => {
+                Some((std::mem::discriminant(&c.value), Some(*q), q.magnitude()))
+            }
+            _ => None,
+        }
+    };
+    let reference_number = cells.get(reference).and_then(number);
+    let change_pct = cells
+        .iter()
+        .map(|c| {
+            let (kind, q, v) = number(c)?;
+            let (rkind, rq, r) = reference_number?;
+            let same_unit = kind == rkind
+                && match (q, rq) {
+                    (Some(a), Some(b)) => a.same_unit(&b),
+                    (None, None) => true,
+                    _ => false,
+                };
+            if !same_unit || status == Status::Same {
+                return None;
+            }
+            change(Some(v), Some(r))
+        })
+        .collect();
+    Row { aspect, cells, status, change_pct }
+}
+
+/// Percentage change of `value` against `reference`; `None` when unknown or the reference is 0.
+fn change(value: Option<f64>, reference: Option<f64>) -> Option<f64> {
+    let (v, r) = (value?, reference?);
+    (r != 0.0).then(|| (v - r) / r * 100.0)
+}
+
+fn totals_of(scan: &Scan, e: usize, services: &[ServiceComparison]) -> Totals {
+    let env = &scan.environments[e];
+    let mut t = Totals {
+        services: services.iter().filter(|s| s.envs[e].is_some()).count() as u32,
+        declared_services: env.services.len() as u32,
+        ..Totals::default()
+    };
+    let add = |acc: &mut Option<u64>, v: Option<u64>, n: u32| {
+        if let Some(v) = v {
+            *acc = Some(acc.unwrap_or(0).saturating_add(v.saturating_mul(u64::from(n))));
+        }
+    };
+    for s in &env.services {
+        let r = &s.resources;
+        let n = s.instances.count;
+        t.instances += n;
+        if s.is_optional() {
+            t.optional_services += 1;
+        }
+        add(&mut t.cpu_limit_millis, r.cpu_limit_millis.as_ref().map(|l| l.value), n);
+        add(&mut t.memory_limit_bytes, r.memory_limit_bytes.as_ref().map(|l| l.value), n);
+        add(&mut t.cpu_reservation_millis, r.cpu_reservation_millis.as_ref().map(|l| l.value), n);
+        add(&mut t.memory_reservation_bytes, r.memory_reservation_bytes.as_ref().map(|l| l.value), n);
+        let no_cpu = r.cpu_limit_millis.is_none();
+        let no_mem = r.memory_limit_bytes.is_none();
+        t.services_without_cpu_limit += u32::from(no_cpu);
+        t.services_without_memory_limit += u32::from(no_mem);
+        t.unlimited_services += u32::from(no_cpu || no_mem);
+    }
+    t
+}
+
+/// Environment-wide settings compared with environment words taken out of their keys, so
+/// `networks.app-staging-net.driver` and `networks.app-production-net.driver` are one row.
+fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
+    let env_names: Vec<&str> = scan.environments.iter().map(|e| e.name.as_str()).collect();
+    let normalize = |key: &str| -> String {
+        key.split('.')
+            .map(|seg| {
+                let kept: Vec<&str> = seg
+                    .split(['-', '_'])
+                    .filter(|w| !(is_env_word(w) || env_names.contains(w)))
+                    .collect();
+                if kept.is_empty() { seg.to_string() } else { kept.join("-") }
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let mut by_key: BTreeMap<String, Vec<Option<&Setting>>> = BTreeMap::new();
+    for (e, env) in scan.environments.iter().enumerate() {
+        for (key, setting) in &env.settings {
+            by_key.entry(normalize(key)).or_insert_with(|| vec![None; scan.environments.len()])[e] =
+                Some(setting);
+        }
+    }
+    by_key
+        .into_iter()
+        .map(|(key, settings)| {
+            let cells = settings
+                .iter()
+                .map(|s| match s {
+                    Some(s) => Cell {
+                        value: CellValue::Text {
+                            text: s.display().to_string(),
+                            secret: s.is_secret(),
+                            quantity: s.quantity,
+                        },
+                        origin: Some(s.origin.clone()),
+                    },
+                    None => Cell { value: CellValue::Absent, origin: None },
+                })
+                .collect();
+            row(Aspect::Setting(key), cells, reference)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::align::align;
+    use crate::model::{Environment, Instances, Located, Service};
+
+    fn svc(name: &str, cpu: Option<u64>, mem: Option<u64>, n: u32, settings: &[(&str, &str)]) -> Service {
+        let mut s = Service::new(name, Origin::new("f.yml", 1));
+        s.role = Role::Web;
+        s.instances = Instances { count: n, ..Instances::default() };
+        s.resources.cpu_limit_millis = cpu.map(|v| Located::new(v, Origin::new("f.yml", 3)));
+        s.resources.memory_limit_bytes = mem.map(|v| Located::new(v, Origin::new("f.yml", 4)));
+        for (k, v) in settings {
+            s.settings.insert(k.to_string(), Setting::new(k, *v, Origin::new("f.yml", 9)));
+        }
+        s
+    }
+
+    fn scan(staging: Vec<Service>, production: Vec<Service>) -> Scan {
+        Scan {
+            environments: vec![
+                Environment { services: staging, ..Environment::new("staging") },
+                Environment { services: production, ..Environment::new("production") },
+            ],
+            notes: vec![],
+        }
+    }
+
+    fn run(s: &Scan) -> Comparison {
+        compare(s, &align(s))
+    }
+
+    #[test]
+    fn totals_multiply_instances_and_count_unlimited() {
+        const MIB: u64 = 1 << 20;
+        let s = scan(
+            vec![svc("web1", Some(1000), Some(512 * MIB), 1, &[]), svc("web2", Some(1000), Some(512 * MIB), 1, &[])],
+            vec![svc("web", None, None, 4, &[]), svc("worker", Some(500), Some(256 * MIB), 2, &[])],
+        );
+        let c = run(&s);
+        let (st, pr) = (&c.totals[0], &c.totals[1]);
+        assert_eq!((st.cpu_limit_millis, st.memory_limit_bytes), (Some(2000), Some(1024 * MIB)));
+        assert_eq!((st.declared_services, st.instances, st.unlimited_services), (2, 2, 0));
+        assert_eq!((pr.cpu_limit_millis, pr.memory_limit_bytes), (Some(1000), Some(512 * MIB)));
+        assert_eq!((pr.instances, pr.unlimited_services), (6, 1));
+        assert_eq!(st.memory_limit_change_pct, None, "production is partly unlimited");
+    }
+
+    #[test]
+    fn reduction_against_the_reference() {
+        let s = scan(
+            vec![svc("app", Some(1000), Some(1 << 30), 1, &[("env.A", "1"), ("env.B", "x")])],
+            vec![svc("app", Some(1500), Some(3 << 29), 1, &[("env.A", "1"), ("env.C", "y")])],
+        );
+        let c = run(&s);
+        let pct = c.totals[0].cpu_limit_change_pct.unwrap();
+        assert!((pct + 33.333).abs() < 0.01, "{pct}");
+        assert_eq!(c.totals[1].cpu_limit_change_pct, Some(0.0));
+        let rows = &c.services[0].rows;
+        let status = |id: &str| rows.iter().find(|r| r.aspect.id() == id).unwrap().status;
+        assert_eq!(status("cpu_limit"), Status::Different);
+        assert_eq!(status("env.A"), Status::Same);
+        assert_eq!(status("env.B"), Status::Partial);
+        assert_eq!(status("env.C"), Status::Partial);
+        assert_eq!(c.summary.rows_partial, 2);
+        let cpu = rows.iter().find(|r| r.aspect == Aspect::CpuLimit).unwrap();
+        assert!((cpu.change_pct[0].unwrap() + 33.333).abs() < 0.01);
+        assert_eq!(c.differences().len(), 4, "cpu, memory, env.B, env.C");
+    }
+
+    #[test]
+    fn secrets_compare_by_fingerprint() {
+        let s = scan(
+            vec![svc("app", None, None, 1, &[("env.DB_PASSWORD", "same-secret"), ("env.API_TOKEN", "a-token")])],
+            vec![svc("app", None, None, 1, &[("env.DB_PASSWORD", "same-secret"), ("env.API_TOKEN", "b-token")])],
+        );
+        let c = run(&s);
+        let status = |id: &str| c.services[0].rows.iter().find(|r| r.aspect.id() == id).unwrap().status;
+        assert_eq!(status("env.DB_PASSWORD"), Status::Same);
+        assert_eq!(status("env.API_TOKEN"), Status::Different);
+    }
+
+    #[test]
+    fn grouped_members_with_differing_settings() {
+        let s = scan(
+            vec![svc("redis", None, None, 1, &[("redis.maxmemory", "256mb")])],
+            vec![
+                svc("redis-master", None, None, 1, &[("redis.config_file", "/r.conf")]),
+                svc("redis-replica-1", None, None, 1, &[("redis.config_file", "/r.conf"), ("redis.replicaof", "redis-master 6379")]),
+            ],
+        );
+        let c = run(&s);
+        let v = c.services[0].envs[1].as_ref().unwrap();
+        assert_eq!(v.instances, 2);
+        assert_eq!(v.settings["redis.replicaof"].display(), "redis-master 6379 (on 1 of 2 members)");
+        assert_eq!(v.settings["redis.config_file"].display(), "/r.conf");
+    }
+}

@@ -1,0 +1,18 @@
+//! envparity: how staging, production and other environments differ, read from the
+//! configuration itself.
+//!
+//! The data flows one way:
+//! `discover` -> `sources` -> `model` -> `align` -> `compare` -> `report`.
+//! Sources know nothing of reports; reports compute nothing.
+
+pub mod align;
+pub mod cli;
+pub mod compare;
+pub mod discover;
+pub mod error;
+pub mod model;
+pub mod report;
+pub mod sources;
+pub mod yaml;
+
+pub use error::{Error, Result};

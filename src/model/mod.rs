@@ -1,0 +1,240 @@
+//! The environment model every source fills and every analysis reads.
+//!
+//! `Scan` -> `Environment` -> `Service`, with typed aspects (image, instances, resources) for the
+//! numbers that are totalled and a flat map of `Setting`s for everything else. Every value carries
+//! its `Origin` (file relative to the scanned root, 1-based line). Secret values are masked when a
+//! source creates them (`SettingValue::Secret`): the model never holds a secret in clear, so no
+//! report can print one.
+
+pub mod image;
+pub mod role;
+pub mod secret;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use image::ImageRef;
+pub use role::Role;
+pub use secret::{MaskedSecret, SettingValue};
+
+/// Where a value was written: a path relative to the scanned root (with `/` separators) and a
+/// 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: u32,
+}
+
+impl Origin {
+    pub fn new(file: impl Into<String>, line: u32) -> Self {
+        Origin {
+            file: file.into(),
+            line,
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// A typed value and where it was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Located<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+impl<T> Located<T> {
+    pub fn new(value: T, origin: Origin) -> Self {
+        Located { value, origin }
+    }
+}
+
+/// A number a source understood the meaning of, so comparisons can compute a change
+/// ("512MB" vs "4GB" is an 87.5% reduction, not just "different").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "unit", content = "amount", rename_all = "snake_case")]
+pub enum Quantity {
+    Number(f64),
+    Bytes(u64),
+    Seconds(f64),
+    Millicores(u64),
+}
+
+impl Quantity {
+    /// The magnitude, comparable only between quantities of the same unit.
+    pub fn magnitude(&self) -> f64 {
+        match *self {
+            Quantity::Number(n) | Quantity::Seconds(n) => n,
+            Quantity::Bytes(b) => b as f64,
+            Quantity::Millicores(m) => m as f64,
+        }
+    }
+
+    pub fn same_unit(&self, other: &Quantity) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
+/// One configuration value of a service or environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    pub value: SettingValue,
+    pub origin: Origin,
+    /// The number behind the text, when the source knows its unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Quantity>,
+    /// The value came (wholly or partly) from `${VAR}` interpolation rather than being written
+    /// literally in the file.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interpolated: bool,
+}
+
+impl Setting {
+    /// A setting whose key and value decide whether it is secret.
+    pub fn new(key: &str, text: impl Into<String>, origin: Origin) -> Self {
+        Setting {
+            value: SettingValue::classify(key, text.into()),
+            origin,
+            quantity: None,
+            interpolated: false,
+        }
+    }
+
+    pub fn with_quantity(mut self, quantity: Option<Quantity>) -> Self {
+        self.quantity = quantity;
+        self
+    }
+
+    pub fn interpolated(mut self, interpolated: bool) -> Self {
+        self.interpolated = interpolated;
+        self
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.value.is_secret()
+    }
+
+    /// The value as it may be shown anywhere: secrets are masked.
+    pub fn display(&self) -> &str {
+        self.value.display()
+    }
+}
+
+/// CPU and memory per instance. `None` means "no limit" / "no reservation", a real state distinct
+/// from zero.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Resources {
+    pub cpu_limit_millis: Option<Located<u64>>,
+    pub memory_limit_bytes: Option<Located<u64>>,
+    pub cpu_reservation_millis: Option<Located<u64>>,
+    pub memory_reservation_bytes: Option<Located<u64>>,
+}
+
+/// How many copies of a service run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Instances {
+    /// Fixed count, or the minimum when autoscaled.
+    pub count: u32,
+    /// Upper bound when an autoscaler manages the count.
+    pub autoscale_max: Option<u32>,
+    /// Where the count was set; `None` when it is the platform default (one).
+    pub origin: Option<Origin>,
+}
+
+impl Default for Instances {
+    fn default() -> Self {
+        Instances {
+            count: 1,
+            autoscale_max: None,
+            origin: None,
+        }
+    }
+}
+
+/// One deployable unit in one environment, as its source declares it (one Compose service, one
+/// Kubernetes workload). Alignment later groups these across and within environments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Service {
+    /// The name as declared (`web1`, `job-finder-staging`).
+    pub name: String,
+    pub role: Role,
+    pub image: Option<Located<ImageRef>>,
+    pub instances: Instances,
+    pub resources: Resources,
+    /// Compose profiles (or similar): a service that only runs when asked for is optional.
+    pub profiles: Vec<String>,
+    /// Settings by dotted key: `env.DEBUG`, `postgres.max_connections`, `healthcheck.interval`.
+    pub settings: BTreeMap<String, Setting>,
+    /// Where the service is declared.
+    pub origin: Origin,
+}
+
+impl Service {
+    pub fn new(name: impl Into<String>, origin: Origin) -> Self {
+        Service {
+            name: name.into(),
+            role: Role::Other,
+            image: None,
+            instances: Instances::default(),
+            resources: Resources::default(),
+            profiles: Vec::new(),
+            settings: BTreeMap::new(),
+            origin,
+        }
+    }
+
+    pub fn is_optional(&self) -> bool {
+        !self.profiles.is_empty()
+    }
+}
+
+/// One environment (staging, production, ...) and what was read for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Environment {
+    /// Canonical name: `production`, `staging`, `development`, or the name as found.
+    pub name: String,
+    /// Files read for this environment, relative to the scanned root, in merge order.
+    pub files: Vec<String>,
+    pub services: Vec<Service>,
+    /// Environment-wide settings (Compose top-level `networks.*`, `volumes.*`).
+    pub settings: BTreeMap<String, Setting>,
+}
+
+impl Environment {
+    pub fn new(name: impl Into<String>) -> Self {
+        Environment {
+            name: name.into(),
+            files: Vec::new(),
+            services: Vec::new(),
+            settings: BTreeMap::new(),
+        }
+    }
+}
+
+/// Something a user should know that is not an error (an ignored key, an assumption made).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Note {
+    pub origin: Option<Origin>,
+    pub message: String,
+}
+
+impl Note {
+    pub fn at(origin: Origin, message: impl Into<String>) -> Self {
+        Note {
+            origin: Some(origin),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything read from one repository: environments in order, lowest to highest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scan {
+    pub environments: Vec<Environment>,
+    pub notes: Vec<Note>,
+}

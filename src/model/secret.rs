@@ -1,0 +1,346 @@
+//! Secret detection and masking, done once when a source creates a value.
+//!
+//! A secret is replaced by a `MaskedSecret` holding only a display form (all of it masked, or a
+//! connection string with just the password masked) and a fingerprint for equality ("the same
+//! secret in staging and production"). The clear text is dropped here, so nothing downstream can
+//! leak it: not a report, not a debug print.
+
+use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+/// What every masked value shows.
+pub const MASK: &str = "********";
+
+/// A setting's value: plain text, or a secret that was masked on creation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingValue {
+    Text(String),
+    Secret(MaskedSecret),
+}
+
+impl SettingValue {
+    /// Decide from the setting key and the value whether the value is secret, and mask it if so.
+    pub fn classify(key: &str, text: String) -> Self {
+        if text.is_empty() {
+            return SettingValue::Text(text);
+        }
+        if let Some(masked) = mask_url_credentials(&text) {
+            return SettingValue::Secret(MaskedSecret::new(&text, masked));
+        }
+        if is_secret_key(key) || looks_like_secret_value(&text) {
+            return SettingValue::Secret(MaskedSecret::new(&text, MASK.to_string()));
+        }
+        SettingValue::Text(text)
+    }
+
+    pub fn is_secret(&self) -> bool {
+        matches!(self, SettingValue::Secret(_))
+    }
+
+    /// The text that may be shown anywhere.
+    pub fn display(&self) -> &str {
+        match self {
+            SettingValue::Text(t) => t,
+            SettingValue::Secret(s) => &s.display,
+        }
+    }
+
+    /// Whether two values are equal: by text, or by fingerprint for secrets.
+    pub fn same_as(&self, other: &SettingValue) -> bool {
+        self == other
+    }
+}
+
+impl Serialize for SettingValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.display())
+    }
+}
+
+/// A secret reduced to what may be shown and what may be compared.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MaskedSecret {
+    display: String,
+    /// SHA-256 of the clear text, truncated. Never serialised or printed: a hash of a short
+    /// password can be brute-forced, so it only ever leaves this type as an equality.
+    fingerprint: [u8; 16],
+    /// Length of the clear text, in characters (useful to weak-secret rules).
+    length: usize,
+}
+
+impl MaskedSecret {
+    pub fn new(clear: &str, display: String) -> Self {
+        let digest = Sha256::digest(clear.as_bytes());
+        let mut fingerprint = [0u8; 16];
+        fingerprint.copy_from_slice(&digest[..16]);
+        MaskedSecret {
+            display,
+            fingerprint,
+            length: clear.chars().count(),
+        }
+    }
+
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    pub fn length(&self) -> usize {
+        self.length
+    }
+
+    /// True when both were made from the same clear text.
+    pub fn same_secret(&self, other: &MaskedSecret) -> bool {
+        self.fingerprint == other.fingerprint
+    }
+}
+
+impl std::fmt::Debug for MaskedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MaskedSecret({})", self.display)
+    }
+}
+
+/// Key fragments that name a secret (`DB_PASSWORD`, `api-key`, `auth.token`).
+const SECRET_KEY_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "privatekey",
+    "private_key",
+    "accesskey",
+    "access_key",
+    "credential",
+    "signingkey",
+    "signing_key",
+    "encryptionkey",
+    "encryption_key",
+    "webhook",
+    "dsn",
+];
+
+/// Whether a setting key names a secret. Works on the last dotted segment so `env.DB_PASSWORD`
+/// and `auth.password` both count, and normalises `-` and `.` to `_`.
+pub fn is_secret_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let normalized: String = last
+        .chars()
+        .map(|c| match c {
+            '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    if normalized.ends_with("_file") || normalized.ends_with("_path") {
+        // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one.
+        return false;
+    }
+    if normalized == "pwd" || normalized.ends_with("_pwd") {
+        return true;
+    }
+    SECRET_KEY_WORDS.iter().any(|w| normalized.contains(w))
+}
+
+/// Values that are secrets whatever their key: well-known token prefixes and key material.
+pub fn looks_like_secret_value(text: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "-----BEGIN",
+        "sk-",
+        "sk_live_",
+        "rk_live_",
+        "ghp_",
+        "gho_",
+        "ghs_",
+        "github_pat_",
+        "glpat-",
+        "xoxb-",
+        "xoxp-",
+        "AKIA",
+        "ASIA",
+        "AIza",
+    ];
+    let t = text.trim();
+    PREFIXES
+        .iter()
+        .any(|p| t.starts_with(p) && t.len() >= p.len() + 12)
+}
+
+/// If `text` is a URL carrying credentials (`postgres://user:pass@host/db`,
+/// `discord://token@id`), the same URL with the credential masked.
+///
+/// A URL with a password keeps its user name; a URL with only a user part on a scheme that is
+/// not a login (webhook schemes put the token there) is masked whole.
+pub fn mask_url_credentials(text: &str) -> Option<String> {
+    // Several URLs may be joined in one value (`redis://:a@h1,redis://:b@h2`); mask each.
+    if !text.contains("://") || !text.contains('@') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut masked_any = false;
+    let mut rest = text;
+    while let Some(idx) = rest.find("://") {
+        let scheme_start = rest[..idx]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let scheme = &rest[scheme_start..idx];
+        let after = &rest[idx + 3..];
+        out.push_str(&rest[..idx + 3]);
+        let authority_end = after
+            .find(|c: char| matches!(c, '/' | '?' | '#' | ' ' | ',' | ';'))
+            .unwrap_or(after.len());
+        let authority = &after[..authority_end];
+        match authority.rfind('@') {
+            Some(at) if !scheme.is_empty() => {
+                let userinfo = &authority[..at];
+                match userinfo.split_once(':') {
+                    Some((user, password)) if !password.is_empty() => {
+                        out.push_str(user);
+                        out.push(':');
+                        out.push_str(MASK);
+                        masked_any = true;
+                    }
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push(':');
+                    }
+                    None if is_login_scheme(scheme) || userinfo.is_empty() => {
+                        out.push_str(userinfo);
+                    }
+                    None => {
+                        out.push_str(MASK);
+                        masked_any = true;
+                    }
+                }
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &after[authority_end..];
+    }
+    out.push_str(rest);
+    masked_any.then_some(out)
+}
+
+/// Schemes whose user part is a login name, not a token.
+fn is_login_scheme(scheme: &str) -> bool {
+    let s = scheme.to_ascii_lowercase();
+    let base = s.split('+').next().unwrap_or(&s);
+    matches!(
+        base,
+        "http"
+            | "https"
+            | "postgres"
+            | "postgresql"
+            | "mysql"
+            | "mariadb"
+            | "mongodb"
+            | "redis"
+            | "rediss"
+            | "amqp"
+            | "amqps"
+            | "ftp"
+            | "sftp"
+            | "ssh"
+            | "smtp"
+            | "smtps"
+            | "ldap"
+            | "ldaps"
+            | "git"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_keys_are_recognised_on_the_last_segment() {
+        for key in [
+            "env.POSTGRES_PASSWORD",
+            "env.DJANGO_SECRET_KEY",
+            "env.ANTHROPIC_API_KEY",
+            "auth.password",
+            "env.GITHUB_TOKEN",
+            "env.DB_PWD",
+            "env.SENTRY_DSN",
+            "env.WATCHTOWER_NOTIFICATION_WEBHOOK",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in [
+            "env.POSTGRES_PASSWORD_FILE",
+            "env.POSTGRES_USER",
+            "env.LOG_LEVEL",
+            "env.SORT_ORDER",
+            "postgres.max_connections",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn secret_values_are_masked_and_compared_by_fingerprint() {
+        let a = SettingValue::classify("env.DB_PASSWORD", "hunter2-long".into());
+        let b = SettingValue::classify("env.DB_PASSWORD", "hunter2-long".into());
+        let c = SettingValue::classify("env.DB_PASSWORD", "other".into());
+        assert_eq!(a.display(), MASK);
+        assert!(a.is_secret());
+        assert!(a.same_as(&b));
+        assert!(!a.same_as(&c));
+        assert!(!format!("{a:?}").contains("hunter2"));
+        assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{MASK}\""));
+    }
+
+    #[test]
+    fn plain_values_stay_text() {
+        let v = SettingValue::classify("env.LOG_LEVEL", "info".into());
+        assert_eq!(v, SettingValue::Text("info".into()));
+        let empty = SettingValue::classify("env.DB_PASSWORD", String::new());
+        assert!(!empty.is_secret(), "an empty value hides nothing");
+    }
+
+    #[test]
+    fn connection_strings_keep_host_and_mask_password() {
+        assert_eq!(
+            mask_url_credentials("postgres://app:s3cr3t@db-staging:5432/app").as_deref(),
+            Some("postgres://app:********@db-staging:5432/app")
+        );
+        assert_eq!(
+            mask_url_credentials("redis://:pw@r1:6379/0,redis://:pw2@r2").as_deref(),
+            Some("redis://:********@r1:6379/0,redis://:********@r2")
+        );
+        assert_eq!(
+            mask_url_credentials("discord://webhook_token@webhook_id").as_deref(),
+            Some("discord://********@webhook_id")
+        );
+        assert_eq!(
+            mask_url_credentials("https://user@example.com/x"),
+            None,
+            "a login name alone is not a secret"
+        );
+        assert_eq!(mask_url_credentials("https://example.com/a@b"), None);
+        assert_eq!(mask_url_credentials("no url here"), None);
+        let v = SettingValue::classify("env.DATABASE_URL", "postgres://u:pw@h/db".into());
+        assert_eq!(v.display(), "postgres://u:********@h/db");
+    }
+
+    #[test]
+    fn token_shaped_values_are_secret_whatever_the_key() {
+        assert!(looks_like_secret_value("ghp_0123456789abcdefghij"));
+        assert!(looks_like_secret_value("AKIAIOSFODNN7EXAMPLE"));
+        assert!(!looks_like_secret_value("sk-"));
+        assert!(!looks_like_secret_value("skater"));
+    }
+
+    #[test]
+    fn multibyte_text_never_panics() {
+        assert_eq!(mask_url_credentials("é://ü:ö@ä/ß"), None, "not a URL scheme");
+        assert_eq!(mask_url_credentials("aé://ü:ö@ä/ß"), None);
+        assert_eq!(mask_url_credentials("x://ü:ö@ä/ß"), Some("x://ü:********@ä/ß".into()));
+        assert_eq!(mask_url_credentials("://@"), None);
+    }
+}

@@ -1,0 +1,235 @@
+//! Docker Compose files, following the Compose specification: interpolation from the process
+//! environment and the project's `.env`, `env_file`, multi-file merge with Compose's rules,
+//! `extends`, and every service attribute as a setting.
+
+pub mod interpolate;
+pub mod merge;
+pub mod service;
+pub mod tree;
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::model::{Environment, Note, Setting};
+use crate::sources::{dotenv, join_relative, Workspace};
+use crate::yaml;
+
+use service::EnvFileVars;
+use tree::{Kind, Unset, Val};
+
+/// Top-level keys of a Compose file.
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "version", "name", "services", "networks", "volumes", "configs", "secrets", "include", "models",
+];
+
+/// Read the Compose files of one environment (base first, overrides after) into `environment`.
+pub fn load(
+    workspace: &Workspace,
+    files: &[String],
+    environment: &mut Environment,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    let Some(first) = files.first() else {
+        return Ok(());
+    };
+    let variables = project_variables(workspace, first)?;
+    let lookup = |name: &str| std::env::var(name).ok().or_else(|| variables.get(name).cloned());
+
+    let mut unset = Unset::new();
+    let mut merged: Option<Val> = None;
+    for file in files {
+        let doc = read_file(workspace, file, &lookup, &mut unset)?;
+        match merged.as_mut() {
+            None => merged = Some(doc),
+            Some(base) => merge::merge_file(base, doc),
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, origin) in unset {
+        if seen.insert(name.clone()) {
+            notes.push(Note::at(
+                origin,
+                format!("variable `{name}` is not set; Compose substitutes an empty string"),
+            ));
+        }
+    }
+    let Some(merged) = merged else { return Ok(()) };
+
+    if let Some(services) = merged.get("services") {
+        let Some(entries) = services.map() else {
+            return Err(services.error(format!(
+                "`services` must be a mapping of service names, found {}",
+                services.kind_name()
+            )));
+        };
+        for (name, def) in entries {
+            let def = resolve_extends(workspace, name, def, entries, &lookup, 0)?;
+            let env_vars = read_env_files(workspace, &def, &lookup)?;
+            environment
+                .services
+                .push(service::build(name, &def, env_vars, notes)?);
+        }
+    }
+    for section in ["networks", "volumes", "secrets", "configs"] {
+        let Some(v) = merged.get(section) else { continue };
+        match &v.kind {
+            Kind::Map(entries) => {
+                for (name, def) in entries {
+                    service::flatten(&format!("{section}.{name}"), def, &mut environment.settings);
+                }
+            }
+            Kind::Null => {}
+            _ => {
+                return Err(v.error(format!(
+                    "`{section}` must be a mapping, found {}",
+                    v.kind_name()
+                )))
+            }
+        }
+    }
+    if let Some(name) = merged.get("name").and_then(Val::str) {
+        environment.settings.insert(
+            "project.name".into(),
+            Setting::new("project.name", name, merged.get("name").map(|v| v.origin.clone()).unwrap_or_else(|| merged.origin.clone())),
+        );
+    }
+    Ok(())
+}
+
+/// Parse one Compose file and check its top level.
+fn read_file(
+    workspace: &Workspace,
+    file: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    unset: &mut Unset,
+) -> Result<Val> {
+    let text = workspace.read_text(file)?;
+    let node = yaml::parse_document(&text, file, yaml::Limits::default())?;
+    let doc = tree::from_yaml(&node, file, lookup, unset)?;
+    match &doc.kind {
+        Kind::Map(entries) => {
+            for (key, value) in entries {
+                if key == "include" {
+                    return Err(value.error(
+                        "`include` is not supported yet; list the included files with --env NAME=FILE,FILE",
+                    ));
+                }
+                if !TOP_LEVEL_KEYS.contains(&key.as_str()) && !key.starts_with("x-") {
+                    return Err(value.error(format!("unknown top-level Compose key `{key}`")));
+                }
+            }
+            Ok(doc)
+        }
+        Kind::Null => Ok(Val::new(Kind::Map(Vec::new()), doc.origin)),
+        _ => Err(doc.error(format!(
+            "a Compose file must be a mapping with `services`, found {}",
+            doc.kind_name()
+        ))),
+    }
+}
+
+/// Variables from the project's `.env` (beside the first Compose file), used for interpolation.
+fn project_variables(workspace: &Workspace, first_file: &str) -> Result<HashMap<String, String>> {
+    let Some(path) = join_relative(first_file, ".env") else {
+        return Ok(HashMap::new());
+    };
+    if !workspace.is_file(&path) {
+        return Ok(HashMap::new());
+    }
+    let text = workspace.read_text(&path)?;
+    let entries = dotenv::parse(&text, &path, &|name| std::env::var(name).ok())?;
+    Ok(entries.into_iter().map(|e| (e.key, e.value)).collect())
+}
+
+/// Resolve a service's `extends` (same file or another file inside the root). Bounded depth
+/// catches cycles.
+fn resolve_extends(
+    workspace: &Workspace,
+    name: &str,
+    def: &Val,
+    siblings: &[(String, Val)],
+    lookup: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+) -> Result<Val> {
+    const MAX_DEPTH: usize = 16;
+    let Some(extends) = def.get("extends") else {
+        return Ok(def.clone());
+    };
+    if depth >= MAX_DEPTH {
+        return Err(extends.error(format!(
+            "`extends` of service `{name}` nests deeper than {MAX_DEPTH} levels (a cycle?)"
+        )));
+    }
+    let (target, file) = match &extends.kind {
+        Kind::Str(s) => (s.clone(), None),
+        Kind::Map(_) => (
+            extends
+                .get("service")
+                .and_then(Val::str)
+                .ok_or_else(|| extends.error("`extends` needs a `service`"))?
+                .to_string(),
+            extends.get("file").and_then(Val::str).map(str::to_string),
+        ),
+        _ => return Err(extends.error("`extends` must be a service name or a mapping")),
+    };
+    let mut base = match file {
+        None => {
+            let (_, base) = siblings.iter().find(|(n, _)| *n == target).ok_or_else(|| {
+                extends.error(format!("`extends` names service `{target}`, which does not exist"))
+            })?;
+            resolve_extends(workspace, &target, base, siblings, lookup, depth + 1)?
+        }
+        Some(path) => {
+            let rel = join_relative(&extends.origin.file, &path).ok_or_else(|| {
+                extends.error(format!("`extends.file` `{path}` is outside the scanned directory"))
+            })?;
+            let doc = read_file(workspace, &rel, lookup, &mut Unset::new())
+                .map_err(|e| if e.file.is_none() { Error::in_file(rel.clone(), e.message) } else { e })?;
+            let services = doc.get("services").and_then(Val::map).unwrap_or_default().to_vec();
+            let (_, base) = services.iter().find(|(n, _)| *n == target).ok_or_else(|| {
+                extends.error(format!("`extends` names service `{target}`, not found in {rel}"))
+            })?;
+            resolve_extends(workspace, &target, base, &services, lookup, depth + 1)?
+        }
+    };
+    let mut own = def.clone();
+    if let Kind::Map(entries) = &mut own.kind {
+        entries.retain(|(k, _)| k != "extends");
+    }
+    merge::merge_service(&mut base, own);
+    base.origin = def.origin.clone();
+    Ok(base)
+}
+
+/// Read a service's `env_file`s; later files override earlier ones.
+fn read_env_files(
+    workspace: &Workspace,
+    def: &Val,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<EnvFileVars> {
+    let mut vars: EnvFileVars = Vec::new();
+    for (path, required, origin) in service::env_file_paths(def)? {
+        let rel = join_relative(&origin.file, &path).ok_or_else(|| {
+            Error::at(&origin.file, origin.line, format!("env_file `{path}` is outside the scanned directory"))
+        })?;
+        if !workspace.is_file(&rel) {
+            if required {
+                return Err(Error::at(
+                    &origin.file,
+                    origin.line,
+                    format!("env_file `{path}` not found (mark it `required: false` if optional)"),
+                ));
+            }
+            continue;
+        }
+        let text = workspace.read_text(&rel)?;
+        for entry in dotenv::parse(&text, &rel, lookup)? {
+            let key = format!("env.{}", entry.key);
+            let setting = Setting::new(&key, entry.value, crate::model::Origin::new(&rel, entry.line))
+                .interpolated(entry.substituted);
+            vars.retain(|(k, _)| *k != entry.key);
+            vars.push((entry.key, setting));
+        }
+    }
+    Ok(vars)
+}

@@ -1,0 +1,194 @@
+//! Readers of configuration formats, each turning files into the model.
+//!
+//! Sources only read: every file goes through `Workspace`, which keeps reads inside the scanned
+//! root, bounds their size and names the file in every error. Sources know nothing of reports.
+
+pub mod command;
+pub mod compose;
+pub mod dotenv;
+pub mod units;
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::discover::Plan;
+use crate::error::{Error, Result};
+use crate::model::{Environment, Note, Scan};
+
+/// Default largest file read: configuration files are small; anything bigger is a mistake or an
+/// attack on the CI runner.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The scanned repository, read-only.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    root: PathBuf,
+    canonical_root: PathBuf,
+    pub max_file_bytes: u64,
+}
+
+impl Workspace {
+    pub fn open(root: &Path) -> Result<Self> {
+        let canonical_root = root.canonicalize().map_err(|e| {
+            Error::in_file(root.display().to_string(), format!("cannot open directory: {e}"))
+        })?;
+        if !canonical_root.is_dir() {
+            return Err(Error::in_file(
+                root.display().to_string(),
+                "is not a directory (give the repository's root directory)",
+            ));
+        }
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            canonical_root,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Resolve `relative` (a path relative to the root, `/`-separated) to a file inside the
+    /// root. Rejects absolute paths, `..` escapes and symlinks pointing outside.
+    pub fn resolve(&self, relative: &str) -> Result<PathBuf> {
+        let rel = Path::new(relative);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| matches!(c, Component::Prefix(_) | Component::RootDir))
+        {
+            return Err(Error::in_file(relative, "absolute paths are not read; give a path inside the scanned directory"));
+        }
+        let joined = self.canonical_root.join(rel);
+        let canonical = joined.canonicalize().map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "file not found".to_string(),
+                _ => format!("cannot read: {e}"),
+            };
+            Error::in_file(relative, why)
+        })?;
+        if !canonical.starts_with(&self.canonical_root) {
+            return Err(Error::in_file(
+                relative,
+                "points outside the scanned directory; envparity reads nothing outside it",
+            ));
+        }
+        Ok(canonical)
+    }
+
+    /// Read a UTF-8 text file inside the root.
+    pub fn read_text(&self, relative: &str) -> Result<String> {
+        let path = self.resolve(relative)?;
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| Error::in_file(relative, format!("cannot read: {e}")))?;
+        if meta.is_dir() {
+            return Err(Error::in_file(relative, "is a directory, expected a file"));
+        }
+        if meta.len() > self.max_file_bytes {
+            return Err(Error::in_file(
+                relative,
+                format!(
+                    "is {} bytes, over the {} byte limit for one file (raise it with --max-file-size)",
+                    meta.len(),
+                    self.max_file_bytes
+                ),
+            ));
+        }
+        let bytes =
+            std::fs::read(&path).map_err(|e| Error::in_file(relative, format!("cannot read: {e}")))?;
+        // The size may have changed since the metadata call; the limit holds either way.
+        if bytes.len() as u64 > self.max_file_bytes {
+            return Err(Error::in_file(relative, "grew past the file size limit while read"));
+        }
+        if bytes.contains(&0) {
+            return Err(Error::in_file(relative, "is a binary file (contains NUL bytes), expected text"));
+        }
+        String::from_utf8(bytes).map_err(|e| {
+            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u32;
+            Error::at(relative, line, "is not valid UTF-8 text")
+        })
+    }
+
+    /// Whether a relative path names an existing file inside the root.
+    pub fn is_file(&self, relative: &str) -> bool {
+        self.resolve(relative).map(|p| p.is_file()).unwrap_or(false)
+    }
+}
+
+/// Join a file's directory and a path written inside it (`./nginx/a.conf` from
+/// `deploy/docker-compose.yml`), normalising `.` and `..` lexically. `None` if it leaves the root.
+pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base_file.split('/').collect();
+    parts.pop();
+    for part in written.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Read every environment of a plan into the model.
+pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
+    let mut notes: Vec<Note> = plan.notes.clone();
+    let mut environments = Vec::with_capacity(plan.environments.len());
+    for env in &plan.environments {
+        let mut environment = Environment::new(env.name.clone());
+        environment.files = env.files.clone();
+        compose::load(workspace, &env.files, &mut environment, &mut notes)?;
+        environments.push(environment);
+    }
+    notes.sort();
+    notes.dedup();
+    Ok(Scan {
+        environments,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_relative_normalises_and_refuses_escape() {
+        assert_eq!(join_relative("docker-compose.yml", "./.env").as_deref(), Some(".env"));
+        assert_eq!(
+            join_relative("deploy/compose.yml", "../nginx/a.conf").as_deref(),
+            Some("nginx/a.conf")
+        );
+        assert_eq!(join_relative("compose.yml", "../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn workspace_refuses_paths_outside_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yml"), "x: 1").unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        assert_eq!(ws.read_text("a.yml").unwrap(), "x: 1");
+        let e = ws.read_text("../outside.yml").unwrap_err();
+        assert!(e.message.contains("not found") || e.message.contains("outside"), "{e}");
+        assert!(ws.read_text("/etc/passwd").unwrap_err().message.contains("absolute"));
+        assert_eq!(ws.read_text("missing.yml").unwrap_err().to_string(), "missing.yml: file not found");
+    }
+
+    #[test]
+    fn workspace_rejects_binary_invalid_utf8_and_large_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bin"), b"a\0b").unwrap();
+        std::fs::write(dir.path().join("latin1"), b"ok\n\xff\n").unwrap();
+        std::fs::write(dir.path().join("big"), vec![b'a'; 100]).unwrap();
+        let mut ws = Workspace::open(dir.path()).unwrap();
+        ws.max_file_bytes = 50;
+        assert!(ws.read_text("bin").unwrap_err().message.contains("binary"));
+        assert_eq!(ws.read_text("latin1").unwrap_err().to_string(), "latin1:2: is not valid UTF-8 text");
+        assert!(ws.read_text("big").unwrap_err().message.contains("limit"));
+    }
+}
