@@ -28,13 +28,23 @@ pub struct AlignedService {
 impl AlignedService {
     /// The member services in environment `env`.
     pub fn services<'a>(&'a self, scan: &'a Scan, env: usize) -> impl Iterator<Item = &'a Service> {
-        self.members[env].iter().map(move |&i| &scan.environments[env].services[i])
+        self.members[env]
+            .iter()
+            .map(move |&i| &scan.environments[env].services[i])
     }
 }
 
 /// Words that mark one member of a primary/replica set.
 const MEMBER_WORDS: &[&str] = &[
-    "master", "primary", "replica", "replicas", "slave", "secondary", "standby", "leader", "follower",
+    "master",
+    "primary",
+    "replica",
+    "replicas",
+    "slave",
+    "secondary",
+    "standby",
+    "leader",
+    "follower",
 ];
 
 /// The logical name of a service: lower-case, environment words removed, replica numbering and
@@ -53,11 +63,17 @@ pub fn logical_name(name: &str, env_names: &[String]) -> String {
         if last.chars().all(|c| c.is_ascii_digit()) {
             tokens.pop();
         } else {
-            let trimmed = last.trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
+            let trimmed = last
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string();
             *last = trimmed;
         }
     }
-    while tokens.len() > 1 && tokens.last().is_some_and(|t| MEMBER_WORDS.contains(&t.as_str())) {
+    while tokens.len() > 1
+        && tokens
+            .last()
+            .is_some_and(|t| MEMBER_WORDS.contains(&t.as_str()))
+    {
         tokens.pop();
     }
     if let Some(last) = tokens.last() {
@@ -150,7 +166,10 @@ fn explain(a: &mut AlignedService, scan: &Scan) {
         if names.len() > 1 {
             a.reasons.push(format!(
                 "{} in {}: {} grouped as one service with {} members",
-                if names.iter().any(|n| MEMBER_WORDS.iter().any(|w| n.contains(w))) {
+                if names
+                    .iter()
+                    .any(|n| MEMBER_WORDS.iter().any(|w| n.contains(w)))
+                {
                     "primary and replicas"
                 } else {
                     "numbered replicas"
@@ -216,7 +235,10 @@ mod tests {
     fn service(name: &str, role: Role, image: &str) -> Service {
         let mut s = Service::new(name, Origin::new("f.yml", 1));
         s.role = role;
-        s.image = Some(Located::new(ImageRef::parse(image), Origin::new("f.yml", 2)));
+        s.image = Some(Located::new(
+            ImageRef::parse(image),
+            Origin::new("f.yml", 2),
+        ));
         s
     }
 
@@ -224,28 +246,45 @@ mod tests {
         Scan {
             environments: envs
                 .into_iter()
-                .map(|(n, services)| Environment { services, ..Environment::new(n) })
+                .map(|(n, services)| Environment {
+                    services,
+                    ..Environment::new(n)
+                })
                 .collect(),
             notes: vec![],
         }
     }
 
     fn summary(aligned: &[AlignedService]) -> Vec<(String, Vec<usize>)> {
-        aligned.iter().map(|a| (a.name.clone(), a.members.iter().map(Vec::len).collect())).collect()
+        aligned
+            .iter()
+            .map(|a| (a.name.clone(), a.members.iter().map(Vec::len).collect()))
+            .collect()
     }
 
     #[test]
     fn numbered_replicas_group_and_align() {
         let s = scan(vec![
-            ("staging", vec![service("web1", Role::Web, "app"), service("web2", Role::Web, "app")]),
+            (
+                "staging",
+                vec![
+                    service("web1", Role::Web, "app"),
+                    service("web2", Role::Web, "app"),
+                ],
+            ),
             (
                 "production",
-                (1..=4).map(|i| service(&format!("web{i}"), Role::Web, "app")).collect(),
+                (1..=4)
+                    .map(|i| service(&format!("web{i}"), Role::Web, "app"))
+                    .collect(),
             ),
         ]);
         let a = align(&s);
         assert_eq!(summary(&a), vec![("web".to_string(), vec![2, 4])]);
-        assert!(a[0].reasons.iter().any(|r| r.contains("numbered replicas in production: web1, web2, web3, web4")));
+        assert!(a[0]
+            .reasons
+            .iter()
+            .any(|r| r.contains("numbered replicas in production: web1, web2, web3, web4")));
     }
 
     #[test]
@@ -265,15 +304,24 @@ mod tests {
         ]);
         assert_eq!(
             summary(&align(&s)),
-            vec![("redis".to_string(), vec![1, 3]), ("redis-sentinel".to_string(), vec![0, 2])]
+            vec![
+                ("redis".to_string(), vec![1, 3]),
+                ("redis-sentinel".to_string(), vec![0, 2])
+            ]
         );
     }
 
     #[test]
     fn falls_back_to_role_and_image() {
         let s = scan(vec![
-            ("staging", vec![service("pg", Role::Database, "postgres:15")]),
-            ("production", vec![service("main-db", Role::Database, "postgres:15")]),
+            (
+                "staging",
+                vec![service("pg", Role::Database, "postgres:15")],
+            ),
+            (
+                "production",
+                vec![service("main-db", Role::Database, "postgres:15")],
+            ),
         ]);
         let a = align(&s);
         assert_eq!(a.len(), 1);

@@ -117,13 +117,20 @@ pub struct Row {
 pub enum CellValue {
     /// The aspect does not exist there (service or setting absent).
     Absent,
-    Instances { count: u32, max: Option<u32> },
+    Instances {
+        count: u32,
+        max: Option<u32>,
+    },
     /// CPU in millicores; `None` = no limit.
     Millicores(Option<u64>),
     /// Memory in bytes; `None` = no limit.
     Bytes(Option<u64>),
     Flag(bool),
-    Text { text: String, secret: bool, quantity: Option<Quantity> },
+    Text {
+        text: String,
+        secret: bool,
+        quantity: Option<Quantity>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -184,7 +191,10 @@ impl Comparison {
                 s.rows
                     .iter()
                     .filter(|r| r.status != Status::Same)
-                    .map(|row| Difference { service: Some(s.name.as_str()), row })
+                    .map(|row| Difference {
+                        service: Some(s.name.as_str()),
+                        row,
+                    })
             })
             .collect();
         out.extend(
@@ -201,8 +211,10 @@ impl Comparison {
 pub fn compare(scan: &Scan, aligned: &[AlignedService]) -> Comparison {
     let environments: Vec<String> = scan.environments.iter().map(|e| e.name.clone()).collect();
     let reference = environments.len().saturating_sub(1);
-    let services: Vec<ServiceComparison> =
-        aligned.iter().map(|a| compare_service(scan, a, reference)).collect();
+    let services: Vec<ServiceComparison> = aligned
+        .iter()
+        .map(|a| compare_service(scan, a, reference))
+        .collect();
 
     let environment_rows = compare_environment_settings(scan, reference);
     let mut totals: Vec<Totals> = (0..environments.len())
@@ -215,13 +227,21 @@ pub fn compare(scan: &Scan, aligned: &[AlignedService]) -> Comparison {
         };
         t.cpu_limit_change_pct = change(
             fully(t, t.services_without_cpu_limit, t.cpu_limit_millis).map(|v| v as f64),
-            fully(&ref_totals, ref_totals.services_without_cpu_limit, ref_totals.cpu_limit_millis)
-                .map(|v| v as f64),
+            fully(
+                &ref_totals,
+                ref_totals.services_without_cpu_limit,
+                ref_totals.cpu_limit_millis,
+            )
+            .map(|v| v as f64),
         );
         t.memory_limit_change_pct = change(
             fully(t, t.services_without_memory_limit, t.memory_limit_bytes).map(|v| v as f64),
-            fully(&ref_totals, ref_totals.services_without_memory_limit, ref_totals.memory_limit_bytes)
-                .map(|v| v as f64),
+            fully(
+                &ref_totals,
+                ref_totals.services_without_memory_limit,
+                ref_totals.memory_limit_bytes,
+            )
+            .map(|v| v as f64),
         );
     }
 
@@ -275,14 +295,25 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
                     let (value, origin) = f(v);
                     Cell { value, origin }
                 }
-                None => Cell { value: CellValue::Absent, origin: None },
+                None => Cell {
+                    value: CellValue::Absent,
+                    origin: None,
+                },
             })
             .collect()
     };
     let first = |e: usize| a.services(scan, e).next();
     rows.push(row(
         Aspect::Instances,
-        cell_of(&|v| (CellValue::Instances { count: v.instances, max: v.instances_max }, None)),
+        cell_of(&|v| {
+            (
+                CellValue::Instances {
+                    count: v.instances,
+                    max: v.instances_max,
+                },
+                None,
+            )
+        }),
         reference,
     ));
     rows.push(row(
@@ -292,30 +323,61 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
             .map(|(e, v)| match v {
                 Some(v) => Cell {
                     value: match &v.image {
-                        Some(i) => CellValue::Text { text: i.clone(), secret: false, quantity: None },
+                        Some(i) => CellValue::Text {
+                            text: i.clone(),
+                            secret: false,
+                            quantity: None,
+                        },
                         None => CellValue::Absent,
                     },
                     origin: first(e).and_then(|s| s.image.as_ref().map(|i| i.origin.clone())),
                 },
-                None => Cell { value: CellValue::Absent, origin: None },
+                None => Cell {
+                    value: CellValue::Absent,
+                    origin: None,
+                },
             })
             .collect(),
         reference,
     ));
     if envs.iter().flatten().any(|v| v.optional) {
-        rows.push(row(Aspect::Optional, cell_of(&|v| (CellValue::Flag(v.optional), None)), reference));
+        rows.push(row(
+            Aspect::Optional,
+            cell_of(&|v| (CellValue::Flag(v.optional), None)),
+            reference,
+        ));
     }
-    let res_origin = |e: usize, pick: fn(&crate::model::Resources) -> Option<&crate::model::Located<u64>>| {
-        first(e).and_then(|s| pick(&s.resources).map(|l| l.origin.clone()))
-    };
+    let res_origin =
+        |e: usize, pick: fn(&crate::model::Resources) -> Option<&crate::model::Located<u64>>| {
+            first(e).and_then(|s| pick(&s.resources).map(|l| l.origin.clone()))
+        };
     type Pick = fn(&crate::model::Resources) -> Option<&crate::model::Located<u64>>;
-    let specs: [(Aspect, fn(&ServiceView) -> Option<u64>, bool, Pick); 4] = [
-        (Aspect::CpuLimit, |v| v.cpu_limit_millis, true, |r| r.cpu_limit_millis.as_ref()),
-        (Aspect::MemoryLimit, |v| v.memory_limit_bytes, false, |r| r.memory_limit_bytes.as_ref()),
-        (Aspect::CpuReservation, |v| v.cpu_reservation_millis, true, |r| r.cpu_reservation_millis.as_ref()),
-        (Aspect::MemoryReservation, |v| v.memory_reservation_bytes, false, |r| {
-            r.memory_reservation_bytes.as_ref()
-        }),
+    type Spec = (Aspect, fn(&ServiceView) -> Option<u64>, bool, Pick);
+    let specs: [Spec; 4] = [
+        (
+            Aspect::CpuLimit,
+            |v| v.cpu_limit_millis,
+            true,
+            |r| r.cpu_limit_millis.as_ref(),
+        ),
+        (
+            Aspect::MemoryLimit,
+            |v| v.memory_limit_bytes,
+            false,
+            |r| r.memory_limit_bytes.as_ref(),
+        ),
+        (
+            Aspect::CpuReservation,
+            |v| v.cpu_reservation_millis,
+            true,
+            |r| r.cpu_reservation_millis.as_ref(),
+        ),
+        (
+            Aspect::MemoryReservation,
+            |v| v.memory_reservation_bytes,
+            false,
+            |r| r.memory_reservation_bytes.as_ref(),
+        ),
     ];
     for (aspect, get, is_cpu, pick) in specs {
         let cells = envs
@@ -323,16 +385,27 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
             .enumerate()
             .map(|(e, v)| match v {
                 Some(v) => Cell {
-                    value: if is_cpu { CellValue::Millicores(get(v)) } else { CellValue::Bytes(get(v)) },
+                    value: if is_cpu {
+                        CellValue::Millicores(get(v))
+                    } else {
+                        CellValue::Bytes(get(v))
+                    },
                     origin: res_origin(e, pick),
                 },
-                None => Cell { value: CellValue::Absent, origin: None },
+                None => Cell {
+                    value: CellValue::Absent,
+                    origin: None,
+                },
             })
             .collect();
         rows.push(row(aspect, cells, reference));
     }
 
-    let keys: BTreeSet<&String> = envs.iter().flatten().flat_map(|v| v.settings.keys()).collect();
+    let keys: BTreeSet<&String> = envs
+        .iter()
+        .flatten()
+        .flat_map(|v| v.settings.keys())
+        .collect();
     for key in keys {
         let cells = envs
             .iter()
@@ -345,18 +418,29 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
                     },
                     origin: Some(s.origin.clone()),
                 },
-                None => Cell { value: CellValue::Absent, origin: None },
+                None => Cell {
+                    value: CellValue::Absent,
+                    origin: None,
+                },
             })
             .collect();
         let mut r = row(Aspect::Setting(key.clone()), cells, reference);
         // Secrets compare by fingerprint, not by their (identical) masked text.
         let values: Vec<Option<&SettingValue>> = envs
             .iter()
-            .map(|v| v.as_ref().and_then(|v| v.settings.get(key)).map(|s| &s.value))
+            .map(|v| {
+                v.as_ref()
+                    .and_then(|v| v.settings.get(key))
+                    .map(|s| &s.value)
+            })
             .collect();
         if r.status != Status::Partial && values.iter().flatten().any(|v| v.is_secret()) {
             let first = values[0];
-            r.status = if values.iter().all(|v| *v == first) { Status::Same } else { Status::Different };
+            r.status = if values.iter().all(|v| *v == first) {
+                Status::Same
+            } else {
+                Status::Different
+            };
         }
         rows.push(r);
     }
@@ -390,7 +474,10 @@ fn view(scan: &Scan, a: &AlignedService, e: usize) -> Option<ServiceView> {
         .filter(|_| members.iter().any(|s| s.instances.autoscale_max.is_some()));
     let per_instance = |get: fn(&crate::model::Resources) -> Option<u64>| -> Option<u64> {
         // Unlimited if any member is; otherwise the largest member's value.
-        members.iter().map(|s| get(&s.resources)).try_fold(0u64, |acc, v| v.map(|v| acc.max(v)))
+        members
+            .iter()
+            .map(|s| get(&s.resources))
+            .try_fold(0u64, |acc, v| v.map(|v| acc.max(v)))
     };
     let total = |get: fn(&crate::model::Resources) -> Option<u64>| -> Option<u64> {
         members
@@ -410,8 +497,12 @@ fn view(scan: &Scan, a: &AlignedService, e: usize) -> Option<ServiceView> {
         optional: members.iter().all(|s| s.is_optional()),
         cpu_limit_millis: per_instance(|r| r.cpu_limit_millis.as_ref().map(|l| l.value)),
         memory_limit_bytes: per_instance(|r| r.memory_limit_bytes.as_ref().map(|l| l.value)),
-        cpu_reservation_millis: per_instance(|r| r.cpu_reservation_millis.as_ref().map(|l| l.value)),
-        memory_reservation_bytes: per_instance(|r| r.memory_reservation_bytes.as_ref().map(|l| l.value)),
+        cpu_reservation_millis: per_instance(|r| {
+            r.cpu_reservation_millis.as_ref().map(|l| l.value)
+        }),
+        memory_reservation_bytes: per_instance(|r| {
+            r.memory_reservation_bytes.as_ref().map(|l| l.value)
+        }),
         cpu_limit_total_millis: total(|r| r.cpu_limit_millis.as_ref().map(|l| l.value)),
         memory_limit_total_bytes: total(|r| r.memory_limit_bytes.as_ref().map(|l| l.value)),
         settings: merged_settings(&members.iter().map(|s| &s.settings).collect::<Vec<_>>()),
@@ -439,14 +530,25 @@ fn merged_settings(members: &[&BTreeMap<String, Setting>]) -> BTreeMap<String, S
         let merged = if distinct.len() == 1 && present.len() == members.len() {
             first.clone()
         } else {
-            let mut text = distinct.iter().map(|s| s.display()).collect::<Vec<_>>().join(" / ");
+            let mut text = distinct
+                .iter()
+                .map(|s| s.display())
+                .collect::<Vec<_>>()
+                .join(" / ");
             if present.len() < members.len() {
-                text.push_str(&format!(" (on {} of {} members)", present.len(), members.len()));
+                text.push_str(&format!(
+                    " (on {} of {} members)",
+                    present.len(),
+                    members.len()
+                ));
             }
             let mut s = first.clone();
             s.value = if distinct.iter().any(|d| d.is_secret()) {
                 SettingValue::Secret(crate::model::MaskedSecret::new(
-                    &distinct.iter().map(|d| format!("{:?}", d.value)).collect::<String>(),
+                    &distinct
+                        .iter()
+                        .map(|d| format!("{:?}", d.value))
+                        .collect::<String>(),
                     text,
                 ))
             } else {
@@ -461,7 +563,10 @@ fn merged_settings(members: &[&BTreeMap<String, Setting>]) -> BTreeMap<String, S
 }
 
 fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize) -> Row {
-    let present = cells.iter().filter(|c| c.value != CellValue::Absent).count();
+    let present = cells
+        .iter()
+        .filter(|c| c.value != CellValue::Absent)
+        .count();
     let status = if present > 0 && present < cells.len() {
         Status::Partial
     } else if cells.windows(2).all(|w| w[0].value == w[1].value) {
@@ -471,13 +576,17 @@ fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize) -> Row {
     };
     let number = |c: &Cell| -> Option<(std::mem::Discriminant<CellValue>, Option<Quantity>, f64)> {
         match &c.value {
-            CellValue::Instances { count, .. } => Some((std::mem::discriminant(&c.value), None, f64::from(*count))),
+            CellValue::Instances { count, .. } => {
+                Some((std::mem::discriminant(&c.value), None, f64::from(*count)))
+            }
             CellValue::Millicores(Some(v)) | CellValue::Bytes(Some(v)) => {
                 Some((std::mem::discriminant(&c.value), None, *v as f64))
             }
-            CellValue::Text { quantity: Some(q), secret: false, .. } => {
-                Some((std::mem::discriminant(&c.value), Some(*q), q.magnitude()))
-            }
+            CellValue::Text {
+                quantity: Some(q),
+                secret: false,
+                ..
+            } => Some((std::mem::discriminant(&c.value), Some(*q), q.magnitude())),
             _ => None,
         }
     };
@@ -499,7 +608,12 @@ fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize) -> Row {
             change(Some(v), Some(r))
         })
         .collect();
-    Row { aspect, cells, status, change_pct }
+    Row {
+        aspect,
+        cells,
+        status,
+        change_pct,
+    }
 }
 
 /// Percentage change of `value` against `reference`; `None` when unknown or the reference is 0.
@@ -517,7 +631,10 @@ fn totals_of(scan: &Scan, e: usize, services: &[ServiceComparison]) -> Totals {
     };
     let add = |acc: &mut Option<u64>, v: Option<u64>, n: u32| {
         if let Some(v) = v {
-            *acc = Some(acc.unwrap_or(0).saturating_add(v.saturating_mul(u64::from(n))));
+            *acc = Some(
+                acc.unwrap_or(0)
+                    .saturating_add(v.saturating_mul(u64::from(n))),
+            );
         }
     };
     for s in &env.services {
@@ -527,10 +644,26 @@ fn totals_of(scan: &Scan, e: usize, services: &[ServiceComparison]) -> Totals {
         if s.is_optional() {
             t.optional_services += 1;
         }
-        add(&mut t.cpu_limit_millis, r.cpu_limit_millis.as_ref().map(|l| l.value), n);
-        add(&mut t.memory_limit_bytes, r.memory_limit_bytes.as_ref().map(|l| l.value), n);
-        add(&mut t.cpu_reservation_millis, r.cpu_reservation_millis.as_ref().map(|l| l.value), n);
-        add(&mut t.memory_reservation_bytes, r.memory_reservation_bytes.as_ref().map(|l| l.value), n);
+        add(
+            &mut t.cpu_limit_millis,
+            r.cpu_limit_millis.as_ref().map(|l| l.value),
+            n,
+        );
+        add(
+            &mut t.memory_limit_bytes,
+            r.memory_limit_bytes.as_ref().map(|l| l.value),
+            n,
+        );
+        add(
+            &mut t.cpu_reservation_millis,
+            r.cpu_reservation_millis.as_ref().map(|l| l.value),
+            n,
+        );
+        add(
+            &mut t.memory_reservation_bytes,
+            r.memory_reservation_bytes.as_ref().map(|l| l.value),
+            n,
+        );
         let no_cpu = r.cpu_limit_millis.is_none();
         let no_mem = r.memory_limit_bytes.is_none();
         t.services_without_cpu_limit += u32::from(no_cpu);
@@ -551,7 +684,11 @@ fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
                     .split(['-', '_'])
                     .filter(|w| !(is_env_word(w) || env_names.contains(w)))
                     .collect();
-                if kept.is_empty() { seg.to_string() } else { kept.join("-") }
+                if kept.is_empty() {
+                    seg.to_string()
+                } else {
+                    kept.join("-")
+                }
             })
             .collect::<Vec<_>>()
             .join(".")
@@ -559,8 +696,9 @@ fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
     let mut by_key: BTreeMap<String, Vec<Option<&Setting>>> = BTreeMap::new();
     for (e, env) in scan.environments.iter().enumerate() {
         for (key, setting) in &env.settings {
-            by_key.entry(normalize(key)).or_insert_with(|| vec![None; scan.environments.len()])[e] =
-                Some(setting);
+            by_key
+                .entry(normalize(key))
+                .or_insert_with(|| vec![None; scan.environments.len()])[e] = Some(setting);
         }
     }
     by_key
@@ -577,7 +715,10 @@ fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
                         },
                         origin: Some(s.origin.clone()),
                     },
-                    None => Cell { value: CellValue::Absent, origin: None },
+                    None => Cell {
+                        value: CellValue::Absent,
+                        origin: None,
+                    },
                 })
                 .collect();
             row(Aspect::Setting(key), cells, reference)
@@ -591,14 +732,24 @@ mod tests {
     use crate::align::align;
     use crate::model::{Environment, Instances, Located, Service};
 
-    fn svc(name: &str, cpu: Option<u64>, mem: Option<u64>, n: u32, settings: &[(&str, &str)]) -> Service {
+    fn svc(
+        name: &str,
+        cpu: Option<u64>,
+        mem: Option<u64>,
+        n: u32,
+        settings: &[(&str, &str)],
+    ) -> Service {
         let mut s = Service::new(name, Origin::new("f.yml", 1));
         s.role = Role::Web;
-        s.instances = Instances { count: n, ..Instances::default() };
+        s.instances = Instances {
+            count: n,
+            ..Instances::default()
+        };
         s.resources.cpu_limit_millis = cpu.map(|v| Located::new(v, Origin::new("f.yml", 3)));
         s.resources.memory_limit_bytes = mem.map(|v| Located::new(v, Origin::new("f.yml", 4)));
         for (k, v) in settings {
-            s.settings.insert(k.to_string(), Setting::new(k, *v, Origin::new("f.yml", 9)));
+            s.settings
+                .insert(k.to_string(), Setting::new(k, *v, Origin::new("f.yml", 9)));
         }
         s
     }
@@ -606,8 +757,14 @@ mod tests {
     fn scan(staging: Vec<Service>, production: Vec<Service>) -> Scan {
         Scan {
             environments: vec![
-                Environment { services: staging, ..Environment::new("staging") },
-                Environment { services: production, ..Environment::new("production") },
+                Environment {
+                    services: staging,
+                    ..Environment::new("staging")
+                },
+                Environment {
+                    services: production,
+                    ..Environment::new("production")
+                },
             ],
             notes: vec![],
         }
@@ -621,23 +778,53 @@ mod tests {
     fn totals_multiply_instances_and_count_unlimited() {
         const MIB: u64 = 1 << 20;
         let s = scan(
-            vec![svc("web1", Some(1000), Some(512 * MIB), 1, &[]), svc("web2", Some(1000), Some(512 * MIB), 1, &[])],
-            vec![svc("web", None, None, 4, &[]), svc("worker", Some(500), Some(256 * MIB), 2, &[])],
+            vec![
+                svc("web1", Some(1000), Some(512 * MIB), 1, &[]),
+                svc("web2", Some(1000), Some(512 * MIB), 1, &[]),
+            ],
+            vec![
+                svc("web", None, None, 4, &[]),
+                svc("worker", Some(500), Some(256 * MIB), 2, &[]),
+            ],
         );
         let c = run(&s);
         let (st, pr) = (&c.totals[0], &c.totals[1]);
-        assert_eq!((st.cpu_limit_millis, st.memory_limit_bytes), (Some(2000), Some(1024 * MIB)));
-        assert_eq!((st.declared_services, st.instances, st.unlimited_services), (2, 2, 0));
-        assert_eq!((pr.cpu_limit_millis, pr.memory_limit_bytes), (Some(1000), Some(512 * MIB)));
+        assert_eq!(
+            (st.cpu_limit_millis, st.memory_limit_bytes),
+            (Some(2000), Some(1024 * MIB))
+        );
+        assert_eq!(
+            (st.declared_services, st.instances, st.unlimited_services),
+            (2, 2, 0)
+        );
+        assert_eq!(
+            (pr.cpu_limit_millis, pr.memory_limit_bytes),
+            (Some(1000), Some(512 * MIB))
+        );
         assert_eq!((pr.instances, pr.unlimited_services), (6, 1));
-        assert_eq!(st.memory_limit_change_pct, None, "production is partly unlimited");
+        assert_eq!(
+            st.memory_limit_change_pct, None,
+            "production is partly unlimited"
+        );
     }
 
     #[test]
     fn reduction_against_the_reference() {
         let s = scan(
-            vec![svc("app", Some(1000), Some(1 << 30), 1, &[("env.A", "1"), ("env.B", "x")])],
-            vec![svc("app", Some(1500), Some(3 << 29), 1, &[("env.A", "1"), ("env.C", "y")])],
+            vec![svc(
+                "app",
+                Some(1000),
+                Some(1 << 30),
+                1,
+                &[("env.A", "1"), ("env.B", "x")],
+            )],
+            vec![svc(
+                "app",
+                Some(1500),
+                Some(3 << 29),
+                1,
+                &[("env.A", "1"), ("env.C", "y")],
+            )],
         );
         let c = run(&s);
         let pct = c.totals[0].cpu_limit_change_pct.unwrap();
@@ -658,11 +845,36 @@ mod tests {
     #[test]
     fn secrets_compare_by_fingerprint() {
         let s = scan(
-            vec![svc("app", None, None, 1, &[("env.DB_PASSWORD", "same-secret"), ("env.API_TOKEN", "a-token")])],
-            vec![svc("app", None, None, 1, &[("env.DB_PASSWORD", "same-secret"), ("env.API_TOKEN", "b-token")])],
+            vec![svc(
+                "app",
+                None,
+                None,
+                1,
+                &[
+                    ("env.DB_PASSWORD", "same-secret"),
+                    ("env.API_TOKEN", "a-token"),
+                ],
+            )],
+            vec![svc(
+                "app",
+                None,
+                None,
+                1,
+                &[
+                    ("env.DB_PASSWORD", "same-secret"),
+                    ("env.API_TOKEN", "b-token"),
+                ],
+            )],
         );
         let c = run(&s);
-        let status = |id: &str| c.services[0].rows.iter().find(|r| r.aspect.id() == id).unwrap().status;
+        let status = |id: &str| {
+            c.services[0]
+                .rows
+                .iter()
+                .find(|r| r.aspect.id() == id)
+                .unwrap()
+                .status
+        };
         assert_eq!(status("env.DB_PASSWORD"), Status::Same);
         assert_eq!(status("env.API_TOKEN"), Status::Different);
     }
@@ -672,14 +884,32 @@ mod tests {
         let s = scan(
             vec![svc("redis", None, None, 1, &[("redis.maxmemory", "256mb")])],
             vec![
-                svc("redis-master", None, None, 1, &[("redis.config_file", "/r.conf")]),
-                svc("redis-replica-1", None, None, 1, &[("redis.config_file", "/r.conf"), ("redis.replicaof", "redis-master 6379")]),
+                svc(
+                    "redis-master",
+                    None,
+                    None,
+                    1,
+                    &[("redis.config_file", "/r.conf")],
+                ),
+                svc(
+                    "redis-replica-1",
+                    None,
+                    None,
+                    1,
+                    &[
+                        ("redis.config_file", "/r.conf"),
+                        ("redis.replicaof", "redis-master 6379"),
+                    ],
+                ),
             ],
         );
         let c = run(&s);
         let v = c.services[0].envs[1].as_ref().unwrap();
         assert_eq!(v.instances, 2);
-        assert_eq!(v.settings["redis.replicaof"].display(), "redis-master 6379 (on 1 of 2 members)");
+        assert_eq!(
+            v.settings["redis.replicaof"].display(),
+            "redis-master 6379 (on 1 of 2 members)"
+        );
         assert_eq!(v.settings["redis.config_file"].display(), "/r.conf");
     }
 }

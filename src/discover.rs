@@ -56,7 +56,9 @@ pub fn canonical_env_name(name: &str) -> String {
 /// Whether a word names a well-known environment (used to strip it from service names).
 pub fn is_env_word(word: &str) -> bool {
     let lower = word.to_ascii_lowercase();
-    ALIASES.iter().any(|(_, aliases)| aliases.contains(&lower.as_str()))
+    ALIASES
+        .iter()
+        .any(|(_, aliases)| aliases.contains(&lower.as_str()))
 }
 
 /// Order environments lowest to highest: local < development < test < qa < uat < staging <
@@ -77,7 +79,12 @@ pub fn env_rank(name: &str) -> (u8, String) {
     (rank, name.to_string())
 }
 
-const BASE_NAMES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
+const BASE_NAMES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
 
 /// If `file_name` is a Compose file for one environment, that environment's written name.
 fn compose_env_of(file_name: &str) -> Option<&str> {
@@ -105,9 +112,16 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let Ok(rel) = entry.path().strip_prefix(workspace.root()) else { continue };
-        let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-        let Some((file_name, dir_parts)) = rel.split_last() else { continue };
+        let Ok(rel) = entry.path().strip_prefix(workspace.root()) else {
+            continue;
+        };
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let Some((file_name, dir_parts)) = rel.split_last() else {
+            continue;
+        };
         let dir = dir_parts.join("/");
         let files = dirs.entry(dir).or_default();
         if BASE_NAMES.contains(&file_name.as_str()) {
@@ -120,13 +134,22 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let mut found: BTreeMap<String, EnvPlan> = BTreeMap::new();
     let mut notes = Vec::new();
     for (dir, files) in &dirs {
-        let path = |name: &str| if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
+        let path = |name: &str| {
+            if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            }
+        };
         // Compose prefers compose.yaml over docker-compose.yml when both exist.
         let base = files.bases.first().map(|b| path(b));
         let mut candidates: Vec<EnvPlan> = Vec::new();
         for (written, file) in &files.envs {
             let (name, reason) = if written == "override" {
-                ("local".to_string(), "Compose's override file, applied to local runs".to_string())
+                (
+                    "local".to_string(),
+                    "Compose's override file, applied to local runs".to_string(),
+                )
             } else {
                 let name = canonical_env_name(written);
                 let reason = if name == *written {
@@ -142,7 +165,11 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
                 Some(b) => format!("{reason}, merged over the shared base `{b}`"),
                 None => reason,
             };
-            candidates.push(EnvPlan { name, files: env_files, reason });
+            candidates.push(EnvPlan {
+                name,
+                files: env_files,
+                reason,
+            });
         }
         // `staging/docker-compose.yml`: the directory names the environment.
         if files.envs.is_empty() {
@@ -176,7 +203,11 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     }
     if found.is_empty() {
         if let Some((dir, files)) = dirs.iter().find(|(_, f)| !f.bases.is_empty()) {
-            let file = if dir.is_empty() { files.bases[0].clone() } else { format!("{dir}/{}", files.bases[0]) };
+            let file = if dir.is_empty() {
+                files.bases[0].clone()
+            } else {
+                format!("{dir}/{}", files.bases[0])
+            };
             notes.push(Note {
                 origin: None,
                 message: format!(
@@ -185,13 +216,20 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
             });
             found.insert(
                 "default".into(),
-                EnvPlan { name: "default".into(), files: vec![file.clone()], reason: format!("`{file}` alone") },
+                EnvPlan {
+                    name: "default".into(),
+                    files: vec![file.clone()],
+                    reason: format!("`{file}` alone"),
+                },
             );
         }
     }
     let mut environments: Vec<EnvPlan> = found.into_values().collect();
     environments.sort_by_key(|e| env_rank(&e.name));
-    Ok(Plan { environments, notes })
+    Ok(Plan {
+        environments,
+        notes,
+    })
 }
 
 #[derive(Default)]
@@ -205,13 +243,25 @@ pub fn explicit(workspace: &Workspace, specs: &[String]) -> Result<Plan> {
     let mut environments: Vec<EnvPlan> = Vec::new();
     for spec in specs {
         let Some((name, files)) = spec.split_once('=') else {
-            return Err(Error::msg(format!("--env `{spec}`: expected NAME=FILE[,FILE...]")));
+            return Err(Error::msg(format!(
+                "--env `{spec}`: expected NAME=FILE[,FILE...]"
+            )));
         };
         let name = canonical_env_name(name);
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(Error::msg(format!("--env `{spec}`: the environment name must be letters, digits, - or _")));
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::msg(format!(
+                "--env `{spec}`: the environment name must be letters, digits, - or _"
+            )));
         }
-        let files: Vec<String> = files.split(',').map(|f| f.trim().trim_start_matches("./").to_string()).filter(|f| !f.is_empty()).collect();
+        let files: Vec<String> = files
+            .split(',')
+            .map(|f| f.trim().trim_start_matches("./").to_string())
+            .filter(|f| !f.is_empty())
+            .collect();
         if files.is_empty() {
             return Err(Error::msg(format!("--env `{spec}`: no files given")));
         }
@@ -219,12 +269,21 @@ pub fn explicit(workspace: &Workspace, specs: &[String]) -> Result<Plan> {
             workspace.resolve(f)?;
         }
         if environments.iter().any(|e| e.name == name) {
-            return Err(Error::msg(format!("--env: environment `{name}` given twice")));
+            return Err(Error::msg(format!(
+                "--env: environment `{name}` given twice"
+            )));
         }
-        environments.push(EnvPlan { name, files, reason: "stated with --env".into() });
+        environments.push(EnvPlan {
+            name,
+            files,
+            reason: "stated with --env".into(),
+        });
     }
     environments.sort_by_key(|e| env_rank(&e.name));
-    Ok(Plan { environments, notes: Vec::new() })
+    Ok(Plan {
+        environments,
+        notes: Vec::new(),
+    })
 }
 
 #[cfg(test)]
@@ -242,7 +301,10 @@ mod tests {
 
     #[test]
     fn compose_file_names() {
-        assert_eq!(compose_env_of("docker-compose.staging.yml"), Some("staging"));
+        assert_eq!(
+            compose_env_of("docker-compose.staging.yml"),
+            Some("staging")
+        );
         assert_eq!(compose_env_of("compose.prod.yaml"), Some("prod"));
         assert_eq!(compose_env_of("docker-compose-dev.yml"), Some("dev"));
         assert_eq!(compose_env_of("docker-compose.yml"), None);
@@ -265,16 +327,38 @@ mod tests {
             std::fs::write(p, "services: {}\n").unwrap();
         }
         let ws = Workspace::open(dir.path()).unwrap();
-        discover(&ws).unwrap().environments.into_iter().map(|e| (e.name, e.files)).collect()
+        discover(&ws)
+            .unwrap()
+            .environments
+            .into_iter()
+            .map(|e| (e.name, e.files))
+            .collect()
     }
 
     #[test]
     fn base_plus_overrides() {
         assert_eq!(
-            plan_of(&["docker-compose.yml", "docker-compose.prod.yml", "docker-compose.staging.yml", "README.md"]),
+            plan_of(&[
+                "docker-compose.yml",
+                "docker-compose.prod.yml",
+                "docker-compose.staging.yml",
+                "README.md"
+            ]),
             vec![
-                ("staging".into(), vec!["docker-compose.yml".into(), "docker-compose.staging.yml".into()]),
-                ("production".into(), vec!["docker-compose.yml".into(), "docker-compose.prod.yml".into()]),
+                (
+                    "staging".into(),
+                    vec![
+                        "docker-compose.yml".into(),
+                        "docker-compose.staging.yml".into()
+                    ]
+                ),
+                (
+                    "production".into(),
+                    vec![
+                        "docker-compose.yml".into(),
+                        "docker-compose.prod.yml".into()
+                    ]
+                ),
             ]
         );
     }
@@ -282,17 +366,32 @@ mod tests {
     #[test]
     fn standalone_files_and_env_directories() {
         assert_eq!(
-            plan_of(&["deploy/compose.staging.yaml", "deploy/compose.production.yaml"]),
+            plan_of(&[
+                "deploy/compose.staging.yaml",
+                "deploy/compose.production.yaml"
+            ]),
             vec![
                 ("staging".into(), vec!["deploy/compose.staging.yaml".into()]),
-                ("production".into(), vec!["deploy/compose.production.yaml".into()]),
+                (
+                    "production".into(),
+                    vec!["deploy/compose.production.yaml".into()]
+                ),
             ]
         );
         assert_eq!(
-            plan_of(&["envs/prod/docker-compose.yml", "envs/dev/docker-compose.yml"]),
+            plan_of(&[
+                "envs/prod/docker-compose.yml",
+                "envs/dev/docker-compose.yml"
+            ]),
             vec![
-                ("development".into(), vec!["envs/dev/docker-compose.yml".into()]),
-                ("production".into(), vec!["envs/prod/docker-compose.yml".into()]),
+                (
+                    "development".into(),
+                    vec!["envs/dev/docker-compose.yml".into()]
+                ),
+                (
+                    "production".into(),
+                    vec!["envs/prod/docker-compose.yml".into()]
+                ),
             ]
         );
     }
@@ -304,7 +403,15 @@ mod tests {
         let ws = Workspace::open(dir.path()).unwrap();
         let plan = explicit(&ws, &["prod=a.yml".into()]).unwrap();
         assert_eq!(plan.environments[0].name, "production");
-        assert!(explicit(&ws, &["prod".into()]).unwrap_err().message.contains("NAME=FILE"));
-        assert_eq!(explicit(&ws, &["x=missing.yml".into()]).unwrap_err().to_string(), "missing.yml: file not found");
+        assert!(explicit(&ws, &["prod".into()])
+            .unwrap_err()
+            .message
+            .contains("NAME=FILE"));
+        assert_eq!(
+            explicit(&ws, &["x=missing.yml".into()])
+                .unwrap_err()
+                .to_string(),
+            "missing.yml: file not found"
+        );
     }
 }

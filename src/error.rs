@@ -82,7 +82,10 @@ mod tests {
     fn renders_file_line_and_column_like_a_compiler() {
         let e = Error::at("docker-compose.yml", 12, "unknown unit").with_column(5);
         assert_eq!(e.to_string(), "docker-compose.yml:12:5: unknown unit");
-        assert_eq!(Error::in_file("a.yml", "unreadable").to_string(), "a.yml: unreadable");
+        assert_eq!(
+            Error::in_file("a.yml", "unreadable").to_string(),
+            "a.yml: unreadable"
+        );
         assert_eq!(Error::msg("bad flag").to_string(), "bad flag");
     }
 }

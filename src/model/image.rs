@@ -69,7 +69,10 @@ mod tests {
         assert_eq!(i.tag.as_deref(), Some("1.2.3"));
         assert_eq!(i.digest.as_deref(), Some("sha256:abc"));
         assert_eq!(i.short_name(), "app");
-        assert_eq!(i.to_string(), "registry.example.com:5000/team/app:1.2.3@sha256:abc");
+        assert_eq!(
+            i.to_string(),
+            "registry.example.com:5000/team/app:1.2.3@sha256:abc"
+        );
     }
 
     #[test]
@@ -78,7 +81,10 @@ mod tests {
         assert_eq!(i.repository, "localhost:5000/app");
         assert_eq!(i.tag, None);
         let p = ImageRef::parse("postgres:15-alpine");
-        assert_eq!((p.repository.as_str(), p.tag.as_deref()), ("postgres", Some("15-alpine")));
+        assert_eq!(
+            (p.repository.as_str(), p.tag.as_deref()),
+            ("postgres", Some("15-alpine"))
+        );
         assert_eq!(ImageRef::parse("redis").tag, None);
         assert_eq!(ImageRef::parse("").repository, "");
     }

@@ -37,7 +37,11 @@ impl Role {
 
     /// Infer the role. The command is the strongest signal (an app image runs as web, worker or
     /// scheduler depending on it), then the image, then the service name.
-    pub fn infer(image_short_name: Option<&str>, command: Option<&str>, service_name: &str) -> Role {
+    pub fn infer(
+        image_short_name: Option<&str>,
+        command: Option<&str>,
+        service_name: &str,
+    ) -> Role {
         if let Some(role) = command.and_then(from_command) {
             return role;
         }
@@ -59,7 +63,7 @@ fn from_command(command: &str) -> Option<Role> {
         .split(|c: char| c.is_whitespace() || c == '/')
         .filter(|w| !w.is_empty())
         .collect();
-    let has = |w: &str| words.iter().any(|x| *x == w);
+    let has = |w: &str| words.contains(&w);
     if has("celery") {
         if has("beat") {
             return Some(Role::Scheduler);
@@ -74,9 +78,17 @@ fn from_command(command: &str) -> Option<Role> {
     if has("redis-sentinel") || (has("redis-server") && has("--sentinel")) {
         return Some(Role::Cache);
     }
-    if ["gunicorn", "uvicorn", "daphne", "hypercorn", "puma", "unicorn", "waitress-serve"]
-        .iter()
-        .any(|w| has(w))
+    if [
+        "gunicorn",
+        "uvicorn",
+        "daphne",
+        "hypercorn",
+        "puma",
+        "unicorn",
+        "waitress-serve",
+    ]
+    .iter()
+    .any(|w| has(w))
         || (has("manage.py") && has("runserver"))
         || (has("rails") && (has("server") || has("s")))
     {
@@ -97,28 +109,81 @@ fn from_name(name: &str) -> Option<Role> {
     let n = name.to_ascii_lowercase();
     let has = |w: &str| n.contains(w);
     let table: &[(&[&str], Role)] = &[
-        (&["pgbouncer", "pgpool", "odyssey", "proxysql"], Role::Pooler),
         (
-            &["sentinel", "redis", "valkey", "keydb", "memcached", "dragonfly", "cache"],
+            &["pgbouncer", "pgpool", "odyssey", "proxysql"],
+            Role::Pooler,
+        ),
+        (
+            &[
+                "sentinel",
+                "redis",
+                "valkey",
+                "keydb",
+                "memcached",
+                "dragonfly",
+                "cache",
+            ],
             Role::Cache,
         ),
         (
             &[
-                "postgres", "postgis", "timescale", "mysql", "mariadb", "mongo", "cockroach",
-                "cassandra", "scylla", "clickhouse", "database",
+                "postgres",
+                "postgis",
+                "timescale",
+                "mysql",
+                "mariadb",
+                "mongo",
+                "cockroach",
+                "cassandra",
+                "scylla",
+                "clickhouse",
+                "database",
             ],
             Role::Database,
         ),
-        (&["elasticsearch", "opensearch", "meilisearch", "solr", "typesense"], Role::Search),
-        (&["rabbitmq", "kafka", "nats", "activemq", "zookeeper", "pulsar"], Role::Queue),
         (
-            &["nginx", "haproxy", "traefik", "envoy", "caddy", "httpd", "apache", "varnish"],
+            &[
+                "elasticsearch",
+                "opensearch",
+                "meilisearch",
+                "solr",
+                "typesense",
+            ],
+            Role::Search,
+        ),
+        (
+            &[
+                "rabbitmq",
+                "kafka",
+                "nats",
+                "activemq",
+                "zookeeper",
+                "pulsar",
+            ],
+            Role::Queue,
+        ),
+        (
+            &[
+                "nginx", "haproxy", "traefik", "envoy", "caddy", "httpd", "apache", "varnish",
+            ],
             Role::Proxy,
         ),
         (
             &[
-                "prometheus", "grafana", "alertmanager", "loki", "promtail", "exporter",
-                "cadvisor", "jaeger", "tempo", "otel", "datadog", "fluent", "vector", "flower",
+                "prometheus",
+                "grafana",
+                "alertmanager",
+                "loki",
+                "promtail",
+                "exporter",
+                "cadvisor",
+                "jaeger",
+                "tempo",
+                "otel",
+                "datadog",
+                "fluent",
+                "vector",
+                "flower",
             ],
             Role::Monitoring,
         ),
@@ -147,29 +212,57 @@ mod tests {
     #[test]
     fn command_decides_for_application_images() {
         let app = Some("obcms");
-        assert_eq!(Role::infer(app, Some("gunicorn app.wsgi --workers 4"), "web1"), Role::Web);
-        assert_eq!(Role::infer(app, Some("celery -A app worker -c 2"), "celery"), Role::Worker);
-        assert_eq!(Role::infer(app, Some("celery -A app beat"), "celery-beat"), Role::Scheduler);
         assert_eq!(
-            Role::infer(Some("redis"), Some("redis-sentinel /etc/sentinel.conf"), "s1"),
+            Role::infer(app, Some("gunicorn app.wsgi --workers 4"), "web1"),
+            Role::Web
+        );
+        assert_eq!(
+            Role::infer(app, Some("celery -A app worker -c 2"), "celery"),
+            Role::Worker
+        );
+        assert_eq!(
+            Role::infer(app, Some("celery -A app beat"), "celery-beat"),
+            Role::Scheduler
+        );
+        assert_eq!(
+            Role::infer(
+                Some("redis"),
+                Some("redis-sentinel /etc/sentinel.conf"),
+                "s1"
+            ),
             Role::Cache
         );
     }
 
     #[test]
     fn image_decides_for_servers() {
-        assert_eq!(Role::infer(Some("postgres"), Some("postgres -c a=b"), "db"), Role::Database);
+        assert_eq!(
+            Role::infer(Some("postgres"), Some("postgres -c a=b"), "db"),
+            Role::Database
+        );
         assert_eq!(Role::infer(Some("pgbouncer"), None, "pool"), Role::Pooler);
-        assert_eq!(Role::infer(Some("redis"), Some("redis-server --maxmemory 1mb"), "r"), Role::Cache);
+        assert_eq!(
+            Role::infer(Some("redis"), Some("redis-server --maxmemory 1mb"), "r"),
+            Role::Cache
+        );
         assert_eq!(Role::infer(Some("nginx"), None, "lb"), Role::Proxy);
-        assert_eq!(Role::infer(Some("grafana"), None, "grafana"), Role::Monitoring);
-        assert_eq!(Role::infer(Some("opensearch"), None, "search"), Role::Search);
+        assert_eq!(
+            Role::infer(Some("grafana"), None, "grafana"),
+            Role::Monitoring
+        );
+        assert_eq!(
+            Role::infer(Some("opensearch"), None, "search"),
+            Role::Search
+        );
     }
 
     #[test]
     fn name_is_the_last_resort() {
         assert_eq!(Role::infer(Some("acme-app"), None, "web2"), Role::Web);
         assert_eq!(Role::infer(None, None, "db"), Role::Database);
-        assert_eq!(Role::infer(Some("watchtower"), None, "watchtower-staging"), Role::Other);
+        assert_eq!(
+            Role::infer(Some("watchtower"), None, "watchtower-staging"),
+            Role::Other
+        );
     }
 }

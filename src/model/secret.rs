@@ -27,7 +27,7 @@ impl SettingValue {
         if let Some(masked) = mask_url_credentials(&text) {
             return SettingValue::Secret(MaskedSecret::new(&text, masked));
         }
-        if is_secret_key(key) || looks_like_secret_value(&text) {
+        if (is_secret_key(key) && !is_file_path(&text)) || looks_like_secret_value(&text) {
             return SettingValue::Secret(MaskedSecret::new(&text, MASK.to_string()));
         }
         SettingValue::Text(text)
@@ -98,6 +98,17 @@ impl std::fmt::Debug for MaskedSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "MaskedSecret({})", self.display)
     }
+}
+
+/// `GOOGLE_APPLICATION_CREDENTIALS=/app/credentials/key.json` names where a secret is, not the
+/// secret itself.
+fn is_file_path(text: &str) -> bool {
+    (text.starts_with('/')
+        || text.starts_with("./")
+        || text.starts_with("../")
+        || text.starts_with("~/"))
+        && !text.contains(char::is_whitespace)
+        && text.len() > 2
 }
 
 /// Key fragments that name a secret (`DB_PASSWORD`, `api-key`, `auth.token`).
@@ -190,7 +201,7 @@ pub fn mask_url_credentials(text: &str) -> Option<String> {
         let after = &rest[idx + 3..];
         out.push_str(&rest[..idx + 3]);
         let authority_end = after
-            .find(|c: char| matches!(c, '/' | '?' | '#' | ' ' | ',' | ';'))
+            .find(['/', '?', '#', ' ', ',', ';'])
             .unwrap_or(after.len());
         let authority = &after[..authority_end];
         match authority.rfind('@') {
@@ -296,6 +307,17 @@ mod tests {
     }
 
     #[test]
+    fn paths_to_secrets_are_not_secrets() {
+        let v = SettingValue::classify(
+            "env.GOOGLE_APPLICATION_CREDENTIALS",
+            "/app/credentials/key.json".into(),
+        );
+        assert!(!v.is_secret());
+        let v = SettingValue::classify("env.DB_PASSWORD", "/not a path".into());
+        assert!(v.is_secret());
+    }
+
+    #[test]
     fn plain_values_stay_text() {
         let v = SettingValue::classify("env.LOG_LEVEL", "info".into());
         assert_eq!(v, SettingValue::Text("info".into()));
@@ -338,9 +360,16 @@ mod tests {
 
     #[test]
     fn multibyte_text_never_panics() {
-        assert_eq!(mask_url_credentials("é://ü:ö@ä/ß"), None, "not a URL scheme");
+        assert_eq!(
+            mask_url_credentials("é://ü:ö@ä/ß"),
+            None,
+            "not a URL scheme"
+        );
         assert_eq!(mask_url_credentials("aé://ü:ö@ä/ß"), None);
-        assert_eq!(mask_url_credentials("x://ü:ö@ä/ß"), Some("x://ü:********@ä/ß".into()));
+        assert_eq!(
+            mask_url_credentials("x://ü:ö@ä/ß"),
+            Some("x://ü:********@ä/ß".into())
+        );
         assert_eq!(mask_url_credentials("://@"), None);
     }
 }

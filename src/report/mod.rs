@@ -1,1 +1,38 @@
-pub fn _x(){}
+//! Renderers of a comparison: terminal text, Markdown, JSON. They format; they compute nothing.
+
+pub mod format;
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use crate::compare::Comparison;
+use crate::model::Note;
+
+/// What every renderer receives.
+pub struct ReportInput<'a> {
+    /// The scanned path as the user gave it, for titles.
+    pub root: &'a str,
+    pub comparison: &'a Comparison,
+    /// Per environment (same order), the files read.
+    pub files: &'a [Vec<String>],
+    pub notes: &'a [Note],
+}
+
+/// Output formats of `envparity report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Markdown document to check in.
+    Md,
+    /// Stable, versioned JSON (see docs/json-schema.md).
+    Json,
+    /// Plain-text tables.
+    Text,
+}
+
+pub fn render(format: Format, input: &ReportInput, color: bool) -> String {
+    match format {
+        Format::Md => markdown::render(input),
+        Format::Json => json::render(input),
+        Format::Text => text::render(input, color),
+    }
+}

@@ -116,7 +116,9 @@ fn unwrap_command(argv: &[String]) -> Vec<String> {
     let mut words: Vec<String> = argv.to_vec();
     // Bounded: each pass removes at least one word.
     for _ in 0..8 {
-        let Some(first) = words.first().map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
+        let Some(first) = words
+            .first()
+            .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
         else {
             break;
         };
@@ -132,9 +134,20 @@ fn unwrap_command(argv: &[String]) -> Vec<String> {
                 .unwrap_or("")
                 .to_string();
             words = split_words(&first_cmd);
-        } else if matches!(first.as_str(), "exec" | "dumb-init" | "tini" | "gosu" | "su-exec") {
-            let skip = if matches!(first.as_str(), "gosu" | "su-exec") { 2 } else { 1 };
-            let skip = if words.get(1).map(String::as_str) == Some("--") { skip + 1 } else { skip };
+        } else if matches!(
+            first.as_str(),
+            "exec" | "dumb-init" | "tini" | "gosu" | "su-exec"
+        ) {
+            let skip = if matches!(first.as_str(), "gosu" | "su-exec") {
+                2
+            } else {
+                1
+            };
+            let skip = if words.get(1).map(String::as_str) == Some("--") {
+                skip + 1
+            } else {
+                skip
+            };
             words.drain(..skip.min(words.len()));
         } else if first.starts_with("python") && words.get(1).map(String::as_str) == Some("-m") {
             words.drain(..2.min(words.len()));
@@ -173,7 +186,11 @@ fn redis(program: &str, args: &[String]) -> Vec<Flag> {
     let mut i = 0;
     // The first positional argument is the configuration file.
     if let Some(first) = args.first().filter(|a| !a.starts_with("--")) {
-        let name = if program == "redis-sentinel" { "sentinel_config" } else { "config_file" };
+        let name = if program == "redis-sentinel" {
+            "sentinel_config"
+        } else {
+            "config_file"
+        };
         flags.push(flag("redis", name, first));
         i = 1;
     }
@@ -184,7 +201,11 @@ fn redis(program: &str, args: &[String]) -> Vec<Flag> {
                 i += 1;
                 values.push(args[i].as_str());
             }
-            let value = if values.is_empty() { "yes".to_string() } else { values.join(" ") };
+            let value = if values.is_empty() {
+                "yes".to_string()
+            } else {
+                values.join(" ")
+            };
             flags.push(flag("redis", &name.replace('-', "_"), &value));
         }
         i += 1;
@@ -234,7 +255,10 @@ fn named_flags(
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
-        let next_value = |i: usize| args.get(i + 1).filter(|n| !n.starts_with('-') || is_number(n));
+        let next_value = |i: usize| {
+            args.get(i + 1)
+                .filter(|n| !n.starts_with('-') || is_number(n))
+        };
         if let Some(long) = a.strip_prefix("--") {
             if long.is_empty() {
                 break;
@@ -289,12 +313,18 @@ mod tests {
     }
 
     fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn splits_like_a_shell() {
-        assert_eq!(split_words(r#"a 'b c' "d \"e\"" f\ g"#), ["a", "b c", "d \"e\"", "f g"]);
+        assert_eq!(
+            split_words(r#"a 'b c' "d \"e\"" f\ g"#),
+            ["a", "b c", "d \"e\"", "f g"]
+        );
         assert_eq!(split_words("  "), Vec::<String>::new());
         assert_eq!(split_words("x 'unterminated"), ["x", "unterminated"]);
     }
@@ -324,12 +354,18 @@ mod tests {
         );
         assert_eq!(
             parse("redis-server --maxmemory 256mb --maxmemory-policy allkeys-lru"),
-            kv(&[("redis.maxmemory", "256mb"), ("redis.maxmemory_policy", "allkeys-lru")])
+            kv(&[
+                ("redis.maxmemory", "256mb"),
+                ("redis.maxmemory_policy", "allkeys-lru")
+            ])
         );
         assert_eq!(
             parse("redis-sentinel /usr/local/etc/redis/sentinel.conf"),
             kv(&[
-                ("redis.sentinel_config", "/usr/local/etc/redis/sentinel.conf"),
+                (
+                    "redis.sentinel_config",
+                    "/usr/local/etc/redis/sentinel.conf"
+                ),
                 ("redis.sentinel", "yes")
             ])
         );
@@ -338,7 +374,9 @@ mod tests {
     #[test]
     fn gunicorn_and_celery_through_wrappers() {
         assert_eq!(
-            parse("sh -c 'exec gunicorn app.wsgi:application -w 4 --threads=2 --bind 0.0.0.0:8000'"),
+            parse(
+                "sh -c 'exec gunicorn app.wsgi:application -w 4 --threads=2 --bind 0.0.0.0:8000'"
+            ),
             kv(&[
                 ("gunicorn.app", "app.wsgi:application"),
                 ("gunicorn.workers", "4"),

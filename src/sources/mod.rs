@@ -29,7 +29,10 @@ pub struct Workspace {
 impl Workspace {
     pub fn open(root: &Path) -> Result<Self> {
         let canonical_root = root.canonicalize().map_err(|e| {
-            Error::in_file(root.display().to_string(), format!("cannot open directory: {e}"))
+            Error::in_file(
+                root.display().to_string(),
+                format!("cannot open directory: {e}"),
+            )
         })?;
         if !canonical_root.is_dir() {
             return Err(Error::in_file(
@@ -57,7 +60,10 @@ impl Workspace {
                 .components()
                 .any(|c| matches!(c, Component::Prefix(_) | Component::RootDir))
         {
-            return Err(Error::in_file(relative, "absolute paths are not read; give a path inside the scanned directory"));
+            return Err(Error::in_file(
+                relative,
+                "absolute paths are not read; give a path inside the scanned directory",
+            ));
         }
         let joined = self.canonical_root.join(rel);
         let canonical = joined.canonicalize().map_err(|e| {
@@ -94,14 +100,20 @@ impl Workspace {
                 ),
             ));
         }
-        let bytes =
-            std::fs::read(&path).map_err(|e| Error::in_file(relative, format!("cannot read: {e}")))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Error::in_file(relative, format!("cannot read: {e}")))?;
         // The size may have changed since the metadata call; the limit holds either way.
         if bytes.len() as u64 > self.max_file_bytes {
-            return Err(Error::in_file(relative, "grew past the file size limit while read"));
+            return Err(Error::in_file(
+                relative,
+                "grew past the file size limit while read",
+            ));
         }
         if bytes.contains(&0) {
-            return Err(Error::in_file(relative, "is a binary file (contains NUL bytes), expected text"));
+            return Err(Error::in_file(
+                relative,
+                "is a binary file (contains NUL bytes), expected text",
+            ));
         }
         String::from_utf8(bytes).map_err(|e| {
             let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
@@ -159,7 +171,10 @@ mod tests {
 
     #[test]
     fn join_relative_normalises_and_refuses_escape() {
-        assert_eq!(join_relative("docker-compose.yml", "./.env").as_deref(), Some(".env"));
+        assert_eq!(
+            join_relative("docker-compose.yml", "./.env").as_deref(),
+            Some(".env")
+        );
         assert_eq!(
             join_relative("deploy/compose.yml", "../nginx/a.conf").as_deref(),
             Some("nginx/a.conf")
@@ -174,9 +189,19 @@ mod tests {
         let ws = Workspace::open(dir.path()).unwrap();
         assert_eq!(ws.read_text("a.yml").unwrap(), "x: 1");
         let e = ws.read_text("../outside.yml").unwrap_err();
-        assert!(e.message.contains("not found") || e.message.contains("outside"), "{e}");
-        assert!(ws.read_text("/etc/passwd").unwrap_err().message.contains("absolute"));
-        assert_eq!(ws.read_text("missing.yml").unwrap_err().to_string(), "missing.yml: file not found");
+        assert!(
+            e.message.contains("not found") || e.message.contains("outside"),
+            "{e}"
+        );
+        assert!(ws
+            .read_text("/etc/passwd")
+            .unwrap_err()
+            .message
+            .contains("absolute"));
+        assert_eq!(
+            ws.read_text("missing.yml").unwrap_err().to_string(),
+            "missing.yml: file not found"
+        );
     }
 
     #[test]
@@ -188,7 +213,10 @@ mod tests {
         let mut ws = Workspace::open(dir.path()).unwrap();
         ws.max_file_bytes = 50;
         assert!(ws.read_text("bin").unwrap_err().message.contains("binary"));
-        assert_eq!(ws.read_text("latin1").unwrap_err().to_string(), "latin1:2: is not valid UTF-8 text");
+        assert_eq!(
+            ws.read_text("latin1").unwrap_err().to_string(),
+            "latin1:2: is not valid UTF-8 text"
+        );
         assert!(ws.read_text("big").unwrap_err().message.contains("limit"));
     }
 }

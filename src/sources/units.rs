@@ -135,7 +135,11 @@ fn redis_bytes(v: &str) -> Option<u64> {
 /// A plain integer or decimal number (no unit), as settings write counts and limits.
 pub fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
         return None;
     }
     t.parse::<f64>().ok().filter(|v| v.is_finite())
@@ -217,15 +221,36 @@ mod tests {
 
     #[test]
     fn server_quantities_follow_each_server_units() {
-        assert_eq!(server_quantity("postgres", "512MB"), Some(Quantity::Bytes(512 << 20)));
-        assert_eq!(server_quantity("postgres", "4GB"), Some(Quantity::Bytes(4 << 30)));
-        assert_eq!(server_quantity("postgres", "100"), Some(Quantity::Number(100.0)));
-        assert_eq!(server_quantity("postgres", "5min"), Some(Quantity::Seconds(300.0)));
+        assert_eq!(
+            server_quantity("postgres", "512MB"),
+            Some(Quantity::Bytes(512 << 20))
+        );
+        assert_eq!(
+            server_quantity("postgres", "4GB"),
+            Some(Quantity::Bytes(4 << 30))
+        );
+        assert_eq!(
+            server_quantity("postgres", "100"),
+            Some(Quantity::Number(100.0))
+        );
+        assert_eq!(
+            server_quantity("postgres", "5min"),
+            Some(Quantity::Seconds(300.0))
+        );
         assert_eq!(server_quantity("postgres", "on"), None);
-        assert_eq!(server_quantity("redis", "256mb"), Some(Quantity::Bytes(256 << 20)));
-        assert_eq!(server_quantity("redis", "1m"), Some(Quantity::Bytes(1_000_000)));
+        assert_eq!(
+            server_quantity("redis", "256mb"),
+            Some(Quantity::Bytes(256 << 20))
+        );
+        assert_eq!(
+            server_quantity("redis", "1m"),
+            Some(Quantity::Bytes(1_000_000))
+        );
         assert_eq!(server_quantity("redis", "allkeys-lru"), None);
-        assert_eq!(server_quantity("prometheus", "30d"), Some(Quantity::Seconds(2_592_000.0)));
+        assert_eq!(
+            server_quantity("prometheus", "30d"),
+            Some(Quantity::Seconds(2_592_000.0))
+        );
         assert_eq!(server_quantity("gunicorn", "0.0.0.0:8000"), None);
     }
 }

@@ -22,7 +22,9 @@ pub fn merge_service(base: &mut Val, over: Val) {
         *base = over;
         return;
     }
-    let Kind::Map(over_entries) = over.kind else { return };
+    let Kind::Map(over_entries) = over.kind else {
+        return;
+    };
     for (key, value) in over_entries {
         if value.has_tag("!reset") {
             remove_key(base, &key);
@@ -50,7 +52,9 @@ pub fn merge_service(base: &mut Val, over: Val) {
                 names_to_map(&mut value);
                 merge_generic(existing, value);
             }
-            "volumes" | "devices" | "secrets" | "configs" => merge_keyed(existing, value, mount_key),
+            "volumes" | "devices" | "secrets" | "configs" => {
+                merge_keyed(existing, value, mount_key)
+            }
             "ports" | "expose" | "dns" | "dns_search" | "dns_opt" | "tmpfs" | "external_links"
             | "env_file" | "profiles" | "cap_add" | "cap_drop" | "security_opt" | "group_add" => {
                 merge_keyed(existing, value, |v| Some(display_key(v)))
@@ -84,12 +88,7 @@ fn merge_with(base: &mut Val, over: Val, hook: Hook) {
     merge_at(&mut path, base, over, hook);
 }
 
-fn merge_at(
-    path: &mut Vec<String>,
-    base: &mut Val,
-    over: Val,
-    hook: Hook,
-) {
+fn merge_at(path: &mut Vec<String>, base: &mut Val, over: Val, hook: Hook) {
     if over.has_tag("!override") {
         *base = over;
         return;
@@ -142,7 +141,11 @@ fn merge_keyed(base: &mut Val, over: Val, key: fn(&Val) -> Option<String>) {
     };
     for item in over_items {
         let k = key(&item);
-        match k.and_then(|k| items.iter().position(|i| key(i).as_deref() == Some(k.as_str()))) {
+        match k.and_then(|k| {
+            items
+                .iter()
+                .position(|i| key(i).as_deref() == Some(k.as_str()))
+        }) {
             Some(pos) => items[pos] = item,
             None => items.push(item),
         }
@@ -266,9 +269,15 @@ mod tests {
         let web = service(&v, "web");
         let image = web.get("image").unwrap();
         assert_eq!(image.str(), Some("app:2"));
-        assert_eq!((image.origin.file.as_str(), image.origin.line), ("over.yml", 3));
+        assert_eq!(
+            (image.origin.file.as_str(), image.origin.line),
+            ("over.yml", 3)
+        );
         let restart = web.get("restart").unwrap();
-        assert_eq!((restart.origin.file.as_str(), restart.origin.line), ("base.yml", 4));
+        assert_eq!(
+            (restart.origin.file.as_str(), restart.origin.line),
+            ("base.yml", 4)
+        );
     }
 
     #[test]
@@ -296,7 +305,14 @@ mod tests {
             "services:\n  w:\n    volumes: ['./b:/data:ro']\n    ports: ['80:80', '443:443']\n    dns_opt: [b]\n",
         );
         let w = service(&v, "w");
-        let vols: Vec<&str> = w.get("volumes").unwrap().seq().unwrap().iter().map(|x| x.str().unwrap()).collect();
+        let vols: Vec<&str> = w
+            .get("volumes")
+            .unwrap()
+            .seq()
+            .unwrap()
+            .iter()
+            .map(|x| x.str().unwrap())
+            .collect();
         assert_eq!(vols, ["./b:/data:ro", "./logs:/logs"]);
         assert_eq!(w.get("ports").unwrap().seq().unwrap().len(), 2);
         assert_eq!(w.get("dns_opt").unwrap().seq().unwrap().len(), 2);

@@ -33,7 +33,11 @@ pub fn load(
         return Ok(());
     };
     let variables = project_variables(workspace, first)?;
-    let lookup = |name: &str| std::env::var(name).ok().or_else(|| variables.get(name).cloned());
+    let lookup = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| variables.get(name).cloned())
+    };
 
     let mut unset = Unset::new();
     let mut merged: Option<Val> = None;
@@ -71,7 +75,9 @@ pub fn load(
         }
     }
     for section in ["networks", "volumes", "secrets", "configs"] {
-        let Some(v) = merged.get(section) else { continue };
+        let Some(v) = merged.get(section) else {
+            continue;
+        };
         match &v.kind {
             Kind::Map(entries) => {
                 for (name, def) in entries {
@@ -90,7 +96,14 @@ pub fn load(
     if let Some(name) = merged.get("name").and_then(Val::str) {
         environment.settings.insert(
             "project.name".into(),
-            Setting::new("project.name", name, merged.get("name").map(|v| v.origin.clone()).unwrap_or_else(|| merged.origin.clone())),
+            Setting::new(
+                "project.name",
+                name,
+                merged
+                    .get("name")
+                    .map(|v| v.origin.clone())
+                    .unwrap_or_else(|| merged.origin.clone()),
+            ),
         );
     }
     Ok(())
@@ -175,19 +188,34 @@ fn resolve_extends(
     let mut base = match file {
         None => {
             let (_, base) = siblings.iter().find(|(n, _)| *n == target).ok_or_else(|| {
-                extends.error(format!("`extends` names service `{target}`, which does not exist"))
+                extends.error(format!(
+                    "`extends` names service `{target}`, which does not exist"
+                ))
             })?;
             resolve_extends(workspace, &target, base, siblings, lookup, depth + 1)?
         }
         Some(path) => {
             let rel = join_relative(&extends.origin.file, &path).ok_or_else(|| {
-                extends.error(format!("`extends.file` `{path}` is outside the scanned directory"))
+                extends.error(format!(
+                    "`extends.file` `{path}` is outside the scanned directory"
+                ))
             })?;
-            let doc = read_file(workspace, &rel, lookup, &mut Unset::new())
-                .map_err(|e| if e.file.is_none() { Error::in_file(rel.clone(), e.message) } else { e })?;
-            let services = doc.get("services").and_then(Val::map).unwrap_or_default().to_vec();
+            let doc = read_file(workspace, &rel, lookup, &mut Unset::new()).map_err(|e| {
+                if e.file.is_none() {
+                    Error::in_file(rel.clone(), e.message)
+                } else {
+                    e
+                }
+            })?;
+            let services = doc
+                .get("services")
+                .and_then(Val::map)
+                .unwrap_or_default()
+                .to_vec();
             let (_, base) = services.iter().find(|(n, _)| *n == target).ok_or_else(|| {
-                extends.error(format!("`extends` names service `{target}`, not found in {rel}"))
+                extends.error(format!(
+                    "`extends` names service `{target}`, not found in {rel}"
+                ))
             })?;
             resolve_extends(workspace, &target, base, &services, lookup, depth + 1)?
         }
@@ -210,7 +238,11 @@ fn read_env_files(
     let mut vars: EnvFileVars = Vec::new();
     for (path, required, origin) in service::env_file_paths(def)? {
         let rel = join_relative(&origin.file, &path).ok_or_else(|| {
-            Error::at(&origin.file, origin.line, format!("env_file `{path}` is outside the scanned directory"))
+            Error::at(
+                &origin.file,
+                origin.line,
+                format!("env_file `{path}` is outside the scanned directory"),
+            )
         })?;
         if !workspace.is_file(&rel) {
             if required {
@@ -225,8 +257,12 @@ fn read_env_files(
         let text = workspace.read_text(&rel)?;
         for entry in dotenv::parse(&text, &rel, lookup)? {
             let key = format!("env.{}", entry.key);
-            let setting = Setting::new(&key, entry.value, crate::model::Origin::new(&rel, entry.line))
-                .interpolated(entry.substituted);
+            let setting = Setting::new(
+                &key,
+                entry.value,
+                crate::model::Origin::new(&rel, entry.line),
+            )
+            .interpolated(entry.substituted);
             vars.retain(|(k, _)| *k != entry.key);
             vars.push((entry.key, setting));
         }

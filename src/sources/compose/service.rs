@@ -15,26 +15,117 @@ use super::tree::{Kind, Val};
 
 /// Service keys of the Compose specification. Anything else (but `x-*`) is noted and ignored.
 const KNOWN_KEYS: &[&str] = &[
-    "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup",
-    "cgroup_parent", "command", "configs", "container_name", "cpu_count", "cpu_percent",
-    "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset",
-    "credential_spec", "depends_on", "deploy", "develop", "device_cgroup_rules", "devices", "dns",
-    "dns_opt", "dns_search", "domainname", "driver_opts", "entrypoint", "env_file", "environment",
-    "expose", "extends", "external_links", "extra_hosts", "gpus", "group_add", "healthcheck",
-    "hostname", "image", "init", "ipc", "isolation", "labels", "label_file", "links", "logging",
-    "mac_address", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "models",
-    "network_mode", "networks", "oom_kill_disable", "oom_score_adj", "pid", "pids_limit",
-    "platform", "ports", "post_start", "pre_stop", "privileged", "profiles", "provider",
-    "pull_policy", "read_only", "restart", "runtime", "scale", "secrets", "security_opt",
-    "shm_size", "stdin_open", "stop_grace_period", "stop_signal", "storage_opt", "sysctls",
-    "tmpfs", "tty", "ulimits", "use_api_socket", "user", "userns_mode", "uts", "volumes",
-    "volumes_from", "working_dir",
+    "annotations",
+    "attach",
+    "blkio_config",
+    "build",
+    "cap_add",
+    "cap_drop",
+    "cgroup",
+    "cgroup_parent",
+    "command",
+    "configs",
+    "container_name",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpu_shares",
+    "cpus",
+    "cpuset",
+    "credential_spec",
+    "depends_on",
+    "deploy",
+    "develop",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "driver_opts",
+    "entrypoint",
+    "env_file",
+    "environment",
+    "expose",
+    "extends",
+    "external_links",
+    "extra_hosts",
+    "gpus",
+    "group_add",
+    "healthcheck",
+    "hostname",
+    "image",
+    "init",
+    "ipc",
+    "isolation",
+    "labels",
+    "label_file",
+    "links",
+    "logging",
+    "mac_address",
+    "mem_limit",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "models",
+    "network_mode",
+    "networks",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "ports",
+    "post_start",
+    "pre_stop",
+    "privileged",
+    "profiles",
+    "provider",
+    "pull_policy",
+    "read_only",
+    "restart",
+    "runtime",
+    "scale",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_grace_period",
+    "stop_signal",
+    "storage_opt",
+    "sysctls",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "use_api_socket",
+    "user",
+    "userns_mode",
+    "uts",
+    "volumes",
+    "volumes_from",
+    "working_dir",
 ];
 
 /// Keys read into typed fields or special settings below rather than flattened generically.
 const HANDLED_KEYS: &[&str] = &[
-    "image", "command", "entrypoint", "environment", "env_file", "deploy", "cpus", "mem_limit",
-    "mem_reservation", "scale", "profiles", "extends", "networks", "volumes", "depends_on",
+    "image",
+    "command",
+    "entrypoint",
+    "environment",
+    "env_file",
+    "deploy",
+    "cpus",
+    "mem_limit",
+    "mem_reservation",
+    "scale",
+    "profiles",
+    "extends",
+    "networks",
+    "volumes",
+    "depends_on",
 ];
 
 /// Environment variables read from `env_file`s, by name, with where each was written.
@@ -120,8 +211,16 @@ pub fn build(
         names_to_map(&mut networks);
         if let Some(entries) = networks.map() {
             let names: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
-            insert(&mut service.settings, "networks", names.join(", "), &networks);
-            for (net, attrs) in entries {
+            insert(
+                &mut service.settings,
+                "networks",
+                names.join(", "),
+                &networks,
+            );
+            for (net, attrs) in entries
+                .iter()
+                .filter(|(_, a)| !matches!(a.kind, Kind::Null))
+            {
                 flatten(&format!("networks.{net}"), attrs, &mut service.settings);
             }
         }
@@ -132,7 +231,12 @@ pub fn build(
         if let Some(entries) = depends.map() {
             let mut names: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
             names.sort_unstable();
-            insert(&mut service.settings, "depends_on", names.join(", "), &depends);
+            insert(
+                &mut service.settings,
+                "depends_on",
+                names.join(", "),
+                &depends,
+            );
         }
     }
     if let Some(volumes) = def.get("volumes") {
@@ -149,11 +253,22 @@ pub fn build(
                 Kind::Map(_) => {
                     let src = mount.get("source").and_then(Val::str).unwrap_or("");
                     let ro = mount.get("read_only").and_then(Val::str) == Some("true");
-                    if ro { format!("{src}:ro") } else { src.to_string() }
+                    if ro {
+                        format!("{src}:ro")
+                    } else {
+                        src.to_string()
+                    }
                 }
                 _ => continue,
             };
-            insert(&mut service.settings, &format!("volumes.{target}"), source, mount);
+            // A mount is a path, never a secret, whatever its target is called.
+            let setting = Setting {
+                value: SettingValue::Text(source),
+                ..Setting::new("volumes", "", mount.origin.clone()).interpolated(mount.interpolated)
+            };
+            service
+                .settings
+                .insert(format!("volumes.{target}"), setting);
         }
     }
     if let Some(deploy) = def.get("deploy").and_then(Val::map) {
@@ -164,7 +279,11 @@ pub fn build(
                     for (kind, limits) in value.map().unwrap_or_default() {
                         for (res, v) in limits.map().unwrap_or_default() {
                             if !matches!(res.as_str(), "cpus" | "memory") {
-                                flatten(&format!("deploy.resources.{kind}.{res}"), v, &mut service.settings);
+                                flatten(
+                                    &format!("deploy.resources.{kind}.{res}"),
+                                    v,
+                                    &mut service.settings,
+                                );
                             }
                         }
                     }
@@ -174,7 +293,30 @@ pub fn build(
         }
     }
     for (key, value) in entries {
-        if !HANDLED_KEYS.contains(&key.as_str()) && !key.starts_with("x-") {
+        if HANDLED_KEYS.contains(&key.as_str()) || key.starts_with("x-") {
+            continue;
+        }
+        if matches!(key.as_str(), "labels" | "annotations" | "sysctls") {
+            // List form (`- a=b`) and mapping form compare as the same thing.
+            let mut value = value.clone();
+            to_map_form(&mut value, '=');
+            flatten(key, &value, &mut service.settings);
+        } else if key == "healthcheck" {
+            for (hk, hv) in value.map().unwrap_or_default() {
+                if let (Some(items), "test") = (hv.seq(), hk.as_str()) {
+                    // `[CMD, pg_isready, -U, app]` reads as the command it runs.
+                    let words: Vec<&str> = items.iter().filter_map(Val::str).collect();
+                    insert(
+                        &mut service.settings,
+                        "healthcheck.test",
+                        words.join(" "),
+                        hv,
+                    );
+                } else {
+                    flatten(&format!("healthcheck.{hk}"), hv, &mut service.settings);
+                }
+            }
+        } else {
             flatten(key, value, &mut service.settings);
         }
     }
@@ -211,7 +353,9 @@ fn read_command(def: &Val, key: &str, service: &mut Service) -> Result<Option<St
         }
         Kind::Null => return Ok(None),
         Kind::Map(_) => {
-            return Err(value.error(format!("`{key}` must be a string or a list, found a mapping")))
+            return Err(value.error(format!(
+                "`{key}` must be a string or a list, found a mapping"
+            )))
         }
     };
     let mut shown = line.clone();
@@ -225,10 +369,15 @@ fn read_command(def: &Val, key: &str, service: &mut Service) -> Result<Option<St
             // The whole command line is shown too: mask the secret there as well.
             shown = shown.replace(&flag.value, crate::model::secret::MASK);
         }
-        let setting = if setting.is_secret() { setting.with_quantity(None) } else { setting };
+        let setting = if setting.is_secret() {
+            setting.with_quantity(None)
+        } else {
+            setting
+        };
         service.settings.insert(setting_key, setting);
     }
-    let mut setting = Setting::new(key, shown, value.origin.clone()).interpolated(value.interpolated);
+    let mut setting =
+        Setting::new(key, shown, value.origin.clone()).interpolated(value.interpolated);
     if line != setting.display() && !setting.is_secret() {
         // A masked flag changed the text: keep equality by the real command line.
         setting.value = SettingValue::Secret(crate::model::MaskedSecret::new(
@@ -244,10 +393,17 @@ fn read_instances(def: &Val, service: &mut Service) -> Result<()> {
     let replicas = def.get("deploy").and_then(|d| d.get("replicas"));
     let value = replicas.or_else(|| def.get("scale"));
     if let Some(v) = value {
-        let what = if replicas.is_some() { "deploy.replicas" } else { "scale" };
+        let what = if replicas.is_some() {
+            "deploy.replicas"
+        } else {
+            "scale"
+        };
         let text = expect_str(v, what)?;
         let count: u32 = text.trim().parse().map_err(|_| {
-            v.error(format!("`{what}` must be a whole number, found `{}`", clip(text)))
+            v.error(format!(
+                "`{what}` must be a whole number, found `{}`",
+                clip(text)
+            ))
         })?;
         service.instances = Instances {
             count,
@@ -281,7 +437,10 @@ fn read_resources(def: &Val) -> Result<Resources> {
         .transpose()
     };
     Ok(Resources {
-        cpu_limit_millis: match cpu(limits.and_then(|l| l.get("cpus")), "deploy.resources.limits.cpus")? {
+        cpu_limit_millis: match cpu(
+            limits.and_then(|l| l.get("cpus")),
+            "deploy.resources.limits.cpus",
+        )? {
             Some(v) => Some(v),
             None => cpu(def.get("cpus"), "cpus")?,
         },
@@ -318,7 +477,10 @@ pub fn flatten(prefix: &str, value: &Val, out: &mut BTreeMap<String, Setting>) {
             }
         }
         Kind::Seq(items) => {
-            if items.iter().all(|i| matches!(i.kind, Kind::Str(_) | Kind::Null)) {
+            if items
+                .iter()
+                .all(|i| matches!(i.kind, Kind::Str(_) | Kind::Null))
+            {
                 let joined: Vec<&str> = items.iter().map(|i| i.str().unwrap_or("")).collect();
                 let mut setting = Setting::new(prefix, joined.join(", "), value.origin.clone());
                 setting.interpolated = items.iter().any(|i| i.interpolated);
@@ -338,13 +500,20 @@ fn insert(out: &mut BTreeMap<String, Setting>, key: &str, text: String, at: &Val
 }
 
 fn expect_str<'a>(v: &'a Val, what: &str) -> Result<&'a str> {
-    v.str()
-        .ok_or_else(|| v.error(format!("`{what}` must be a single value, found {}", v.kind_name())))
+    v.str().ok_or_else(|| {
+        v.error(format!(
+            "`{what}` must be a single value, found {}",
+            v.kind_name()
+        ))
+    })
 }
 
 fn string_list(v: &Val, what: &str) -> Result<Vec<String>> {
     match &v.kind {
-        Kind::Seq(items) => items.iter().map(|i| expect_str(i, what).map(str::to_string)).collect(),
+        Kind::Seq(items) => items
+            .iter()
+            .map(|i| expect_str(i, what).map(str::to_string))
+            .collect(),
         Kind::Str(s) => Ok(vec![s.clone()]),
         _ => Err(v.error(format!("`{what}` must be a list, found {}", v.kind_name()))),
     }

@@ -1,0 +1,172 @@
+//! The JSON report: stable and versioned. The schema is documented in `docs/json-schema.md`;
+//! a change that removes or retypes a field bumps `SCHEMA_VERSION`.
+
+use serde_json::{json, Map, Value};
+
+use super::ReportInput;
+use crate::compare::{Cell, CellValue, Row, Totals};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub fn render(input: &ReportInput) -> String {
+    let c = input.comparison;
+    let env_map = |f: &dyn Fn(usize) -> Value| -> Value {
+        let mut m = Map::new();
+        for (i, e) in c.environments.iter().enumerate() {
+            m.insert(e.clone(), f(i));
+        }
+        Value::Object(m)
+    };
+    let services: Vec<Value> = c
+        .services
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "role": s.role,
+                "status": s.status,
+                "alignment": s.alignment,
+                "envs": env_map(&|i| match &s.envs[i] {
+                    None => Value::Null,
+                    Some(v) => {
+                        let settings: Map<String, Value> = v
+                            .settings
+                            .iter()
+                            .map(|(k, st)| {
+                                let mut o = json!({
+                                    "value": st.display(),
+                                    "file": st.origin.file,
+                                    "line": st.origin.line,
+                                    "secret": st.is_secret(),
+                                });
+                                if st.interpolated {
+                                    o["interpolated"] = json!(true);
+                                }
+                                if let Some(q) = st.quantity.filter(|_| !st.is_secret()) {
+                                    o["quantity"] = json!(q);
+                                }
+                                (k.clone(), o)
+                            })
+                            .collect();
+                        json!({
+                            "members": s.members[i],
+                            "instances": v.instances,
+                            "instances_max": v.instances_max,
+                            "optional": v.optional,
+                            "image": v.image,
+                            "cpu_limit_millis": v.cpu_limit_millis,
+                            "memory_limit_bytes": v.memory_limit_bytes,
+                            "cpu_reservation_millis": v.cpu_reservation_millis,
+                            "memory_reservation_bytes": v.memory_reservation_bytes,
+                            "cpu_limit_total_millis": v.cpu_limit_total_millis,
+                            "memory_limit_total_bytes": v.memory_limit_total_bytes,
+                            "file": v.origin.file,
+                            "line": v.origin.line,
+                            "settings": settings,
+                        })
+                    }
+                }),
+            })
+        })
+        .collect();
+    let differences: Vec<Value> = c
+        .differences()
+        .iter()
+        .map(|d| {
+            json!({
+                "service": d.service,
+                "aspect": d.row.aspect.id(),
+                "status": d.row.status,
+                "values": env_map(&|i| cell_json(&d.row.cells[i])),
+                "change_pct": env_map(&|i| json!(d.row.change_pct[i].map(round2))),
+            })
+        })
+        .collect();
+    let environment_settings: Vec<Value> = c
+        .environment_rows
+        .iter()
+        .map(|r| row_json(r, &env_map))
+        .collect();
+    let notes: Vec<Value> = input
+        .notes
+        .iter()
+        .map(|n| {
+            json!({
+                "file": n.origin.as_ref().map(|o| &o.file),
+                "line": n.origin.as_ref().map(|o| o.line),
+                "message": n.message,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool": { "name": "envparity", "version": env!("CARGO_PKG_VERSION") },
+        "environments": c.environments,
+        "reference_environment": c.environments.get(c.reference),
+        "files": env_map(&|i| json!(input.files[i])),
+        "summary": c.summary,
+        "services": services,
+        "totals": env_map(&|i| totals_json(&c.totals[i])),
+        "differences": differences,
+        "environment_settings": environment_settings,
+        "notes": notes,
+    });
+    let mut text =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn totals_json(t: &Totals) -> Value {
+    json!({
+        "services": t.services,
+        "declared_services": t.declared_services,
+        "instances": t.instances,
+        "optional_services": t.optional_services,
+        "cpu_limit_millis": t.cpu_limit_millis,
+        "memory_limit_bytes": t.memory_limit_bytes,
+        "cpu_reservation_millis": t.cpu_reservation_millis,
+        "memory_reservation_bytes": t.memory_reservation_bytes,
+        "unlimited_services": t.unlimited_services,
+        "services_without_cpu_limit": t.services_without_cpu_limit,
+        "services_without_memory_limit": t.services_without_memory_limit,
+        "cpu_limit_change_pct": t.cpu_limit_change_pct.map(round2),
+        "memory_limit_change_pct": t.memory_limit_change_pct.map(round2),
+    })
+}
+
+/// Builds an object keyed by environment name from a per-index value.
+type EnvMap<'a> = &'a dyn Fn(&dyn Fn(usize) -> Value) -> Value;
+
+fn row_json(r: &Row, env_map: EnvMap) -> Value {
+    json!({
+        "aspect": r.aspect.id(),
+        "status": r.status,
+        "values": env_map(&|i| cell_json(&r.cells[i])),
+    })
+}
+
+/// A cell: `null` when absent, else its value with provenance. Limits are numbers, with `null`
+/// for "no limit".
+fn cell_json(cell: &Cell) -> Value {
+    let value = match &cell.value {
+        CellValue::Absent => return Value::Null,
+        CellValue::Instances { count, .. } => json!(count),
+        CellValue::Millicores(v) | CellValue::Bytes(v) => json!(v),
+        CellValue::Flag(b) => json!(b),
+        CellValue::Text { text, .. } => json!(text),
+    };
+    let mut o = json!({ "value": value });
+    if let CellValue::Text { secret: true, .. } = cell.value {
+        o["secret"] = json!(true);
+    }
+    if let Some(origin) = &cell.origin {
+        o["file"] = json!(origin.file);
+        o["line"] = json!(origin.line);
+    }
+    o
+}

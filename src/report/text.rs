@@ -1,0 +1,176 @@
+//! Terminal tables: one per service, then resource totals and notes. Colour marks what differs
+//! (yellow) and what exists in some environments only (red); same values are dimmed.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+use comfy_table::{
+    presets::UTF8_FULL_CONDENSED, Attribute, Cell, Color, ContentArrangement, Table,
+};
+
+use super::format;
+use super::ReportInput;
+use crate::compare::{Aspect, CellValue, Row, Status};
+
+pub fn render(input: &ReportInput, color: bool) -> String {
+    let c = input.comparison;
+    let mut out = String::new();
+    let bold = if color {
+        Style::new().bold()
+    } else {
+        Style::new()
+    };
+    let heading = |out: &mut String, text: &str| {
+        let _ = writeln!(out, "{bold}{text}{bold:#}");
+    };
+    if c.environments.is_empty() {
+        let _ = writeln!(out, "No environments found.");
+        return out;
+    }
+    heading(
+        &mut out,
+        &format!("Environments: {}", c.environments.join(" < ")),
+    );
+    for (e, files) in c.environments.iter().zip(input.files) {
+        let _ = writeln!(out, "  {e}: {}", files.join(" + "));
+    }
+    let s = &c.summary;
+    let _ = writeln!(
+        out,
+        "  {} services ({} in every environment), {} same, {} different, {} in some only\n",
+        s.services, s.services_in_all, s.rows_same, s.rows_different, s.rows_partial
+    );
+
+    for svc in &c.services {
+        let members: Vec<String> = c
+            .environments
+            .iter()
+            .zip(&svc.members)
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(e, m)| format!("{e}: {}", m.join(", ")))
+            .collect();
+        heading(
+            &mut out,
+            &format!("{} ({}) — {}", svc.name, svc.role, members.join("; ")),
+        );
+        let mut table = new_table(color);
+        let mut head = vec![Cell::new("Aspect")];
+        head.extend(c.environments.iter().map(Cell::new));
+        head.push(Cell::new("Notes"));
+        table.set_header(head);
+        for r in &svc.rows {
+            if r.cells.iter().all(|cell| cell.value == CellValue::Absent) {
+                continue;
+            }
+            table.add_row(row_cells(input, r, &format::aspect(&r.aspect), color));
+        }
+        let _ = writeln!(out, "{table}\n");
+    }
+
+    if c.environment_rows.iter().any(|r| r.status != Status::Same) {
+        heading(&mut out, "Environment-wide settings");
+        let mut table = new_table(color);
+        let mut head = vec![Cell::new("Setting")];
+        head.extend(c.environments.iter().map(Cell::new));
+        head.push(Cell::new("Notes"));
+        table.set_header(head);
+        for r in &c.environment_rows {
+            table.add_row(row_cells(input, r, &format::aspect(&r.aspect), color));
+        }
+        let _ = writeln!(out, "{table}\n");
+    }
+
+    heading(&mut out, "Resource totals (limit × instances)");
+    let mut table = new_table(color);
+    let mut head = vec![Cell::new("Total")];
+    head.extend(c.environments.iter().map(Cell::new));
+    table.set_header(head);
+    let reference = &c.environments[c.reference];
+    type Line = (String, fn(&crate::compare::Totals) -> String);
+    let lines: Vec<Line> = vec![
+        ("Services declared".into(), |t| {
+            t.declared_services.to_string()
+        }),
+        ("Instances".into(), |t| t.instances.to_string()),
+        ("CPU limit".into(), |t| {
+            format::total(t.cpu_limit_millis, t.services_without_cpu_limit, true)
+        }),
+        (format!("CPU limit vs {reference}"), |t| {
+            format::total_change(t.cpu_limit_change_pct)
+        }),
+        ("Memory limit".into(), |t| {
+            format::total(t.memory_limit_bytes, t.services_without_memory_limit, false)
+        }),
+        (format!("Memory limit vs {reference}"), |t| {
+            format::total_change(t.memory_limit_change_pct)
+        }),
+        ("CPU reservations".into(), |t| {
+            t.cpu_reservation_millis.map_or("none".into(), format::cpu)
+        }),
+        ("Memory reservations".into(), |t| {
+            t.memory_reservation_bytes
+                .map_or("none".into(), format::bytes)
+        }),
+    ];
+    for (name, get) in lines {
+        let mut cells = vec![Cell::new(name)];
+        cells.extend(c.totals.iter().map(|t| Cell::new(get(t))));
+        table.add_row(cells);
+    }
+    let _ = writeln!(out, "{table}");
+
+    if !input.notes.is_empty() {
+        let yellow = if color {
+            Style::new().fg_color(Some(AnsiColor::Yellow.into()))
+        } else {
+            Style::new()
+        };
+        let _ = writeln!(out);
+        for n in input.notes {
+            let at = n
+                .origin
+                .as_ref()
+                .map(|o| format!("{o}: "))
+                .unwrap_or_default();
+            let _ = writeln!(out, "{yellow}note{yellow:#}: {at}{}", n.message);
+        }
+    }
+    out
+}
+
+fn new_table(color: bool) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+fn row_cells(input: &ReportInput, r: &Row, first: &str, color: bool) -> Vec<Cell> {
+    let paint = |cell: Cell| -> Cell {
+        if !color {
+            return cell;
+        }
+        match r.status {
+            Status::Same => cell.add_attribute(Attribute::Dim),
+            Status::Different => cell.fg(Color::Yellow),
+            Status::Partial => cell.fg(Color::Red),
+        }
+    };
+    let label = match &r.aspect {
+        Aspect::Setting(_) => first.to_string(),
+        _ => first.to_string(),
+    };
+    let mut cells = vec![paint(Cell::new(label))];
+    cells.extend(
+        r.cells
+            .iter()
+            .map(|c| paint(Cell::new(format::row_cell(r, c)))),
+    );
+    cells.push(paint(Cell::new(format::note(input.comparison, r))));
+    cells
+}
