@@ -1,0 +1,458 @@
+//! End-to-end: the binary on the bundled examples and on broken input.
+//!
+//! The binary runs with a cleared environment so `${VAR}` interpolation and colour do not depend
+//! on the machine running the tests.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const MIB: u64 = 1 << 20;
+const GIB: u64 = 1 << 30;
+
+fn envparity() -> Command {
+    let mut cmd = Command::cargo_bin("envparity").unwrap();
+    cmd.env_clear().env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = envparity().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "envparity {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json_of(example: &str) -> Value {
+    serde_json::from_str(&stdout_of(&["report", example, "--format", "json"])).unwrap()
+}
+
+fn service<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no service {name}"))
+}
+
+#[test]
+fn obcms_totals_match_hand_computed_numbers() {
+    let doc = json_of("examples/obcms");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(
+        doc["environments"],
+        serde_json::json!(["staging", "production"])
+    );
+    let staging = &doc["totals"]["staging"];
+    // db 1 + pgbouncer 0.5 + redis 0.5 + web 2×1 + celery 1 + beat 0.5 + nginx 0.5 +
+    // prometheus 0.5 + grafana 0.5 = 7 CPU.
+    assert_eq!(staging["cpu_limit_millis"], 7000);
+    // 512 + 128 + 256 + 2×512 + 512 + 256 + 256 + 256 + 256 MiB = 3456 MiB.
+    assert_eq!(staging["memory_limit_bytes"], 3456 * MIB);
+    assert_eq!(staging["unlimited_services"], 0);
+    assert_eq!(staging["declared_services"], 10);
+    assert_eq!(staging["instances"], 10);
+    assert_eq!(staging["optional_services"], 2);
+    assert_eq!(staging["cpu_reservation_millis"], 750);
+    assert_eq!(staging["memory_reservation_bytes"], 768 * MIB);
+
+    let production = &doc["totals"]["production"];
+    assert_eq!(
+        production["cpu_limit_millis"],
+        Value::Null,
+        "production has no limits"
+    );
+    assert_eq!(production["memory_limit_bytes"], Value::Null);
+    assert_eq!(production["unlimited_services"], 19);
+    assert_eq!(production["declared_services"], 19);
+    assert_eq!(production["instances"], 20, "celery runs 2 replicas");
+    assert_eq!(
+        staging["memory_limit_change_pct"],
+        Value::Null,
+        "no percentage against no limit"
+    );
+}
+
+#[test]
+fn obcms_replicas_align_into_logical_services() {
+    let doc = json_of("examples/obcms");
+    let web = service(&doc, "web");
+    assert_eq!(web["role"], "web");
+    assert_eq!(web["envs"]["staging"]["instances"], 2);
+    assert_eq!(web["envs"]["production"]["instances"], 4);
+    assert_eq!(
+        web["envs"]["production"]["members"],
+        serde_json::json!(["web1", "web2", "web3", "web4"])
+    );
+    assert_eq!(web["envs"]["staging"]["cpu_limit_millis"], 1000);
+    assert_eq!(web["envs"]["staging"]["memory_limit_bytes"], 512 * MIB);
+    assert_eq!(web["envs"]["production"]["memory_limit_bytes"], Value::Null);
+    assert_eq!(
+        web["envs"]["staging"]["settings"]["gunicorn.workers"]["value"],
+        "4"
+    );
+    assert_eq!(
+        web["envs"]["production"]["settings"]["gunicorn.workers"]["value"],
+        "17"
+    );
+
+    let redis = service(&doc, "redis");
+    assert_eq!(redis["envs"]["staging"]["instances"], 1);
+    assert_eq!(
+        redis["envs"]["production"]["instances"], 3,
+        "master + 2 replicas"
+    );
+    let sentinel = service(&doc, "redis-sentinel");
+    assert_eq!(sentinel["envs"]["staging"], Value::Null);
+    assert_eq!(sentinel["envs"]["production"]["instances"], 3);
+    assert_eq!(service(&doc, "db")["envs"]["production"]["instances"], 3);
+    assert_eq!(
+        service(&doc, "celery")["envs"]["production"]["instances"],
+        2
+    );
+    assert_eq!(service(&doc, "celery")["role"], "worker");
+    assert_eq!(service(&doc, "celery-beat")["role"], "scheduler");
+    assert_eq!(service(&doc, "pgbouncer")["role"], "pooler");
+    assert_eq!(service(&doc, "nginx")["role"], "proxy");
+    assert_eq!(
+        service(&doc, "prometheus")["envs"]["staging"]["optional"],
+        true
+    );
+    assert_eq!(
+        service(&doc, "prometheus")["envs"]["production"]["optional"],
+        false
+    );
+}
+
+#[test]
+fn obcms_postgres_flags_compare_as_quantities() {
+    let doc = json_of("examples/obcms");
+    let db = &service(&doc, "db")["envs"];
+    let sb = &db["staging"]["settings"]["postgres.shared_buffers"];
+    assert_eq!(sb["value"], "512MB");
+    assert_eq!(
+        sb["quantity"],
+        serde_json::json!({"unit": "bytes", "amount": 512 * MIB})
+    );
+    assert_eq!(sb["file"], "docker-compose.staging.yml");
+    assert!(sb["line"].as_u64().unwrap() > 1);
+    assert_eq!(
+        db["production"]["settings"]["postgres.shared_buffers"]["quantity"]["amount"],
+        4 * GIB
+    );
+    let diff = doc["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["service"] == "db" && d["aspect"] == "postgres.shared_buffers")
+        .unwrap();
+    assert_eq!(diff["change_pct"]["staging"], -87.5);
+    let max_conn = doc["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["service"] == "db" && d["aspect"] == "postgres.max_connections")
+        .unwrap();
+    assert_eq!(max_conn["values"]["staging"]["value"], "100");
+    assert_eq!(max_conn["values"]["production"]["value"], "500");
+    assert_eq!(max_conn["change_pct"]["staging"], -80.0);
+}
+
+#[test]
+fn obcms_interpolation_uses_defaults_and_dotenv() {
+    let doc = json_of("examples/obcms");
+    let web = &service(&doc, "web")["envs"];
+    // `${POSTGRES_DB:-obcms_staging}` with POSTGRES_DB unset.
+    let db_name = &web["staging"]["settings"]["env.POSTGRES_DB"];
+    assert_eq!(db_name["value"], "obcms_staging");
+    assert_eq!(db_name["interpolated"], true);
+    // APP_VERSION comes from the example's .env.
+    assert_eq!(web["staging"]["image"], "ghcr.io/obcms/obcms:1.8.0");
+}
+
+#[test]
+fn job_finder_totals_and_reductions() {
+    let doc = json_of("examples/job-finder");
+    let (st, pr) = (&doc["totals"]["staging"], &doc["totals"]["production"]);
+    assert_eq!(st["cpu_limit_millis"], 1250);
+    assert_eq!(pr["cpu_limit_millis"], 1750);
+    assert_eq!(st["memory_limit_bytes"], 1152 * MIB);
+    assert_eq!(pr["memory_limit_bytes"], 1664 * MIB);
+    assert_eq!(st["cpu_limit_change_pct"], -28.57);
+    assert_eq!(st["memory_limit_change_pct"], -30.77);
+    assert_eq!(st["cpu_reservation_millis"], 250);
+    assert_eq!(pr["memory_reservation_bytes"], 512 * MIB);
+    assert_eq!(st["unlimited_services"], 0);
+
+    let app = service(&doc, "job-finder");
+    assert_eq!(
+        app["envs"]["staging"]["members"],
+        serde_json::json!(["job-finder-staging"])
+    );
+    assert_eq!(
+        app["envs"]["production"]["members"],
+        serde_json::json!(["job-finder-production"])
+    );
+    assert!(app["alignment"][0]
+        .as_str()
+        .unwrap()
+        .contains("`job-finder-staging` (staging)"));
+    assert_eq!(app["envs"]["staging"]["memory_limit_bytes"], GIB);
+    assert_eq!(app["envs"]["production"]["memory_limit_bytes"], 3 * GIB / 2);
+    let settings = &app["envs"]["staging"]["settings"];
+    assert_eq!(
+        settings["env.PROFILE_DATABASE_NAME"]["value"],
+        "portfolio-staging"
+    );
+    assert_eq!(
+        settings["env.PROFILE_DATABASE_NAME"]["file"],
+        "docker-compose.staging.yml"
+    );
+}
+
+#[test]
+fn secrets_are_masked_in_every_format() {
+    for format in ["md", "json", "text"] {
+        let out = stdout_of(&["report", "examples/job-finder", "--format", format]);
+        assert!(
+            !out.contains("webhook_token"),
+            "{format} leaks the webhook token"
+        );
+        assert!(
+            out.contains("discord://********@webhook_id"),
+            "{format} shows the masked URL"
+        );
+    }
+    let doc = json_of("examples/job-finder");
+    let url = &service(&doc, "watchtower")["envs"]["production"]["settings"]
+        ["env.WATCHTOWER_NOTIFICATION_URL"];
+    assert_eq!(url["secret"], true);
+}
+
+#[test]
+fn markdown_report_of_obcms() {
+    insta::assert_snapshot!("obcms_markdown", stdout_of(&["report", "examples/obcms"]));
+}
+
+#[test]
+fn markdown_report_of_job_finder() {
+    insta::assert_snapshot!(
+        "job_finder_markdown",
+        stdout_of(&["report", "examples/job-finder", "--format", "md"])
+    );
+}
+
+#[test]
+fn terminal_tables_of_job_finder() {
+    insta::assert_snapshot!(
+        "job_finder_compare",
+        stdout_of(&["compare", "examples/job-finder"])
+    );
+}
+
+#[test]
+fn colour_is_forced_with_always_and_off_with_no_color() {
+    let coloured = stdout_of(&["compare", "examples/job-finder", "--color", "always"]);
+    assert!(coloured.contains("\x1b["), "ANSI colour expected");
+    let plain = stdout_of(&["compare", "examples/job-finder"]);
+    assert!(!plain.contains("\x1b["));
+}
+
+#[test]
+fn discover_lists_environments_and_files() {
+    let out = stdout_of(&["discover", "examples/obcms"]);
+    assert_eq!(
+        out,
+        "staging\n  docker-compose.yml\n  docker-compose.staging.yml\n  (file name `docker-compose.staging.yml`, merged over the shared base `docker-compose.yml`)\n\
+production\n  docker-compose.yml\n  docker-compose.prod.yml\n  (file name `docker-compose.prod.yml` (`prod` means production), merged over the shared base `docker-compose.yml`)\n"
+    );
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "discover",
+        "examples/job-finder",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["environments"][1]["name"], "production");
+    assert_eq!(
+        json["environments"][1]["files"],
+        serde_json::json!(["docker-compose.production.yml"])
+    );
+}
+
+#[test]
+fn explicit_environments_override_discovery() {
+    let out = stdout_of(&[
+        "report",
+        "examples/job-finder",
+        "--format",
+        "json",
+        "--env",
+        "prod=docker-compose.production.yml",
+        "--env",
+        "dev=docker-compose.staging.yml",
+    ]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        doc["environments"],
+        serde_json::json!(["development", "production"])
+    );
+}
+
+#[test]
+fn report_writes_to_the_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("ENVIRONMENTS.md");
+    let out = envparity()
+        .args(["report", "examples/job-finder", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.starts_with("# Environment comparison: staging vs production\n"));
+}
+
+/// Run on a temporary repository and return (exit code, stderr).
+fn run_on(files: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    let out = envparity()
+        .current_dir(dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    (out.status.code().unwrap(), stderr)
+}
+
+fn error_of(staging: &str) -> String {
+    let (code, stderr) = run_on(
+        &[
+            ("docker-compose.staging.yml", staging),
+            (
+                "docker-compose.prod.yml",
+                "services:\n  web:\n    image: app:1\n",
+            ),
+        ],
+        &["compare", "."],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    stderr
+}
+
+#[test]
+fn invalid_yaml_names_file_and_line() {
+    let e = error_of("services:\n  web:\n    image: app:1\n   bad: [\n");
+    assert!(e.starts_with("error: docker-compose.staging.yml:"), "{e}");
+}
+
+#[test]
+fn wrong_types_and_units_name_file_and_line() {
+    assert_eq!(
+        error_of("services:\n  web:\n    image: app\n    deploy:\n      replicas: many\n"),
+        "error: docker-compose.staging.yml:5: `deploy.replicas` must be a whole number, found `many`\n"
+    );
+    assert_eq!(
+        error_of("services:\n  web:\n    deploy:\n      resources:\n        limits:\n          memory: 5 parsecs\n"),
+        "error: docker-compose.staging.yml:6: `deploy.resources.limits.memory`: unknown byte unit `parsecs` in `5 parsecs` (use b, k, m, g, t or p)\n"
+    );
+    assert_eq!(
+        error_of("services:\n  web:\n    image: [a, b]\n"),
+        "error: docker-compose.staging.yml:3: `image` must be a single value, found a list\n"
+    );
+}
+
+#[test]
+fn missing_required_variable_is_an_error() {
+    let e = error_of("services:\n  web:\n    image: app\n    environment:\n      DB_URL: ${DB_URL:?set DB_URL}\n");
+    assert!(e.starts_with("error: docker-compose.staging.yml:5:"), "{e}");
+    assert!(
+        e.contains("required variable DB_URL is missing a value: set DB_URL"),
+        "{e}"
+    );
+}
+
+#[test]
+fn duplicate_keys_and_missing_files_are_errors() {
+    let e = error_of("services:\n  web:\n    image: a\n    image: b\n");
+    assert!(e.contains("docker-compose.staging.yml:4"), "{e}");
+    assert!(e.contains("duplicate key `image`"), "{e}");
+    let (code, e) = run_on(
+        &[("a.yml", "services: {}\n")],
+        &["compare", ".", "--env", "staging=missing.yml"],
+    );
+    assert_eq!(
+        (code, e.as_str()),
+        (2, "error: missing.yml: file not found\n")
+    );
+    let (code, e) = run_on(
+        &[(
+            "docker-compose.staging.yml",
+            "services:\n  w:\n    image: a\n    env_file: .env.staging\n",
+        )],
+        &["compare", "."],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        e.contains("docker-compose.staging.yml:4: env_file `.env.staging` not found"),
+        "{e}"
+    );
+}
+
+#[test]
+fn no_environments_and_bad_usage_exit_2() {
+    let (code, e) = run_on(&[("README.md", "hi")], &["compare", "."]);
+    assert_eq!(code, 2);
+    assert!(e.contains("no environments found"), "{e}");
+    let (code, _) = run_on(&[], &["report", ".", "--format", "pdf"]);
+    assert_eq!(code, 2);
+    let (code, _) = run_on(&[], &["--help"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn unknown_keys_are_noted_not_errors() {
+    let (code, _) = run_on(
+        &[
+            (
+                "docker-compose.staging.yml",
+                "services:\n  web:\n    image: a\n    colour: blue\n",
+            ),
+            (
+                "docker-compose.prod.yml",
+                "services:\n  web:\n    image: a\n",
+            ),
+        ],
+        &["report", "."],
+    );
+    assert_eq!(code, 0);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("docker-compose.staging.yml"),
+        "services:\n  web:\n    image: a\n    colour: blue\n",
+    )
+    .unwrap();
+    let out = envparity().arg("report").arg(dir.path()).output().unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("- `docker-compose.staging.yml:4`: unknown Compose key `colour` in service `web` ignored"), "{md}");
+}
+
+#[test]
+fn examples_exist_where_the_readme_says() {
+    for example in ["examples/obcms", "examples/job-finder"] {
+        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(example).is_dir());
+    }
+}
