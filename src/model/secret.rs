@@ -116,6 +116,10 @@ const SECRET_KEY_WORDS: &[&str] = &[
     "password",
     "passwd",
     "passphrase",
+    // redis.conf: `requirepass`, `masterauth`, `masterpass`.
+    "requirepass",
+    "masterauth",
+    "masterpass",
     "secret",
     "token",
     "apikey",
@@ -279,6 +283,8 @@ mod tests {
             "env.DB_PWD",
             "env.SENTRY_DSN",
             "env.WATCHTOWER_NOTIFICATION_WEBHOOK",
+            "redis.requirepass",
+            "redis.masterauth",
         ] {
             assert!(is_secret_key(key), "{key}");
         }
