@@ -407,42 +407,11 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
         .flat_map(|v| v.settings.keys())
         .collect();
     for key in keys {
-        let cells = envs
+        let settings: Vec<Option<&Setting>> = envs
             .iter()
-            .map(|v| match v.as_ref().and_then(|v| v.settings.get(key)) {
-                Some(s) => Cell {
-                    value: CellValue::Text {
-                        text: s.display().to_string(),
-                        secret: s.is_secret(),
-                        quantity: s.quantity,
-                    },
-                    origin: Some(s.origin.clone()),
-                },
-                None => Cell {
-                    value: CellValue::Absent,
-                    origin: None,
-                },
-            })
+            .map(|v| v.as_ref().and_then(|v| v.settings.get(key)))
             .collect();
-        let mut r = row(Aspect::Setting(key.clone()), cells, reference);
-        // Secrets compare by fingerprint, not by their (identical) masked text.
-        let values: Vec<Option<&SettingValue>> = envs
-            .iter()
-            .map(|v| {
-                v.as_ref()
-                    .and_then(|v| v.settings.get(key))
-                    .map(|s| &s.value)
-            })
-            .collect();
-        if r.status != Status::Partial && values.iter().flatten().any(|v| v.is_secret()) {
-            let first = values[0];
-            r.status = if values.iter().all(|v| *v == first) {
-                Status::Same
-            } else {
-                Status::Different
-            };
-        }
-        rows.push(r);
+        rows.push(setting_row(key.clone(), &settings, reference));
     }
     let status = if envs.iter().any(Option::is_none) {
         Status::Partial
@@ -460,6 +429,39 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
         rows,
         status,
     }
+}
+
+/// A row of one setting across environments (`None` where it is absent). Secrets compare by
+/// fingerprint, not by their (identical) masked text.
+fn setting_row(key: String, settings: &[Option<&Setting>], reference: usize) -> Row {
+    let cells = settings
+        .iter()
+        .map(|s| match s {
+            Some(s) => Cell {
+                value: CellValue::Text {
+                    text: s.display().to_string(),
+                    secret: s.is_secret(),
+                    quantity: s.quantity,
+                },
+                origin: Some(s.origin.clone()),
+            },
+            None => Cell {
+                value: CellValue::Absent,
+                origin: None,
+            },
+        })
+        .collect();
+    let mut r = row(Aspect::Setting(key), cells, reference);
+    let values: Vec<Option<&SettingValue>> = settings.iter().map(|s| s.map(|s| &s.value)).collect();
+    if r.status != Status::Partial && values.iter().flatten().any(|v| v.is_secret()) {
+        let first = values[0];
+        r.status = if values.iter().all(|v| *v == first) {
+            Status::Same
+        } else {
+            Status::Different
+        };
+    }
+    r
 }
 
 /// The members of an aligned service in one environment, as one service.
@@ -703,26 +705,7 @@ fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
     }
     by_key
         .into_iter()
-        .map(|(key, settings)| {
-            let cells = settings
-                .iter()
-                .map(|s| match s {
-                    Some(s) => Cell {
-                        value: CellValue::Text {
-                            text: s.display().to_string(),
-                            secret: s.is_secret(),
-                            quantity: s.quantity,
-                        },
-                        origin: Some(s.origin.clone()),
-                    },
-                    None => Cell {
-                        value: CellValue::Absent,
-                        origin: None,
-                    },
-                })
-                .collect();
-            row(Aspect::Setting(key), cells, reference)
-        })
+        .map(|(key, settings)| setting_row(key, &settings, reference))
         .collect()
 }
 

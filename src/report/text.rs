@@ -53,6 +53,9 @@ pub fn render(input: &ReportInput, color: bool) -> String {
             &mut out,
             &format!("{} ({}) — {}", svc.name, svc.role, members.join("; ")),
         );
+        for reason in &svc.alignment {
+            let _ = writeln!(out, "  aligned: {reason}");
+        }
         let mut table = new_table(color);
         let mut head = vec![Cell::new("Aspect")];
         head.extend(c.environments.iter().map(Cell::new));
