@@ -247,3 +247,42 @@ fn not_a_compose_file_is_an_error() {
         "docker-compose.staging.yml:1: unknown top-level Compose key `servics`"
     );
 }
+
+#[test]
+fn flags_after_the_image_program_and_entrypoint_plus_command() {
+    let s = scan(&[(
+        "docker-compose.staging.yml",
+        "services:\n  prometheus:\n    image: prom/prometheus:v2.48.0\n    command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.retention.time=7d']\n  api:\n    image: acme/api:1\n    entrypoint: [uvicorn]\n    command: [main:app, --workers, '4']\n",
+    )]);
+    let p = svc(&s, "staging", "prometheus");
+    assert_eq!(setting(p, "prometheus.storage.tsdb.retention.time").0, "7d");
+    assert_eq!(
+        p.settings["prometheus.storage.tsdb.retention.time"].quantity,
+        Some(envparity::model::Quantity::Seconds(604_800.0))
+    );
+    let api = svc(&s, "staging", "api");
+    assert_eq!(setting(api, "uvicorn.workers").0, "4");
+    assert_eq!(setting(api, "uvicorn.app").0, "main:app");
+    assert_eq!(setting(api, "entrypoint").0, "uvicorn");
+    assert_eq!(api.role, Role::Web);
+}
+
+#[test]
+fn unknown_keys_are_not_settings_and_counts_are_not_durations() {
+    let s = scan(&[(
+        "docker-compose.staging.yml",
+        "services:\n  a:\n    image: x\n    colour: blue\n    healthcheck:\n      test: [CMD, true]\n      interval: 1m30s\n      retries: 3\n",
+    )]);
+    let a = svc(&s, "staging", "a");
+    assert!(!a.settings.contains_key("colour"));
+    assert!(s
+        .notes
+        .iter()
+        .any(|n| n.message == "unknown Compose key `colour` in service `a` ignored"));
+    assert_eq!(
+        a.settings["healthcheck.interval"].quantity,
+        Some(envparity::model::Quantity::Seconds(90.0))
+    );
+    assert_eq!(a.settings["healthcheck.retries"].quantity, None);
+    assert_eq!(setting(a, "healthcheck.test").0, "CMD true");
+}

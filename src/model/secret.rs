@@ -152,6 +152,10 @@ pub fn is_secret_key(key: &str) -> bool {
         // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one.
         return false;
     }
+    if normalized == "secrets" {
+        // A service's `secrets:` list names the secrets it mounts.
+        return false;
+    }
     if normalized == "pwd" || normalized.ends_with("_pwd") {
         return true;
     }
@@ -293,6 +297,7 @@ mod tests {
             "env.POSTGRES_USER",
             "env.LOG_LEVEL",
             "env.SORT_ORDER",
+            "secrets",
             "postgres.max_connections",
         ] {
             assert!(!is_secret_key(key), "{key}");

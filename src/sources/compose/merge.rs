@@ -41,9 +41,15 @@ pub fn merge_service(base: &mut Val, over: Val) {
         match key.as_str() {
             "command" | "entrypoint" => *existing = value,
             "environment" | "labels" | "annotations" | "extra_hosts" | "sysctls" => {
-                to_map_form(existing, '=');
+                // `extra_hosts` also has the `host:ip` form.
+                let separators: &[char] = if key == "extra_hosts" {
+                    &['=', ':']
+                } else {
+                    &['=']
+                };
+                to_map_form(existing, separators);
                 let mut value = value;
-                to_map_form(&mut value, '=');
+                to_map_form(&mut value, separators);
                 merge_generic(existing, value);
             }
             "networks" | "depends_on" => {
@@ -180,14 +186,16 @@ fn display_key(v: &Val) -> String {
     }
 }
 
-/// `["A=1", "B"]` -> `{A: "1", B: null}`; a mapping stays as it is.
-pub fn to_map_form(v: &mut Val, separator: char) {
+/// `["A=1", "B"]` -> `{A: "1", B: null}`; a mapping stays as it is. Each item splits at the first
+/// separator, trying them in order.
+pub fn to_map_form(v: &mut Val, separators: &[char]) {
     let Kind::Seq(items) = &v.kind else { return };
     let entries = items
         .iter()
         .map(|item| {
             let text = item.str().unwrap_or_default();
-            let (key, kind) = match text.split_once(separator) {
+            let split = separators.iter().find_map(|sep| text.split_once(*sep));
+            let (key, kind) = match split {
                 Some((k, value)) => (k.trim().to_string(), Kind::Str(value.to_string())),
                 None => (text.trim().to_string(), Kind::Null),
             };
@@ -316,6 +324,17 @@ mod tests {
         assert_eq!(vols, ["./b:/data:ro", "./logs:/logs"]);
         assert_eq!(w.get("ports").unwrap().seq().unwrap().len(), 2);
         assert_eq!(w.get("dns_opt").unwrap().seq().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn extra_hosts_merge_by_host_in_both_forms() {
+        let v = merged(
+            "services:\n  w:\n    extra_hosts: ['db:10.0.0.1', 'cache=10.0.0.2']\n",
+            "services:\n  w:\n    extra_hosts: ['db:10.0.0.9']\n",
+        );
+        let hosts = service(&v, "w").get("extra_hosts").unwrap();
+        assert_eq!(hosts.get("db").unwrap().str(), Some("10.0.0.9"));
+        assert_eq!(hosts.get("cache").unwrap().str(), Some("10.0.0.2"));
     }
 
     #[test]

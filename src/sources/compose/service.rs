@@ -165,7 +165,7 @@ pub fn build(
     }
     if let Some(env) = def.get("environment") {
         let mut env = env.clone();
-        to_map_form(&mut env, '=');
+        to_map_form(&mut env, &['=']);
         let Some(vars) = env.map() else {
             return Err(env.error(format!(
                 "`environment` must be a mapping or a list, found {}",
@@ -191,8 +191,7 @@ pub fn build(
         }
     }
 
-    let command = read_command(def, "command", &mut service)?;
-    read_command(def, "entrypoint", &mut service)?;
+    let command = read_commands(def, &mut service)?;
 
     service.role = Role::infer(
         service.image.as_ref().map(|i| i.value.short_name()),
@@ -293,13 +292,14 @@ pub fn build(
         }
     }
     for (key, value) in entries {
-        if HANDLED_KEYS.contains(&key.as_str()) || key.starts_with("x-") {
+        if HANDLED_KEYS.contains(&key.as_str()) || !KNOWN_KEYS.contains(&key.as_str()) {
+            // Unknown keys were noted above and are ignored, as the note says.
             continue;
         }
         if matches!(key.as_str(), "labels" | "annotations" | "sysctls") {
             // List form (`- a=b`) and mapping form compare as the same thing.
             let mut value = value.clone();
-            to_map_form(&mut value, '=');
+            to_map_form(&mut value, &['=']);
             flatten(key, &value, &mut service.settings);
         } else if key == "healthcheck" {
             for (hk, hv) in value.map().unwrap_or_default() {
@@ -323,8 +323,14 @@ pub fn build(
     // Durations compare as numbers ("5m" vs "30s").
     for (key, setting) in service.settings.iter_mut() {
         if setting.quantity.is_none()
-            && (key.starts_with("healthcheck.") || key == "stop_grace_period")
-            && !key.ends_with(".test")
+            && matches!(
+                key.as_str(),
+                "healthcheck.interval"
+                    | "healthcheck.timeout"
+                    | "healthcheck.start_period"
+                    | "healthcheck.start_interval"
+                    | "stop_grace_period"
+            )
         {
             setting.quantity = duration_seconds(setting.display())
                 .ok()
@@ -335,58 +341,87 @@ pub fn build(
     Ok(service)
 }
 
-/// Read `command` or `entrypoint` (string or list form) into a setting and the server's flags.
-/// Returns the command line as one string for role inference.
-fn read_command(def: &Val, key: &str, service: &mut Service) -> Result<Option<String>> {
+/// `command` or `entrypoint` as written: words and the text shown.
+fn read_argv<'a>(def: &'a Val, key: &str) -> Result<Option<(Vec<String>, String, &'a Val)>> {
     let Some(value) = def.get(key) else {
         return Ok(None);
     };
-    let (argv, line) = match &value.kind {
-        Kind::Str(s) => (split_words(s), s.clone()),
+    Ok(match &value.kind {
+        Kind::Str(s) => Some((split_words(s), s.clone(), value)),
         Kind::Seq(items) => {
             let argv = items
                 .iter()
                 .map(|i| expect_str(i, key).map(str::to_string))
                 .collect::<Result<Vec<_>>>()?;
             let line = argv.join(" ");
-            (argv, line)
+            Some((argv, line, value))
         }
-        Kind::Null => return Ok(None),
+        Kind::Null => None,
         Kind::Map(_) => {
             return Err(value.error(format!(
                 "`{key}` must be a string or a list, found a mapping"
             )))
         }
+    })
+}
+
+/// Read `entrypoint` and `command` into settings and the server's flags. The process runs
+/// `entrypoint + command`; a command that starts with a flag runs the image's own program, so its
+/// flags belong to the image (`prom/prometheus` with `--storage.tsdb.retention.time=7d`).
+/// Returns the effective command line for role inference.
+fn read_commands(def: &Val, service: &mut Service) -> Result<Option<String>> {
+    let entrypoint = read_argv(def, "entrypoint")?;
+    let command = read_argv(def, "command")?;
+    let mut argv: Vec<String> = Vec::new();
+    if let Some((words, _, _)) = &entrypoint {
+        argv.extend(words.iter().cloned());
+    }
+    if let Some((words, _, _)) = &command {
+        if argv.is_empty() && words.first().is_some_and(|w| w.starts_with('-')) {
+            if let Some(image) = &service.image {
+                argv.push(image.value.short_name().to_string());
+            }
+        }
+        argv.extend(words.iter().cloned());
+    }
+    let origin_of = command.as_ref().or(entrypoint.as_ref()).map(|(_, _, v)| *v);
+    let Some(origin_val) = origin_of else {
+        return Ok(None);
     };
-    let mut shown = line.clone();
+    let mut secrets: Vec<String> = Vec::new();
     for flag in parse_flags(&argv) {
         let setting_key = flag.key();
-        let quantity = server_quantity(&flag.server, &flag.value);
-        let setting = Setting::new(&setting_key, flag.value.clone(), value.origin.clone())
-            .with_quantity(quantity)
-            .interpolated(value.interpolated);
-        if setting.is_secret() && !flag.value.is_empty() {
-            // The whole command line is shown too: mask the secret there as well.
-            shown = shown.replace(&flag.value, crate::model::secret::MASK);
-        }
-        let setting = if setting.is_secret() {
-            setting.with_quantity(None)
+        let mut setting = Setting::new(&setting_key, flag.value.clone(), origin_val.origin.clone())
+            .interpolated(origin_val.interpolated);
+        if setting.is_secret() {
+            if !flag.value.is_empty() {
+                secrets.push(flag.value.clone());
+            }
         } else {
-            setting
-        };
+            setting.quantity = server_quantity(&flag.server, &flag.value);
+        }
         service.settings.insert(setting_key, setting);
     }
-    let mut setting =
-        Setting::new(key, shown, value.origin.clone()).interpolated(value.interpolated);
-    if line != setting.display() && !setting.is_secret() {
-        // A masked flag changed the text: keep equality by the real command line.
-        setting.value = SettingValue::Secret(crate::model::MaskedSecret::new(
-            &line,
-            setting.display().to_string(),
-        ));
+    for (key, found) in [("entrypoint", &entrypoint), ("command", &command)] {
+        let Some((_, line, value)) = found else {
+            continue;
+        };
+        // The whole line is shown too: mask the secrets found in its flags there as well.
+        let shown = secrets.iter().fold(line.clone(), |text, secret| {
+            text.replace(secret.as_str(), crate::model::secret::MASK)
+        });
+        let mut setting =
+            Setting::new(key, shown, value.origin.clone()).interpolated(value.interpolated);
+        if *line != setting.display() && !setting.is_secret() {
+            // Equality still follows the real command line.
+            setting.value = SettingValue::Secret(crate::model::MaskedSecret::new(
+                line,
+                setting.display().to_string(),
+            ));
+        }
+        service.settings.insert(key.to_string(), setting);
     }
-    service.settings.insert(key.to_string(), setting);
-    Ok(Some(line))
+    Ok(Some(argv.join(" ")))
 }
 
 fn read_instances(def: &Val, service: &mut Service) -> Result<()> {
