@@ -221,10 +221,12 @@ fn discover_text(plan: &Plan) -> String {
     }
     for env in &plan.environments {
         out.push_str(&format!("{}\n", env.name));
-        for f in &env.files {
-            out.push_str(&format!("  {f}\n"));
+        for source in &env.sources {
+            for f in &source.files {
+                out.push_str(&format!("  {f}\n"));
+            }
+            out.push_str(&format!("  ({})\n", source.reason));
         }
-        out.push_str(&format!("  ({})\n", env.reason));
     }
     for n in &plan.notes {
         out.push_str(&format!("note: {}\n", n.message));

@@ -280,8 +280,9 @@ production\n  docker-compose.yml\n  docker-compose.prod.yml\n  (file name `docke
     ]))
     .unwrap();
     assert_eq!(json["environments"][1]["name"], "production");
+    assert_eq!(json["environments"][1]["sources"][0]["kind"], "compose");
     assert_eq!(
-        json["environments"][1]["files"],
+        json["environments"][1]["sources"][0]["files"],
         serde_json::json!(["docker-compose.production.yml"])
     );
 }

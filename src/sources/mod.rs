@@ -10,7 +10,7 @@ pub mod units;
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::discover::Plan;
+use crate::discover::{Plan, SourceKind};
 use crate::error::{Error, Result};
 use crate::model::{Environment, Note, Scan};
 
@@ -153,8 +153,14 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
     let mut environments = Vec::with_capacity(plan.environments.len());
     for env in &plan.environments {
         let mut environment = Environment::new(env.name.clone());
-        environment.files = env.files.clone();
-        compose::load(workspace, &env.files, &mut environment, &mut notes)?;
+        environment.files = env.files();
+        for source in &env.sources {
+            match source.kind {
+                SourceKind::Compose => {
+                    compose::load(workspace, &source.files, &mut environment, &mut notes)?
+                }
+            }
+        }
         environments.push(environment);
     }
     notes.sort();

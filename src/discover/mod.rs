@@ -1,9 +1,10 @@
 //! Finding the environments in a repository and the files behind each.
 //!
-//! Compose layouts recognised: `docker-compose.<env>.yml` (also `.yaml`, `compose.<env>.yaml`,
-//! `docker-compose-<env>.yml`) with `docker-compose.yml` / `compose.yaml` in the same directory
-//! as the shared base, and `<env>/docker-compose.yml` where the directory is named after an
+//! The repository is walked once; each source kind's finder (`compose`, ...) picks its files
+//! from that list and says which environment each belongs to. Candidates are then merged per
 //! environment. `--env NAME=FILE[,FILE]` states environments explicitly instead.
+
+mod compose;
 
 use std::collections::BTreeMap;
 
@@ -21,13 +22,53 @@ pub struct Plan {
     pub notes: Vec<Note>,
 }
 
+/// One environment and what will be read for it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EnvPlan {
     pub name: String,
-    /// Paths relative to the scanned root, base first.
+    pub sources: Vec<SourcePlan>,
+}
+
+impl EnvPlan {
+    /// Every file read for this environment, in reading order.
+    pub fn files(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .flat_map(|s| s.files.iter().cloned())
+            .collect()
+    }
+}
+
+/// Files of one kind read together for one environment (a base file and its override).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourcePlan {
+    pub kind: SourceKind,
+    /// Paths relative to the scanned root, in merge order (base first).
     pub files: Vec<String>,
     /// How the files were found, for `envparity discover`.
     pub reason: String,
+}
+
+/// The formats envparity reads. Each has a reader in `sources/` and a finder here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Compose,
+}
+
+impl SourceKind {
+    /// The kind of a file named explicitly with `--env`, from its name.
+    pub fn of_file(_path: &str) -> SourceKind {
+        SourceKind::Compose
+    }
+}
+
+/// A finder's proposal: these files are environment `env`'s source of this kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The environment as written (`prod`); canonicalised when merged.
+    pub env: String,
+    pub source: SourcePlan,
 }
 
 /// Canonical environment names and the aliases that mean them.
@@ -79,29 +120,10 @@ pub fn env_rank(name: &str) -> (u8, String) {
     (rank, name.to_string())
 }
 
-const BASE_NAMES: &[&str] = &[
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yaml",
-    "docker-compose.yml",
-];
-
-/// If `file_name` is a Compose file for one environment, that environment's written name.
-fn compose_env_of(file_name: &str) -> Option<&str> {
-    let stem = file_name
-        .strip_suffix(".yml")
-        .or_else(|| file_name.strip_suffix(".yaml"))?;
-    let rest = stem
-        .strip_prefix("docker-compose")
-        .or_else(|| stem.strip_prefix("compose"))?;
-    let env = rest.strip_prefix('.').or_else(|| rest.strip_prefix('-'))?;
-    (!env.is_empty() && !env.contains('.')).then_some(env)
-}
-
-/// Walk the repository and find the environments. Respects `.gitignore` and skips hidden
-/// directories; never follows symlinks.
-pub fn discover(workspace: &Workspace) -> Result<Plan> {
-    let mut dirs: BTreeMap<String, DirFiles> = BTreeMap::new();
+/// Walk the repository once: every file's path relative to the root, `/`-separated, sorted.
+/// Respects `.gitignore`, skips hidden directories, never follows symlinks.
+pub fn walk(workspace: &Workspace) -> Result<Vec<String>> {
+    let mut files = Vec::new();
     let walker = ignore::WalkBuilder::new(workspace.root())
         .follow_links(false)
         .require_git(false)
@@ -115,127 +137,54 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
         let Ok(rel) = entry.path().strip_prefix(workspace.root()) else {
             continue;
         };
-        let rel: Vec<String> = rel
+        let parts: Vec<String> = rel
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
-        let Some((file_name, dir_parts)) = rel.split_last() else {
-            continue;
-        };
-        let dir = dir_parts.join("/");
-        let files = dirs.entry(dir).or_default();
-        if BASE_NAMES.contains(&file_name.as_str()) {
-            files.bases.push(file_name.clone());
-        } else if let Some(env) = compose_env_of(file_name) {
-            files.envs.push((env.to_string(), file_name.clone()));
-        }
+        files.push(parts.join("/"));
     }
+    files.sort();
+    Ok(files)
+}
 
-    let mut found: BTreeMap<String, EnvPlan> = BTreeMap::new();
+/// Find the environments and their sources.
+pub fn discover(workspace: &Workspace) -> Result<Plan> {
+    let files = walk(workspace)?;
     let mut notes = Vec::new();
-    for (dir, files) in &dirs {
-        let path = |name: &str| {
-            if dir.is_empty() {
-                name.to_string()
-            } else {
-                format!("{dir}/{name}")
-            }
-        };
-        // Compose prefers compose.yaml over docker-compose.yml when both exist.
-        let base = files.bases.first().map(|b| path(b));
-        let mut candidates: Vec<EnvPlan> = Vec::new();
-        for (written, file) in &files.envs {
-            let (name, reason) = if written == "override" {
-                (
-                    "local".to_string(),
-                    "Compose's override file, applied to local runs".to_string(),
-                )
-            } else {
-                let name = canonical_env_name(written);
-                let reason = if name == *written {
-                    format!("file name `{file}`")
-                } else {
-                    format!("file name `{file}` (`{written}` means {name})")
-                };
-                (name, reason)
-            };
-            let mut env_files: Vec<String> = base.iter().cloned().collect();
-            env_files.push(path(file));
-            let reason = match &base {
-                Some(b) => format!("{reason}, merged over the shared base `{b}`"),
-                None => reason,
-            };
-            candidates.push(EnvPlan {
-                name,
-                files: env_files,
-                reason,
-            });
-        }
-        // `staging/docker-compose.yml`: the directory names the environment.
-        if files.envs.is_empty() {
-            if let (Some(base), Some(dir_name)) = (&base, dir.rsplit('/').next()) {
-                if is_env_word(dir_name) {
-                    let name = canonical_env_name(dir_name);
-                    candidates.push(EnvPlan {
-                        name,
-                        files: vec![base.clone()],
-                        reason: format!("directory `{dir}` is named after the environment"),
-                    });
-                }
-            }
-        }
-        for plan in candidates {
-            match found.get(&plan.name) {
-                Some(existing) => notes.push(Note {
-                    origin: None,
-                    message: format!(
-                        "environment `{}` found twice; using {} and ignoring {} (state it with --env)",
-                        plan.name,
-                        existing.files.join(" + "),
-                        plan.files.join(" + ")
-                    ),
-                }),
-                None => {
-                    found.insert(plan.name.clone(), plan);
-                }
-            }
-        }
-    }
-    if found.is_empty() {
-        if let Some((dir, files)) = dirs.iter().find(|(_, f)| !f.bases.is_empty()) {
-            let file = if dir.is_empty() {
-                files.bases[0].clone()
-            } else {
-                format!("{dir}/{}", files.bases[0])
-            };
-            notes.push(Note {
+    let mut candidates = compose::find(&files, &mut notes);
+    // Finders of later source kinds add their candidates here.
+    candidates.sort_by_key(|c| c.source.kind);
+    Ok(merge_candidates(candidates, notes))
+}
+
+/// Group candidates by canonical environment name; a second candidate of the same kind for the
+/// same environment is ambiguous, so the first is kept and a note says so.
+fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
+    let mut found: BTreeMap<String, EnvPlan> = BTreeMap::new();
+    for c in candidates {
+        let name = canonical_env_name(&c.env);
+        let env = found.entry(name.clone()).or_insert_with(|| EnvPlan {
+            name: name.clone(),
+            sources: Vec::new(),
+        });
+        match env.sources.iter().find(|s| s.kind == c.source.kind) {
+            Some(existing) => notes.push(Note {
                 origin: None,
                 message: format!(
-                    "only `{file}` found, with no per-environment file; it is read as one environment `default`"
+                    "environment `{name}` found twice; using {} and ignoring {} (state it with --env)",
+                    existing.files.join(" + "),
+                    c.source.files.join(" + ")
                 ),
-            });
-            found.insert(
-                "default".into(),
-                EnvPlan {
-                    name: "default".into(),
-                    files: vec![file.clone()],
-                    reason: format!("`{file}` alone"),
-                },
-            );
+            }),
+            None => env.sources.push(c.source),
         }
     }
     let mut environments: Vec<EnvPlan> = found.into_values().collect();
     environments.sort_by_key(|e| env_rank(&e.name));
-    Ok(Plan {
+    Plan {
         environments,
         notes,
-    })
-}
-
-#[derive(Default)]
-struct DirFiles {
-    bases: Vec<String>,
-    envs: Vec<(String, String)>,
+    }
 }
 
 /// Environments stated on the command line: `NAME=FILE[,FILE...]`, files relative to the root.
@@ -273,11 +222,20 @@ pub fn explicit(workspace: &Workspace, specs: &[String]) -> Result<Plan> {
                 "--env: environment `{name}` given twice"
             )));
         }
-        environments.push(EnvPlan {
-            name,
-            files,
-            reason: "stated with --env".into(),
-        });
+        // Files of one kind are read together, in the order given.
+        let mut sources: Vec<SourcePlan> = Vec::new();
+        for f in files {
+            let kind = SourceKind::of_file(&f);
+            match sources.iter_mut().find(|s| s.kind == kind) {
+                Some(s) => s.files.push(f),
+                None => sources.push(SourcePlan {
+                    kind,
+                    files: vec![f],
+                    reason: "stated with --env".into(),
+                }),
+            }
+        }
+        environments.push(EnvPlan { name, sources });
     }
     environments.sort_by_key(|e| env_rank(&e.name));
     Ok(Plan {
@@ -300,19 +258,6 @@ mod tests {
     }
 
     #[test]
-    fn compose_file_names() {
-        assert_eq!(
-            compose_env_of("docker-compose.staging.yml"),
-            Some("staging")
-        );
-        assert_eq!(compose_env_of("compose.prod.yaml"), Some("prod"));
-        assert_eq!(compose_env_of("docker-compose-dev.yml"), Some("dev"));
-        assert_eq!(compose_env_of("docker-compose.yml"), None);
-        assert_eq!(compose_env_of("docker-compose.a.b.yml"), None);
-        assert_eq!(compose_env_of("values.staging.yml"), None);
-    }
-
-    #[test]
     fn environments_are_ordered_lowest_to_highest() {
         let mut v = vec!["production", "development", "staging", "eu"];
         v.sort_by_key(|e| env_rank(e));
@@ -331,7 +276,7 @@ mod tests {
             .unwrap()
             .environments
             .into_iter()
-            .map(|e| (e.name, e.files))
+            .map(|e| (e.name.clone(), e.files()))
             .collect()
     }
 
