@@ -11,8 +11,11 @@ pub mod compare;
 pub mod discover;
 pub mod error;
 pub mod model;
+pub mod policy;
 pub mod report;
+pub mod score;
 pub mod sources;
+pub mod verdict;
 pub mod yaml;
 
 pub use error::{Error, Result};

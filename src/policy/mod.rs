@@ -1,0 +1,484 @@
+//! The parity policy, `envparity.toml`: environment order, which environments are production-like,
+//! intended differences, items that must match, waivers, the minimum score and the failure
+//! threshold. Absent, sensible defaults apply (scale is intended to differ; identity and
+//! versions are not).
+
+mod date;
+mod defaults;
+mod pattern;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+
+pub use date::Date;
+pub use pattern::Pattern;
+
+use crate::error::{Error, Result};
+use crate::sources::Workspace;
+
+/// The file name looked for at the scanned root.
+pub const FILE_NAME: &str = "envparity.toml";
+
+/// How serious a finding is. Ordered: `Note < Warning < Error`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A difference declared intended: rows matching it are not drift.
+#[derive(Debug, Clone)]
+pub struct Intended {
+    /// Matches the aspect or setting id (`instances`, `env.LOG_LEVEL`, `postgres.*`); `None`
+    /// matches a whole service (present in some environments only, on purpose).
+    pub setting: Option<Pattern>,
+    pub service: Option<Pattern>,
+    pub reason: String,
+    /// Line in the policy file; `None` for built-in defaults.
+    pub line: Option<u32>,
+}
+
+/// Items whose difference is an error (promotion parity).
+#[derive(Debug, Clone)]
+pub struct MustMatch {
+    pub setting: Pattern,
+    pub service: Option<Pattern>,
+    pub reason: String,
+    pub line: Option<u32>,
+}
+
+/// A finding accepted for a while, with a reason.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub rule: String,
+    pub environment: Option<String>,
+    pub service: Option<Pattern>,
+    pub setting: Option<Pattern>,
+    pub file: Option<Pattern>,
+    pub reason: String,
+    pub expires: Date,
+    pub line: u32,
+}
+
+/// A rule's severity changed, or the rule turned off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSetting {
+    Off,
+    Severity(Severity),
+}
+
+/// The resolved policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The policy file, relative to the root, when one was read.
+    pub file: Option<String>,
+    pub min_score: f64,
+    pub fail_on: Severity,
+    /// Environments lowest to highest, when stated.
+    pub order: Option<Vec<String>>,
+    /// Production-like environments, when stated; otherwise the highest one is.
+    pub production_like: Option<Vec<String>>,
+    pub intended: Vec<Intended>,
+    pub must_match: Vec<MustMatch>,
+    pub waivers: Vec<Waiver>,
+    pub rules: BTreeMap<String, RuleSetting>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            file: None,
+            min_score: 0.0,
+            fail_on: Severity::Error,
+            order: None,
+            production_like: None,
+            intended: defaults::intended(),
+            must_match: defaults::must_match(),
+            waivers: Vec::new(),
+            rules: BTreeMap::new(),
+        }
+    }
+}
+
+impl Policy {
+    /// Whether an environment is production-like. Without a statement, the highest environment
+    /// is, and any environment named `production`.
+    pub fn is_production_like(&self, env: &str, environments: &[String]) -> bool {
+        match &self.production_like {
+            Some(list) => list.iter().any(|e| e == env),
+            None => env == "production" || environments.last().is_some_and(|l| l == env),
+        }
+    }
+}
+
+// ---- the file format -------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    min_score: Option<f64>,
+    fail_on: Option<Severity>,
+    /// Keep the built-in intended differences (scale) in addition to the file's own.
+    default_intended: Option<bool>,
+    environments: Option<EnvironmentsSection>,
+    intended: Option<Vec<toml::Spanned<IntendedEntry>>>,
+    must_match: Option<Vec<toml::Spanned<MustMatchEntry>>>,
+    waiver: Option<Vec<toml::Spanned<WaiverEntry>>>,
+    rules: Option<BTreeMap<String, toml::Spanned<String>>>,
+    /// File bindings, read by discovery.
+    #[allow(dead_code)]
+    sources: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvironmentsSection {
+    order: Option<Vec<String>>,
+    production_like: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntendedEntry {
+    setting: Option<String>,
+    service: Option<String>,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MustMatchEntry {
+    setting: String,
+    service: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaiverEntry {
+    rule: String,
+    environment: Option<String>,
+    service: Option<String>,
+    setting: Option<String>,
+    file: Option<String>,
+    reason: String,
+    expires: toml::Spanned<toml::Value>,
+}
+
+/// Read the policy: `explicit` (from `--config`, relative to the current directory) or
+/// `envparity.toml` at the root, else the defaults. `known_rules` validates waiver rule IDs.
+pub fn load(
+    workspace: &Workspace,
+    explicit: Option<&std::path::Path>,
+    known_rules: &[&str],
+) -> Result<Policy> {
+    let (name, text) = match explicit {
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::in_file(name.clone(), format!("cannot read: {e}")))?;
+            (name, text)
+        }
+        None if workspace.is_file(FILE_NAME) => {
+            (FILE_NAME.to_string(), workspace.read_text(FILE_NAME)?)
+        }
+        None => return Ok(Policy::default()),
+    };
+    parse(&text, &name, known_rules)
+}
+
+/// Parse a policy file's text. `name` is used in errors.
+pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
+    let at =
+        |span: Range<usize>, message: String| Error::at(name, line_of(text, span.start), message);
+    let file: PolicyFile = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().to_string();
+        match e.span() {
+            Some(span) => at(span, message),
+            None => Error::in_file(name, message),
+        }
+    })?;
+    let mut policy = Policy {
+        file: Some(name.to_string()),
+        ..Policy::default()
+    };
+    if file.default_intended == Some(false) {
+        policy.intended.clear();
+    }
+    if let Some(min) = file.min_score {
+        if !(0.0..=100.0).contains(&min) {
+            return Err(Error::in_file(
+                name,
+                format!("min_score must be between 0 and 100, found {min}"),
+            ));
+        }
+        policy.min_score = min;
+    }
+    if let Some(f) = file.fail_on {
+        policy.fail_on = f;
+    }
+    if let Some(envs) = file.environments {
+        let canon = |v: Vec<String>| {
+            v.iter()
+                .map(|e| crate::discover::canonical_env_name(e))
+                .collect()
+        };
+        policy.order = envs.order.map(canon);
+        policy.production_like = envs.production_like.map(canon);
+    }
+    let pattern =
+        |text: &str, span: &Range<usize>| Pattern::new(text).map_err(|m| at(span.clone(), m));
+    for entry in file.intended.unwrap_or_default() {
+        let span = entry.span();
+        let e = entry.into_inner();
+        if e.setting.is_none() && e.service.is_none() {
+            return Err(at(
+                span,
+                "an [[intended]] entry needs `setting`, `service` or both".into(),
+            ));
+        }
+        policy.intended.push(Intended {
+            setting: e
+                .setting
+                .as_deref()
+                .map(|s| pattern(s, &span))
+                .transpose()?,
+            service: e
+                .service
+                .as_deref()
+                .map(|s| pattern(s, &span))
+                .transpose()?,
+            reason: e.reason,
+            line: Some(line_of(text, span.start)),
+        });
+    }
+    for entry in file.must_match.unwrap_or_default() {
+        let span = entry.span();
+        let e = entry.into_inner();
+        policy.must_match.push(MustMatch {
+            setting: pattern(&e.setting, &span)?,
+            service: e
+                .service
+                .as_deref()
+                .map(|s| pattern(s, &span))
+                .transpose()?,
+            reason: e.reason.unwrap_or_else(|| "declared must-match".into()),
+            line: Some(line_of(text, span.start)),
+        });
+    }
+    for entry in file.waiver.unwrap_or_default() {
+        let span = entry.span();
+        let e = entry.into_inner();
+        let rule = e.rule.to_ascii_uppercase();
+        if !known_rules.contains(&rule.as_str()) {
+            return Err(at(
+                span,
+                format!(
+                    "unknown rule `{}` in waiver (see `envparity explain --list`)",
+                    e.rule
+                ),
+            ));
+        }
+        let expires_span = e.expires.span();
+        let expires = match e.expires.get_ref() {
+            toml::Value::String(s) => Date::parse(s),
+            toml::Value::Datetime(d) => Date::parse(&d.to_string()),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            at(
+                expires_span.clone(),
+                "`expires` must be a date like 2026-12-31".into(),
+            )
+        })?;
+        policy.waivers.push(Waiver {
+            rule,
+            environment: e
+                .environment
+                .map(|x| crate::discover::canonical_env_name(&x)),
+            service: e
+                .service
+                .as_deref()
+                .map(|s| pattern(s, &span))
+                .transpose()?,
+            setting: e
+                .setting
+                .as_deref()
+                .map(|s| pattern(s, &span))
+                .transpose()?,
+            file: e.file.as_deref().map(|s| pattern(s, &span)).transpose()?,
+            reason: e.reason,
+            expires,
+            line: line_of(text, span.start),
+        });
+    }
+    for (rule, value) in file.rules.unwrap_or_default() {
+        let span = value.span();
+        let id = rule.to_ascii_uppercase();
+        if !known_rules.contains(&id.as_str()) {
+            return Err(at(span, format!("unknown rule `{rule}` in [rules]")));
+        }
+        let setting = match value.get_ref().as_str() {
+            "off" => RuleSetting::Off,
+            "note" => RuleSetting::Severity(Severity::Note),
+            "warning" => RuleSetting::Severity(Severity::Warning),
+            "error" => RuleSetting::Severity(Severity::Error),
+            other => {
+                return Err(at(
+                    span,
+                    format!("rule `{rule}`: `{other}` is not one of off, note, warning, error"),
+                ))
+            }
+        };
+        policy.rules.insert(id, setting);
+    }
+    Ok(policy)
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> u32 {
+    let end = offset.min(text.len());
+    1 + text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &[&str] = &["EP006", "EP007"];
+
+    #[test]
+    fn full_file() {
+        let p = parse(
+            r#"
+min_score = 90
+fail_on = "warning"
+
+[environments]
+order = ["dev", "stage", "prod"]
+production_like = ["prod"]
+
+[[intended]]
+setting = "env.LOG_LEVEL"
+reason = "more logging below production"
+
+[[must_match]]
+setting = "image"
+service = "web"
+
+[[waiver]]
+rule = "ep007"
+environment = "prod"
+reason = "production runs on dedicated hosts"
+expires = 2027-03-31
+
+[rules]
+EP006 = "warning"
+"#,
+            "envparity.toml",
+            RULES,
+        )
+        .unwrap();
+        assert_eq!(p.min_score, 90.0);
+        assert_eq!(p.fail_on, Severity::Warning);
+        assert_eq!(
+            p.order.as_deref(),
+            Some(
+                &[
+                    "development".to_string(),
+                    "staging".into(),
+                    "production".into()
+                ][..]
+            )
+        );
+        let custom = p.intended.iter().find(|i| i.line.is_some()).unwrap();
+        assert_eq!(custom.line, Some(9));
+        assert!(custom.setting.as_ref().unwrap().matches("env.LOG_LEVEL"));
+        assert_eq!(p.waivers[0].rule, "EP007");
+        assert_eq!(p.waivers[0].environment.as_deref(), Some("production"));
+        assert_eq!(
+            p.waivers[0].expires,
+            Date {
+                year: 2027,
+                month: 3,
+                day: 31
+            }
+        );
+        assert_eq!(p.waivers[0].line, 17);
+        assert_eq!(p.rules["EP006"], RuleSetting::Severity(Severity::Warning));
+        assert!(p.is_production_like("production", &[]));
+        assert!(!p.is_production_like("staging", &["staging".into()]));
+    }
+
+    #[test]
+    fn unknown_keys_and_rules_name_the_line() {
+        let e = parse("min_score = 80\ncolour = 1\n", "envparity.toml", RULES).unwrap_err();
+        assert_eq!(e.file.as_deref(), Some("envparity.toml"));
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("unknown field `colour`"), "{e}");
+        let e = parse(
+            "[[waiver]]\nrule = \"EP999\"\nreason = \"x\"\nexpires = 2027-01-01\n",
+            "p.toml",
+            RULES,
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("unknown rule `EP999`"), "{e}");
+        let e = parse(
+            "[[waiver]]\nrule = \"EP006\"\nreason = \"x\"\nexpires = \"soon\"\n",
+            "p.toml",
+            RULES,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (Some(4), "`expires` must be a date like 2026-12-31")
+        );
+        let e = parse("min_score = 120\n", "p.toml", RULES).unwrap_err();
+        assert!(e.message.contains("between 0 and 100"));
+        let e = parse("min_score = \n", "p.toml", RULES).unwrap_err();
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn defaults_make_scale_intended() {
+        let p = Policy::default();
+        let intended = |id: &str| {
+            p.intended
+                .iter()
+                .any(|i| i.setting.as_ref().is_some_and(|s| s.matches(id)))
+        };
+        for id in [
+            "instances",
+            "memory_limit",
+            "gunicorn.workers",
+            "postgres.shared_buffers",
+            "env.BACKUP_RETENTION_DAYS",
+        ] {
+            assert!(intended(id), "{id}");
+        }
+        for id in ["image", "env.DEBUG", "env.DATABASE_URL"] {
+            assert!(!intended(id), "{id}");
+        }
+        assert!(p.is_production_like("staging", &["development".into(), "staging".into()]));
+    }
+}

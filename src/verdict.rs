@@ -1,0 +1,390 @@
+//! Judging each compared item against the policy: the same, an intended difference (with its
+//! reason), drift, only in some environments, or a must-match item that differs. Each item also
+//! gets the score category it counts in.
+
+use serde::Serialize;
+
+use crate::compare::{CellValue, Comparison, Row, ServiceComparison, Status};
+use crate::discover::is_env_word;
+use crate::model::Role;
+use crate::policy::Policy;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Same,
+    Intended,
+    Drift,
+    /// Present in some environments only, not declared intended.
+    Missing,
+    /// Differs although the policy says it must match.
+    MustMatch,
+}
+
+impl Kind {
+    /// Whether the item counts as in parity.
+    pub fn in_parity(self) -> bool {
+        matches!(self, Kind::Same | Kind::Intended)
+    }
+}
+
+/// What a compared item is about, for per-category scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    ImagesAndVersions,
+    ConfigurationKeys,
+    BackingServices,
+    Topology,
+    Observability,
+    SecuritySettings,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::ImagesAndVersions,
+        Category::ConfigurationKeys,
+        Category::BackingServices,
+        Category::Topology,
+        Category::Observability,
+        Category::SecuritySettings,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::ImagesAndVersions => "Images and versions",
+            Category::ConfigurationKeys => "Configuration keys",
+            Category::BackingServices => "Backing services",
+            Category::Topology => "Topology",
+            Category::Observability => "Observability",
+            Category::SecuritySettings => "Security settings",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub kind: Kind,
+    /// Why it is intended, or which must-match entry it breaks.
+    pub reason: Option<String>,
+    pub category: Category,
+    /// Per environment: in parity with the reference environment; `None` where the item does
+    /// not exist because its service is absent there.
+    pub env_ok: Vec<Option<bool>>,
+}
+
+/// Verdicts parallel to a comparison: per service its presence and each row, then the
+/// environment-wide rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdicts {
+    pub services: Vec<ServiceVerdicts>,
+    pub environment_rows: Vec<Verdict>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceVerdicts {
+    pub presence: Verdict,
+    /// Parallel to the service's rows; `None` for rows with fewer than two environments to
+    /// compare (the service exists in one environment only).
+    pub rows: Vec<Option<Verdict>>,
+}
+
+pub fn classify(c: &Comparison, policy: &Policy) -> Verdicts {
+    let services = c
+        .services
+        .iter()
+        .map(|s| classify_service(c, s, policy))
+        .collect();
+    let environment_rows = c
+        .environment_rows
+        .iter()
+        .map(|r| {
+            let present = vec![true; c.environments.len()];
+            classify_row(c, r, None, None, &present, policy)
+        })
+        .collect();
+    Verdicts {
+        services,
+        environment_rows,
+    }
+}
+
+fn classify_service(c: &Comparison, s: &ServiceComparison, policy: &Policy) -> ServiceVerdicts {
+    let present: Vec<bool> = s.envs.iter().map(Option::is_some).collect();
+    let count = present.iter().filter(|p| **p).count();
+    let category = if is_backing(s.role) {
+        Category::BackingServices
+    } else if s.role == Role::Monitoring {
+        Category::Observability
+    } else {
+        Category::Topology
+    };
+    let presence = if count == present.len() {
+        verdict(
+            Kind::Same,
+            None,
+            category,
+            present.iter().map(|_| Some(true)).collect(),
+        )
+    } else {
+        let reason = policy
+            .intended
+            .iter()
+            .find(|i| i.setting.is_none() && i.service.as_ref().is_some_and(|p| p.matches(&s.name)))
+            .map(|i| i.reason.clone());
+        let reference_present = present.get(c.reference).copied().unwrap_or(false);
+        let env_ok = present
+            .iter()
+            .map(|p| Some(*p == reference_present))
+            .collect();
+        match reason {
+            Some(r) => verdict(Kind::Intended, Some(r), category, env_ok),
+            None => verdict(Kind::Missing, None, category, env_ok),
+        }
+    };
+    let rows = s
+        .rows
+        .iter()
+        .map(|r| {
+            (count >= 2)
+                .then(|| classify_row(c, r, Some(s.name.as_str()), Some(s.role), &present, policy))
+        })
+        .collect();
+    ServiceVerdicts { presence, rows }
+}
+
+fn verdict(
+    kind: Kind,
+    reason: Option<String>,
+    category: Category,
+    env_ok: Vec<Option<bool>>,
+) -> Verdict {
+    Verdict {
+        kind,
+        reason,
+        category,
+        env_ok,
+    }
+}
+
+/// Classify one row among the environments where its service exists.
+fn classify_row(
+    c: &Comparison,
+    r: &Row,
+    service: Option<&str>,
+    role: Option<Role>,
+    present: &[bool],
+    policy: &Policy,
+) -> Verdict {
+    let id = r.aspect.id();
+    let category = category_of(&id, role);
+    let cells: Vec<(usize, &CellValue)> = r
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| present[*i])
+        .map(|(i, cell)| (i, &cell.value))
+        .collect();
+    let values_present = cells
+        .iter()
+        .filter(|(_, v)| **v != CellValue::Absent)
+        .count();
+    let all_same =
+        r.status == Status::Same || cells.windows(2).all(|w| w[0].1 == w[1].1) && !has_secret(r);
+    let service_matches = |p: &Option<crate::policy::Pattern>| match (p, service) {
+        (None, _) => true,
+        (Some(p), Some(name)) => p.matches(name),
+        (Some(_), None) => false,
+    };
+    let intended = policy
+        .intended
+        .iter()
+        .find(|i| i.setting.as_ref().is_some_and(|p| p.matches(&id)) && service_matches(&i.service))
+        .map(|i| i.reason.clone());
+    let must_match = policy
+        .must_match
+        .iter()
+        .find(|m| m.setting.matches(&id) && service_matches(&m.service));
+
+    let reference = c.reference;
+    let ref_value = r.cells.get(reference).map(|cell| &cell.value);
+    let env_same_as_ref = |i: usize| -> bool {
+        match ref_value {
+            Some(v) => r.cells[i].value == *v && !(has_secret(r) && r.status != Status::Same),
+            None => true,
+        }
+    };
+
+    let (kind, reason) = if all_same {
+        (Kind::Same, None)
+    } else if let Some(m) = must_match {
+        (Kind::MustMatch, Some(m.reason.clone()))
+    } else if let Some(reason) = intended {
+        (Kind::Intended, Some(reason))
+    } else if values_present < cells.len() {
+        (Kind::Missing, None)
+    } else if has_secret(r) {
+        (
+            Kind::Intended,
+            Some("secrets differ per environment, as they should".to_string()),
+        )
+    } else if differs_only_by_environment_name(r, &c.environments) {
+        (
+            Kind::Intended,
+            Some("differs only by the environment's name".to_string()),
+        )
+    } else {
+        (Kind::Drift, None)
+    };
+    let env_ok = (0..r.cells.len())
+        .map(|i| present[i].then(|| kind.in_parity() || env_same_as_ref(i)))
+        .collect();
+    verdict(kind, reason, category, env_ok)
+}
+
+fn has_secret(r: &Row) -> bool {
+    r.cells
+        .iter()
+        .any(|cell| matches!(cell.value, CellValue::Text { secret: true, .. }))
+}
+
+/// `portfolio-staging` vs `portfolio`, `https://staging.example.com` vs `https://example.com`,
+/// `obcms_staging` vs `obcms_prod`: equal once environment words are removed.
+fn differs_only_by_environment_name(r: &Row, environments: &[String]) -> bool {
+    let normalized: Vec<Option<String>> = r
+        .cells
+        .iter()
+        .map(|cell| match &cell.value {
+            CellValue::Text { text, .. } => Some(without_environment_words(text, environments)),
+            _ => None,
+        })
+        .collect();
+    normalized.iter().all(Option::is_some) && normalized.windows(2).all(|w| w[0] == w[1])
+}
+
+/// Alphanumeric words of `text`, lower-case, environment words dropped, joined without separators.
+pub fn without_environment_words(text: &str, environments: &[String]) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .filter(|w| !(is_env_word(w) || environments.iter().any(|e| e == w)))
+        .collect()
+}
+
+pub fn is_backing(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Database | Role::Pooler | Role::Cache | Role::Queue | Role::Search
+    )
+}
+
+/// The category an item counts in, from its id and its service's role.
+pub fn category_of(id: &str, role: Option<Role>) -> Category {
+    let lower = id.to_ascii_lowercase();
+    let last = lower.rsplit('.').next().unwrap_or(&lower);
+    let has = |words: &[&str]| words.iter().any(|w| last.contains(w));
+    if id == "image" {
+        return Category::ImagesAndVersions;
+    }
+    if crate::model::secret::is_secret_key(id)
+        || has(&[
+            "secure",
+            "ssl",
+            "tls",
+            "hsts",
+            "debug",
+            "cookie",
+            "allowed_hosts",
+            "csrf",
+            "cors",
+            "auth",
+        ])
+    {
+        return Category::SecuritySettings;
+    }
+    if lower.starts_with("healthcheck.")
+        || lower.starts_with("logging.")
+        || lower.contains("probe")
+        || has(&[
+            "log_level",
+            "loglevel",
+            "sentry",
+            "metrics",
+            "tracing",
+            "otel",
+        ])
+        || role == Some(Role::Monitoring)
+    {
+        return Category::Observability;
+    }
+    if matches!(
+        id,
+        "instances" | "optional" | "networks" | "depends_on" | "ports"
+    ) || lower.starts_with("volumes.")
+        || lower.starts_with("networks.")
+        || lower.starts_with("deploy.")
+        || role.is_none()
+    {
+        return Category::Topology;
+    }
+    if role.is_some_and(is_backing) {
+        return Category::BackingServices;
+    }
+    Category::ConfigurationKeys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_words_removed() {
+        let envs = vec!["staging".to_string(), "production".to_string()];
+        assert_eq!(
+            without_environment_words("portfolio-staging", &envs),
+            "portfolio"
+        );
+        assert_eq!(
+            without_environment_words("https://staging.domain.com", &envs),
+            without_environment_words("https://domain.com", &envs)
+        );
+        assert_eq!(without_environment_words("obcms_prod", &envs), "obcms");
+        assert_ne!(
+            without_environment_words("domain.com,www.domain.com", &envs),
+            without_environment_words("staging.domain.com", &envs)
+        );
+    }
+
+    #[test]
+    fn categories() {
+        assert_eq!(
+            category_of("image", Some(Role::Web)),
+            Category::ImagesAndVersions
+        );
+        assert_eq!(
+            category_of("env.SECURE_SSL_REDIRECT", Some(Role::Web)),
+            Category::SecuritySettings
+        );
+        assert_eq!(
+            category_of("env.DB_PASSWORD", Some(Role::Web)),
+            Category::SecuritySettings
+        );
+        assert_eq!(
+            category_of("healthcheck.interval", Some(Role::Web)),
+            Category::Observability
+        );
+        assert_eq!(
+            category_of("instances", Some(Role::Web)),
+            Category::Topology
+        );
+        assert_eq!(
+            category_of("postgres.work_mem", Some(Role::Database)),
+            Category::BackingServices
+        );
+        assert_eq!(
+            category_of("env.FEATURE_X", Some(Role::Web)),
+            Category::ConfigurationKeys
+        );
+        assert_eq!(category_of("networks.x.driver", None), Category::Topology);
+    }
+}
