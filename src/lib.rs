@@ -13,6 +13,7 @@ pub mod error;
 pub mod model;
 pub mod policy;
 pub mod report;
+pub mod rules;
 pub mod score;
 pub mod sources;
 pub mod verdict;

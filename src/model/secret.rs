@@ -24,8 +24,10 @@ impl SettingValue {
         if text.is_empty() {
             return SettingValue::Text(text);
         }
-        if let Some(masked) = mask_url_credentials(&text) {
-            return SettingValue::Secret(MaskedSecret::new(&text, masked));
+        if let Some((masked, passwords)) = mask_url(&text) {
+            let mut secret = MaskedSecret::new(&text, masked);
+            secret.weakness = passwords.iter().find_map(|p| weakness(p));
+            return SettingValue::Secret(secret);
         }
         if (is_secret_key(key) && !is_file_path(&text)) || looks_like_secret_value(&text) {
             return SettingValue::Secret(MaskedSecret::new(&text, MASK.to_string()));
@@ -66,6 +68,9 @@ pub struct MaskedSecret {
     fingerprint: [u8; 16],
     /// Length of the clear text, in characters (useful to weak-secret rules).
     length: usize,
+    /// Why the clear text is weak (a known default, too short, low entropy), decided while it
+    /// was still known.
+    weakness: Option<&'static str>,
 }
 
 impl MaskedSecret {
@@ -77,7 +82,18 @@ impl MaskedSecret {
             display,
             fingerprint,
             length: clear.chars().count(),
+            weakness: weakness(clear),
         }
+    }
+
+    /// Why the secret is weak, if it is.
+    pub fn weakness(&self) -> Option<&'static str> {
+        self.weakness
+    }
+
+    /// An equality key for grouping secrets in memory (reuse detection). Never print it.
+    pub fn fingerprint(&self) -> [u8; 16] {
+        self.fingerprint
     }
 
     pub fn display(&self) -> &str {
@@ -192,10 +208,84 @@ pub fn looks_like_secret_value(text: &str) -> bool {
 /// A URL with a password keeps its user name; a URL with only a user part on a scheme that is
 /// not a login (webhook schemes put the token there) is masked whole.
 pub fn mask_url_credentials(text: &str) -> Option<String> {
+    mask_url(text).map(|(masked, _)| masked)
+}
+
+/// Values people leave in configuration that are not secrets at all.
+const WEAK_VALUES: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "changeit",
+    "password",
+    "passw0rd",
+    "password1",
+    "admin",
+    "administrator",
+    "secret",
+    "insecure",
+    "example",
+    "default",
+    "test",
+    "testing",
+    "root",
+    "postgres",
+    "guest",
+    "letmein",
+    "qwerty",
+    "123456",
+    "12345678",
+    "dev",
+    "development",
+    "staging",
+    "production",
+    "todo",
+    "xxx",
+    "none",
+    "null",
+];
+
+/// Why a clear-text secret is weak: a well-known default, too short, or low entropy.
+pub fn weakness(clear: &str) -> Option<&'static str> {
+    let lower = clear.trim().to_ascii_lowercase();
+    if lower.is_empty() {
+        return None;
+    }
+    if WEAK_VALUES.contains(&lower.as_str())
+        || ["changeme", "change-me", "change_me", "insecure", "example"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return Some("a well-known default or placeholder");
+    }
+    let chars: Vec<char> = clear.chars().collect();
+    if chars.len() < 8 {
+        return Some("shorter than 8 characters");
+    }
+    // Shannon entropy of the character distribution, times the length: the bits an attacker
+    // would need if the characters were drawn independently. Below 28 bits is guessable.
+    let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
+    for c in &chars {
+        *counts.entry(*c).or_default() += 1;
+    }
+    let n = chars.len() as f64;
+    let per_char: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    (per_char * n < 28.0).then_some("low entropy")
+}
+
+/// Mask credentials in URLs; also return the clear secret parts, for weakness checks.
+fn mask_url(text: &str) -> Option<(String, Vec<String>)> {
     // Several URLs may be joined in one value (`redis://:a@h1,redis://:b@h2`); mask each.
     if !text.contains("://") || !text.contains('@') {
         return None;
     }
+    let mut secrets = Vec::new();
     let mut out = String::with_capacity(text.len());
     let mut masked_any = false;
     let mut rest = text;
@@ -220,6 +310,7 @@ pub fn mask_url_credentials(text: &str) -> Option<String> {
                         out.push_str(user);
                         out.push(':');
                         out.push_str(MASK);
+                        secrets.push(password.to_string());
                         masked_any = true;
                     }
                     Some((user, _)) => {
@@ -231,6 +322,7 @@ pub fn mask_url_credentials(text: &str) -> Option<String> {
                     }
                     None => {
                         out.push_str(MASK);
+                        secrets.push(userinfo.to_string());
                         masked_any = true;
                     }
                 }
@@ -241,7 +333,7 @@ pub fn mask_url_credentials(text: &str) -> Option<String> {
         rest = &after[authority_end..];
     }
     out.push_str(rest);
-    masked_any.then_some(out)
+    masked_any.then_some((out, secrets))
 }
 
 /// Schemes whose user part is a login name, not a token.
@@ -359,6 +451,32 @@ mod tests {
         assert_eq!(mask_url_credentials("no url here"), None);
         let v = SettingValue::classify("env.DATABASE_URL", "postgres://u:pw@h/db".into());
         assert_eq!(v.display(), "postgres://u:********@h/db");
+    }
+
+    #[test]
+    fn weak_secrets_are_recognised_before_the_clear_text_is_dropped() {
+        assert_eq!(
+            weakness("changeme"),
+            Some("a well-known default or placeholder")
+        );
+        assert_eq!(
+            weakness("my-example-pw-123"),
+            Some("a well-known default or placeholder")
+        );
+        assert_eq!(weakness("Xk2"), Some("shorter than 8 characters"));
+        assert_eq!(weakness("aaaaaaaaaaaa"), Some("low entropy"));
+        assert_eq!(weakness("Zq8#mT2v!Lp9wR4s"), None);
+        let url = SettingValue::classify("env.DATABASE_URL", "postgres://app:admin@db/app".into());
+        match url {
+            SettingValue::Secret(s) => {
+                assert_eq!(s.weakness(), Some("a well-known default or placeholder"))
+            }
+            SettingValue::Text(_) => panic!("a URL with a password is secret"),
+        }
+        match SettingValue::classify("env.API_KEY", "Zq8#mT2v!Lp9wR4s".into()) {
+            SettingValue::Secret(s) => assert_eq!(s.weakness(), None),
+            SettingValue::Text(_) => panic!("an API key is secret"),
+        }
     }
 
     #[test]

@@ -1,0 +1,83 @@
+//! EP003 weak-or-default-secret.
+
+use super::{Context, Finding, Rule};
+use crate::model::SettingValue;
+use crate::policy::Severity;
+
+pub static RULE: Rule = Rule {
+    id: "EP003",
+    name: "weak-or-default-secret",
+    severity: Severity::Error,
+    summary: "a secret that is a known default, too short or low in entropy",
+    doc: r#"# EP003 weak-or-default-secret
+
+## What it finds
+A secret whose value is a well-known default or placeholder (`changeme`, `change-me`,
+`password`, `admin`, `secret`, `insecure`, `example`, ...), shorter than 8 characters, or low in
+entropy (`aaaaaaaaaaaa`), including defaults that apply when a variable is unset:
+`${DB_PASSWORD:-admin}`. The value is judged when it is read and never kept or shown.
+
+## Why it matters
+Default credentials are the first thing an attacker tries; a `:-changeme` fallback silently
+becomes the production password the day the variable is missing from a deployment.
+
+## How to fix
+Generate a long random secret per environment and provide it at deploy time. Use
+`${DB_PASSWORD:?DB_PASSWORD is required}` so a missing value stops the deployment instead of
+falling back to a default.
+
+## Example
+```yaml
+services:
+  db:
+    environment:
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-changeme}   # EP003 when unset
+```
+"#,
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let envs = ctx.env_names();
+    for (e, service, key, setting) in ctx.settings() {
+        let SettingValue::Secret(secret) = &setting.value else {
+            continue;
+        };
+        let Some(why) = secret.weakness() else {
+            continue;
+        };
+        let mut f = Finding::new(&RULE, format!("`{key}` is a weak secret: {why}"))
+            .env(&envs[e])
+            .setting(key)
+            .at(&setting.origin);
+        if let Some(s) = service {
+            f = f.service(s);
+        }
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{findings, hit, hits, pair};
+
+    #[test]
+    fn defaults_and_short_values_fire_strong_ones_do_not() {
+        let files = pair(
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${UNSET_PW:-changeme}\n      API_TOKEN: Zq8mT2vLp9wR4sK1xY\n",
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${UNSET_PW:-Zq8mT2vLp9wR4sK1}\n      API_TOKEN: abc\n",
+        );
+        assert_eq!(
+            hits("EP003", &files),
+            vec![
+                hit("production", "db", "env.API_TOKEN"),
+                hit("staging", "db", "env.POSTGRES_PASSWORD")
+            ]
+        );
+        let all = findings(&files);
+        assert!(
+            all.iter().all(|f| !f.message.contains("changeme")),
+            "never print the value"
+        );
+    }
+}

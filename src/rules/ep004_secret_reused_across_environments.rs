@@ -1,0 +1,101 @@
+//! EP004 secret-reused-across-environments.
+
+use std::collections::BTreeMap;
+
+use super::{Context, Finding, Rule};
+use crate::model::{Origin, SettingValue};
+use crate::policy::Severity;
+
+pub static RULE: Rule = Rule {
+    id: "EP004",
+    name: "secret-reused-across-environments",
+    severity: Severity::Error,
+    summary: "the same secret value in two environments",
+    doc: r#"# EP004 secret-reused-across-environments
+
+## What it finds
+The same secret value (password, token, API key, credentials in a URL) in two environments.
+Values are compared by a fingerprint taken when they are read; the value is never shown.
+
+## Why it matters
+A staging secret is seen by more people and systems than a production one. If they are the
+same, anyone with staging access holds production access, and a staging leak is a production
+incident. Separate keys also keep staging traffic out of production quotas and billing.
+
+## How to fix
+Issue a separate secret for each environment and rotate the shared one.
+
+## Example
+```yaml
+# docker-compose.staging.yml and docker-compose.production.yml both contain:
+      ANTHROPIC_API_KEY: sk-ant-...same...   # EP004
+```
+"#,
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let envs = ctx.env_names();
+    // Fingerprint -> where it appears: (env, service, key, origin).
+    type Place<'a> = (usize, Option<&'a str>, &'a str, &'a Origin);
+    let mut seen: BTreeMap<[u8; 16], Vec<Place>> = BTreeMap::new();
+    for (e, service, key, setting) in ctx.settings() {
+        if let SettingValue::Secret(secret) = &setting.value {
+            if secret.length() > 0 {
+                seen.entry(secret.fingerprint()).or_default().push((
+                    e,
+                    service,
+                    key,
+                    &setting.origin,
+                ));
+            }
+        }
+    }
+    for places in seen.values() {
+        let first_env = places[0].0;
+        if places.iter().all(|p| p.0 == first_env) {
+            continue;
+        }
+        // Report once per environment other than the first, pointing at the first.
+        let (e0, _, _, o0) = places[0];
+        let mut reported = vec![e0];
+        for &(e, service, key, origin) in places {
+            if reported.contains(&e) {
+                continue;
+            }
+            reported.push(e);
+            let mut f = Finding::new(
+                &RULE,
+                format!(
+                    "`{key}` in {} has the same secret value as {} ({o0})",
+                    envs[e], envs[e0]
+                ),
+            )
+            .env(&envs[e])
+            .setting(key)
+            .at(origin)
+            .related(&envs[e0], o0);
+            if let Some(s) = service {
+                f = f.service(s);
+            }
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{hit, hits, pair};
+
+    #[test]
+    fn same_value_in_two_environments() {
+        let files = pair(
+            "services:\n  app:\n    image: app:1\n    environment:\n      API_KEY: Zq8mT2vLp9wR4sK1xY\n      DB_PASSWORD: staging-only-Zq8mT2v\n",
+            "services:\n  app:\n    image: app:1\n    environment:\n      ANTHROPIC_API_KEY: Zq8mT2vLp9wR4sK1xY\n      DB_PASSWORD: prod-only-Lp9wR4sK1\n",
+        );
+        assert_eq!(
+            hits("EP004", &files),
+            vec![hit("production", "app", "env.ANTHROPIC_API_KEY")]
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! EP006 mutable-image-tag.
+
+use std::collections::HashSet;
+
+use super::{Context, Finding, Rule};
+use crate::policy::Severity;
+
+pub static RULE: Rule = Rule {
+    id: "EP006",
+    name: "mutable-image-tag",
+    severity: Severity::Warning,
+    summary: "an image without a tag, with `latest` or a branch-like tag, or a floating chart version, in a production-like environment",
+    doc: r#"# EP006 mutable-image-tag
+
+## What it finds
+In a production-like environment, an image pinned to nothing stable: no tag (implicitly
+`latest`), `latest`, or a branch-like tag (`main`, `master`, `develop`, `dev`, `staging`,
+`stable`, `edge`, `nightly`, `*-snapshot`), unless a digest (`@sha256:...`) pins it. Also a
+chart version that is a range (`^1.2`, `~1.2`, `1.x`, `*`, `>=1.0`).
+
+## Why it matters
+A mutable tag means production runs whatever was pushed last: two nodes can run different code,
+a rollback does not roll back, and what was tested in staging is not what runs in production.
+
+## How to fix
+Deploy immutable release tags (`v1.2.3`) or digests, promoted from staging; pin chart versions
+exactly.
+
+## Example
+```yaml
+services:
+  web:
+    image: ghcr.io/acme/web:latest   # EP006; use ghcr.io/acme/web:v1.2.3
+```
+"#,
+    check,
+};
+
+const BRANCH_LIKE: &[&str] = &[
+    "latest",
+    "main",
+    "master",
+    "develop",
+    "development",
+    "dev",
+    "staging",
+    "stable",
+    "edge",
+    "nightly",
+    "head",
+    "trunk",
+    "canary",
+    "unstable",
+];
+
+fn is_mutable(tag: Option<&str>) -> Option<String> {
+    match tag {
+        None => Some("has no tag (runs `latest`)".into()),
+        Some(t) => {
+            let lower = t.to_ascii_lowercase();
+            (BRANCH_LIKE.contains(&lower.as_str())
+                || lower.ends_with("-snapshot")
+                || lower.ends_with("-latest"))
+            .then(|| format!("uses the mutable tag `{t}`"))
+        }
+    }
+}
+
+fn is_version_range(v: &str) -> bool {
+    let v = v.trim();
+    v.contains(['^', '~', '*', '>', '<', '|']) || v.split('.').any(|p| p.eq_ignore_ascii_case("x"))
+}
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let envs = ctx.env_names();
+    let mut seen = HashSet::new();
+    for (e, name, service) in ctx.services() {
+        if !ctx.is_production_like(e) {
+            continue;
+        }
+        let Some(image) = &service.image else {
+            continue;
+        };
+        if image.value.digest.is_some() || image.value.repository.is_empty() {
+            continue;
+        }
+        if let Some(why) = is_mutable(image.value.tag.as_deref()) {
+            if seen.insert((e, name.to_string(), image.value.to_string())) {
+                out.push(
+                    Finding::new(&RULE, format!("image `{}` {why}", image.value))
+                        .env(&envs[e])
+                        .service(name)
+                        .setting("image")
+                        .at(&image.origin),
+                );
+            }
+        }
+    }
+    for (e, service, key, setting) in ctx.settings() {
+        let lower = key.to_ascii_lowercase();
+        if ctx.is_production_like(e)
+            && lower.contains("chart")
+            && lower.ends_with(".version")
+            && is_version_range(setting.display())
+        {
+            let mut f = Finding::new(
+                &RULE,
+                format!(
+                    "chart version `{}` is a range, not a pinned version",
+                    setting.display()
+                ),
+            )
+            .env(&envs[e])
+            .setting(key)
+            .at(&setting.origin);
+            if let Some(s) = service {
+                f = f.service(s);
+            }
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{hit, hits, pair};
+    use super::*;
+
+    #[test]
+    fn latest_missing_and_branch_tags_in_production() {
+        let files = pair(
+            "services:\n  web:\n    image: app:latest\n",
+            "services:\n  web:\n    image: app:latest\n  worker:\n    image: app\n  beat:\n    image: app:develop\n  db:\n    image: postgres:16@sha256:abc\n  cache:\n    image: redis:7.2\n",
+        );
+        assert_eq!(
+            hits("EP006", &files),
+            vec![
+                hit("production", "beat", "image"),
+                hit("production", "web", "image"),
+                hit("production", "worker", "image")
+            ]
+        );
+    }
+
+    #[test]
+    fn version_ranges() {
+        assert!(is_version_range("^1.2.0"));
+        assert!(is_version_range("1.x"));
+        assert!(is_version_range(">=1.0 <2"));
+        assert!(!is_version_range("1.2.3"));
+    }
+}

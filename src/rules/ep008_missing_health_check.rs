@@ -1,0 +1,86 @@
+//! EP008 missing-health-check.
+
+use std::collections::HashSet;
+
+use super::{is_truthy, Context, Finding, Rule};
+use crate::policy::Severity;
+
+pub static RULE: Rule = Rule {
+    id: "EP008",
+    name: "missing-health-check",
+    severity: Severity::Warning,
+    summary: "a service without a health check or probes in a production-like environment",
+    doc: r#"# EP008 missing-health-check
+
+## What it finds
+A long-running service in a production-like environment with no health check: no Compose
+`healthcheck` (or `healthcheck.disable: true`), no Kubernetes liveness or readiness probe.
+
+## Why it matters
+Without a health check the platform cannot tell a hung process from a working one: traffic keeps
+flowing to it, `depends_on: condition: service_healthy` waits on nothing, and rolling updates
+cannot stop a bad release.
+
+## How to fix
+Add a check that exercises the service (`pg_isready`, `redis-cli ping`, an HTTP `/health`
+endpoint) with an interval, timeout and retries.
+
+## Example
+```yaml
+services:
+  web:
+    healthcheck:
+      test: ["CMD", "curl", "-fsS", "http://localhost:8000/health/"]
+      interval: 30s
+```
+"#,
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let envs = ctx.env_names();
+    let mut seen = HashSet::new();
+    for (e, name, service) in ctx.services() {
+        if !ctx.is_production_like(e) || !seen.insert((e, name.to_string())) {
+            continue;
+        }
+        let disabled = service
+            .settings
+            .get("healthcheck.disable")
+            .is_some_and(|s| is_truthy(s.display()));
+        let has_check = service.settings.keys().any(|k| {
+            let k = k.to_ascii_lowercase();
+            (k.starts_with("healthcheck.") && k != "healthcheck.disable") || k.contains("probe")
+        });
+        if disabled || !has_check {
+            let why = if disabled {
+                "has its health check disabled"
+            } else {
+                "has no health check"
+            };
+            out.push(
+                Finding::new(&RULE, format!("`{name}` {why} in {}", envs[e]))
+                    .env(&envs[e])
+                    .service(name)
+                    .at(&service.origin),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{hit, hits, pair};
+
+    #[test]
+    fn services_without_checks_in_production() {
+        let files = pair(
+            "services:\n  web:\n    image: app:1\n",
+            "services:\n  web:\n    image: app:1\n  db:\n    image: postgres:16\n    healthcheck:\n      test: [CMD, pg_isready]\n  cache:\n    image: redis:7\n    healthcheck:\n      disable: true\n",
+        );
+        assert_eq!(
+            hits("EP008", &files),
+            vec![hit("production", "cache", ""), hit("production", "web", "")]
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! EP013 insecure-transport.
+
+use super::{is_falsy, is_truthy, key_name, Context, Finding, Rule};
+use crate::policy::Severity;
+
+pub static RULE: Rule = Rule {
+    id: "EP013",
+    name: "insecure-transport",
+    severity: Severity::Error,
+    summary: "TLS redirect, secure cookies or HSTS disabled, or weaker in a production-like environment than in a lower one",
+    doc: r#"# EP013 insecure-transport
+
+## What it finds
+In a production-like environment: an HTTPS redirect turned off (`SECURE_SSL_REDIRECT`,
+`FORCE_SSL`, `FORCE_HTTPS`, `HTTPS_ONLY`), cookies not marked secure (`SESSION_COOKIE_SECURE`,
+`CSRF_COOKIE_SECURE`, `COOKIE_SECURE`), HSTS off (`SECURE_HSTS_SECONDS=0`) or shorter than in a
+lower environment, TLS switched off (`USE_TLS`, `USE_SSL`, `SSL`, `TLS` false), or a database
+URL with `sslmode=disable`.
+
+## Why it matters
+Plain-text traffic exposes sessions and credentials to anyone on the path; a production that is
+weaker than staging means the security settings were never promoted.
+
+## How to fix
+Turn the setting on in the production-like environment, at least as strict as the lower ones.
+
+## Example
+```yaml
+# docker-compose.production.yml
+      SESSION_COOKIE_SECURE: "False"   # EP013
+```
+"#,
+    check,
+};
+
+const MUST_BE_ON: &[&str] = &[
+    "SECURE_SSL_REDIRECT",
+    "FORCE_SSL",
+    "FORCE_HTTPS",
+    "HTTPS_ONLY",
+    "SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "COOKIE_SECURE",
+    "SECURE_COOKIES",
+    "USE_TLS",
+    "USE_SSL",
+    "SSL",
+    "TLS",
+    "TLS_ENABLED",
+    "SSL_ENABLED",
+];
+const HSTS: &[&str] = &["SECURE_HSTS_SECONDS", "HSTS_MAX_AGE", "HSTS_SECONDS"];
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let envs = ctx.env_names();
+    let settings: Vec<_> = ctx.settings().collect();
+    for &(e, service, key, setting) in &settings {
+        if !ctx.is_production_like(e) || setting.is_secret() {
+            continue;
+        }
+        let name = key_name(key);
+        let value = setting.display();
+        let mut why = None;
+        if MUST_BE_ON.contains(&name.as_str()) && is_falsy(value) {
+            why = Some(format!("`{name}` is off"));
+        } else if HSTS.contains(&name.as_str()) {
+            let secs: Option<u64> = value.trim().parse().ok();
+            if secs == Some(0) {
+                why = Some(format!("`{name}` is 0 (HSTS off)"));
+            } else if let Some(v) = secs {
+                // Weaker than a lower environment's value for the same key and service.
+                let lower = settings.iter().find(|(oe, os, ok, os2)| {
+                    *oe < e
+                        && *os == service
+                        && *ok == key
+                        && os2.display().trim().parse::<u64>().is_ok_and(|o| o > v)
+                });
+                if let Some((oe, _, _, o)) = lower {
+                    why = Some(format!(
+                        "`{name}` is {v}, lower than {} in {}",
+                        o.display(),
+                        envs[*oe]
+                    ));
+                }
+            }
+        } else if value.to_ascii_lowercase().contains("sslmode=disable") {
+            why = Some(format!("`{name}` connects with `sslmode=disable`"));
+        } else if name.ends_with("_SSL_VERIFY") && is_falsy(value)
+            || name == "VERIFY_SSL" && !is_truthy(value) && is_falsy(value)
+        {
+            why = Some(format!("`{name}` turns certificate verification off"));
+        }
+        if let Some(why) = why {
+            let mut f = Finding::new(&RULE, format!("{why} in {}", envs[e]))
+                .env(&envs[e])
+                .setting(key)
+                .at(&setting.origin);
+            if let Some(s) = service {
+                f = f.service(s);
+            }
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{hit, hits, pair};
+
+    #[test]
+    fn weak_transport_in_production() {
+        let files = pair(
+            "services:\n  web:\n    image: app:1\n    environment:\n      SECURE_HSTS_SECONDS: '31536000'\n      SESSION_COOKIE_SECURE: 'False'\n",
+            "services:\n  web:\n    image: app:1\n    environment:\n      SECURE_HSTS_SECONDS: '604800'\n      SESSION_COOKIE_SECURE: 'False'\n      SECURE_SSL_REDIRECT: 'True'\n      REPLICA_URL: postgres://db/app?sslmode=disable\n",
+        );
+        assert_eq!(
+            hits("EP013", &files),
+            vec![
+                hit("production", "web", "env.REPLICA_URL"),
+                hit("production", "web", "env.SECURE_HSTS_SECONDS"),
+                hit("production", "web", "env.SESSION_COOKIE_SECURE"),
+            ]
+        );
+    }
+
+    #[test]
+    fn strict_production_does_not_fire() {
+        let files = pair(
+            "services:\n  web:\n    image: app:1\n    environment:\n      SECURE_HSTS_SECONDS: '604800'\n",
+            "services:\n  web:\n    image: app:1\n    environment:\n      SECURE_HSTS_SECONDS: '31536000'\n      SESSION_COOKIE_SECURE: 'True'\n",
+        );
+        assert!(hits("EP013", &files).is_empty());
+    }
+}

@@ -1,0 +1,367 @@
+//! The hazard rule catalog. One rule per file, each with a stable ID, a kebab-case name, a
+//! default severity, the doc `envparity explain ID` prints, a check, and its own tests.
+//!
+//! Rules read the model (per environment, as declared), the comparison and the verdicts; they
+//! never see a secret in clear (only masked values, fingerprints and weakness flags).
+
+mod ep001_cross_environment_reference;
+mod ep002_plaintext_secret;
+mod ep003_weak_or_default_secret;
+mod ep004_secret_reused_across_environments;
+mod ep005_debug_in_production;
+mod ep006_mutable_image_tag;
+mod ep007_missing_resource_limits;
+mod ep008_missing_health_check;
+mod ep009_inverted_sizing;
+mod ep010_version_drift;
+mod ep011_missing_in_environment;
+mod ep012_image_drift;
+mod ep013_insecure_transport;
+mod ep014_shared_state_between_environments;
+mod ep015_expired_waiver;
+#[cfg(test)]
+mod testing;
+
+use serde::Serialize;
+
+use crate::align::AlignedService;
+use crate::compare::Comparison;
+use crate::model::{Origin, Scan, Service, Setting};
+use crate::policy::{Date, Policy, RuleSetting, Severity};
+use crate::verdict::Verdicts;
+
+/// A rule's identity and documentation.
+pub struct Rule {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// What it finds, why it matters, how to fix it, an example (Markdown).
+    pub doc: &'static str,
+    pub check: fn(&Context, &mut Vec<Finding>),
+}
+
+/// The catalog, in ID order.
+pub static RULES: &[&Rule] = &[
+    &ep001_cross_environment_reference::RULE,
+    &ep002_plaintext_secret::RULE,
+    &ep003_weak_or_default_secret::RULE,
+    &ep004_secret_reused_across_environments::RULE,
+    &ep005_debug_in_production::RULE,
+    &ep006_mutable_image_tag::RULE,
+    &ep007_missing_resource_limits::RULE,
+    &ep008_missing_health_check::RULE,
+    &ep009_inverted_sizing::RULE,
+    &ep010_version_drift::RULE,
+    &ep011_missing_in_environment::RULE,
+    &ep012_image_drift::RULE,
+    &ep013_insecure_transport::RULE,
+    &ep014_shared_state_between_environments::RULE,
+    &ep015_expired_waiver::RULE,
+];
+
+/// Rule IDs, for validating the policy file.
+pub fn ids() -> Vec<&'static str> {
+    RULES.iter().map(|r| r.id).collect()
+}
+
+/// A rule by ID (`EP001`) or name (`cross-environment-reference`), case-insensitive.
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name.eq_ignore_ascii_case(id_or_name))
+}
+
+/// Another place a finding concerns (the other side of a comparison).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Related {
+    pub environment: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// One finding. Never holds a secret value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub environment: Option<String>,
+    pub service: Option<String>,
+    pub setting: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub related: Vec<Related>,
+    pub message: String,
+    /// The waiver's reason when a waiver covers this finding.
+    pub waived: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &Rule, message: impl Into<String>) -> Finding {
+        Finding {
+            rule: rule.id,
+            name: rule.name,
+            severity: rule.severity,
+            environment: None,
+            service: None,
+            setting: None,
+            file: None,
+            line: None,
+            related: Vec::new(),
+            message: message.into(),
+            waived: None,
+        }
+    }
+
+    pub fn env(mut self, env: &str) -> Self {
+        self.environment = Some(env.to_string());
+        self
+    }
+
+    pub fn service(mut self, service: &str) -> Self {
+        self.service = Some(service.to_string());
+        self
+    }
+
+    pub fn setting(mut self, key: &str) -> Self {
+        self.setting = Some(key.to_string());
+        self
+    }
+
+    pub fn at(mut self, origin: &Origin) -> Self {
+        self.file = Some(origin.file.clone());
+        self.line = Some(origin.line);
+        self
+    }
+
+    pub fn related(mut self, env: &str, origin: &Origin) -> Self {
+        self.related.push(Related {
+            environment: env.to_string(),
+            file: origin.file.clone(),
+            line: origin.line,
+        });
+        self
+    }
+}
+
+/// What rules read.
+pub struct Context<'a> {
+    pub scan: &'a Scan,
+    pub comparison: &'a Comparison,
+    pub aligned: &'a [AlignedService],
+    pub verdicts: &'a Verdicts,
+    pub policy: &'a Policy,
+    pub today: Date,
+    /// Per environment, per declared service index: the logical (aligned) name.
+    logical: Vec<Vec<String>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        scan: &'a Scan,
+        comparison: &'a Comparison,
+        aligned: &'a [AlignedService],
+        verdicts: &'a Verdicts,
+        policy: &'a Policy,
+        today: Date,
+    ) -> Self {
+        let mut logical: Vec<Vec<String>> = scan
+            .environments
+            .iter()
+            .map(|e| e.services.iter().map(|s| s.name.clone()).collect())
+            .collect();
+        for a in aligned {
+            for (e, members) in a.members.iter().enumerate() {
+                for &i in members {
+                    logical[e][i] = a.name.clone();
+                }
+            }
+        }
+        Context {
+            scan,
+            comparison,
+            aligned,
+            verdicts,
+            policy,
+            today,
+            logical,
+        }
+    }
+
+    pub fn env_names(&self) -> &[String] {
+        &self.comparison.environments
+    }
+
+    pub fn is_production_like(&self, env: usize) -> bool {
+        self.policy.is_production_like(
+            &self.comparison.environments[env],
+            &self.comparison.environments,
+        )
+    }
+
+    /// Every declared service: (environment index, logical name, service).
+    pub fn services(&self) -> impl Iterator<Item = (usize, &str, &'a Service)> + '_ {
+        self.scan
+            .environments
+            .iter()
+            .enumerate()
+            .flat_map(move |(e, env)| {
+                env.services
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, s)| (e, self.logical[e][i].as_str(), s))
+            })
+    }
+
+    /// Every setting: (environment index, logical service name or `None` for environment-wide,
+    /// key, setting).
+    pub fn settings(
+        &self,
+    ) -> impl Iterator<Item = (usize, Option<&str>, &'a str, &'a Setting)> + '_ {
+        let service_settings = self.services().flat_map(|(e, name, s)| {
+            s.settings
+                .iter()
+                .map(move |(k, v)| (e, Some(name), k.as_str(), v))
+        });
+        let env_settings = self
+            .scan
+            .environments
+            .iter()
+            .enumerate()
+            .flat_map(|(e, env)| {
+                env.settings
+                    .iter()
+                    .map(move |(k, v)| (e, None, k.as_str(), v))
+            });
+        service_settings.chain(env_settings)
+    }
+}
+
+/// Run every enabled rule, apply severity overrides and waivers, sort deterministically.
+pub fn run(ctx: &Context) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in RULES {
+        let setting = ctx.policy.rules.get(rule.id).copied();
+        if setting == Some(RuleSetting::Off) {
+            continue;
+        }
+        let start = findings.len();
+        (rule.check)(ctx, &mut findings);
+        if let Some(RuleSetting::Severity(sev)) = setting {
+            for f in &mut findings[start..] {
+                f.severity = sev;
+            }
+        }
+    }
+    for f in &mut findings {
+        if let Some(w) = ctx.policy.waivers.iter().find(|w| waives(w, f, ctx.today)) {
+            f.waived = Some(w.reason.clone());
+        }
+    }
+    findings.sort_by(|a, b| {
+        (
+            b.severity,
+            a.rule,
+            &a.environment,
+            &a.service,
+            &a.setting,
+            &a.file,
+            a.line,
+            &a.message,
+        )
+            .cmp(&(
+                a.severity,
+                b.rule,
+                &b.environment,
+                &b.service,
+                &b.setting,
+                &b.file,
+                b.line,
+                &b.message,
+            ))
+    });
+    findings.dedup();
+    findings
+}
+
+/// Whether a waiver (not yet expired) covers a finding.
+fn waives(w: &crate::policy::Waiver, f: &Finding, today: Date) -> bool {
+    let opt = |p: &Option<crate::policy::Pattern>, v: &Option<String>| match p {
+        None => true,
+        Some(p) => v.as_deref().is_some_and(|v| p.matches(v)),
+    };
+    w.rule == f.rule
+        && w.expires >= today
+        && w.environment
+            .as_ref()
+            .is_none_or(|e| f.environment.as_ref() == Some(e))
+        && opt(&w.service, &f.service)
+        && opt(&w.setting, &f.setting)
+        && opt(&w.file, &f.file)
+}
+
+/// Findings that count against the gate: not waived, at or above `fail_on`.
+pub fn failing(findings: &[Finding], fail_on: Severity) -> impl Iterator<Item = &Finding> {
+    findings
+        .iter()
+        .filter(move |f| f.waived.is_none() && f.severity >= fail_on)
+}
+
+/// Whole lower-case words of a value: `postgres://db-staging:5432` -> postgres, db, staging, 5432.
+pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+}
+
+/// The last segment of a setting key, upper-cased: `env.DEBUG` -> `DEBUG`.
+pub(crate) fn key_name(key: &str) -> String {
+    key.rsplit('.').next().unwrap_or(key).to_ascii_uppercase()
+}
+
+/// Truthy as configuration writes it.
+pub(crate) fn is_truthy(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on" | "y"
+    )
+}
+
+/// Falsy as configuration writes it.
+pub(crate) fn is_falsy(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "0" | "false" | "no" | "off" | "n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_is_complete_ordered_and_documented() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.id, format!("EP{:03}", i + 1));
+            assert!(
+                r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                r.name
+            );
+            for section in [
+                "## What it finds",
+                "## Why it matters",
+                "## How to fix",
+                "## Example",
+            ] {
+                assert!(r.doc.contains(section), "{} doc lacks {section}", r.id);
+            }
+        }
+        assert_eq!(find("ep001").unwrap().name, "cross-environment-reference");
+        assert_eq!(find("mutable-image-tag").unwrap().id, "EP006");
+        assert!(find("EP999").is_none());
+    }
+}
