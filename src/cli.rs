@@ -9,11 +9,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::align::align;
+use crate::check;
 use crate::compare::compare;
 use crate::discover::{self, Plan};
 use crate::error::{Error, Result};
 use crate::model::Scan;
+use crate::policy::{self, Date};
 use crate::report::{self, Format, ReportInput};
+use crate::rules;
 use crate::sources::{self, Workspace};
 
 pub const EXIT_OK: i32 = 0;
@@ -94,6 +97,9 @@ struct ScanArgs {
     /// NAME=FILE[,FILE...], paths relative to PATH. Repeat for each environment.
     #[arg(long = "env", value_name = "NAME=FILES")]
     envs: Vec<String>,
+    /// The policy file (default: envparity.toml at PATH, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Largest file read, in bytes; bigger files are an error.
     #[arg(long, value_name = "BYTES", default_value_t = sources::DEFAULT_MAX_FILE_BYTES)]
     max_file_size: u64,
@@ -201,13 +207,16 @@ fn render(args: &ScanArgs, format: Format, color: bool) -> Result<String> {
         ));
     }
     let scan: Scan = sources::load(&workspace, &plan)?;
+    let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
     let aligned = align(&scan);
     let comparison = compare(&scan, &aligned);
+    let analysis = check::analyse(&scan, &aligned, &comparison, &policy, Date::today());
     let files: Vec<Vec<String>> = scan.environments.iter().map(|e| e.files.clone()).collect();
     let root = args.path.display().to_string();
     let input = ReportInput {
         root: &root,
         comparison: &comparison,
+        analysis: &analysis,
         files: &files,
         notes: &scan.notes,
     };

@@ -5,6 +5,7 @@ pub mod json;
 pub mod markdown;
 pub mod text;
 
+use crate::check::Analysis;
 use crate::compare::Comparison;
 use crate::model::Note;
 
@@ -13,6 +14,8 @@ pub struct ReportInput<'a> {
     /// The scanned path as the user gave it, for titles.
     pub root: &'a str,
     pub comparison: &'a Comparison,
+    /// Verdicts, findings and score under the policy.
+    pub analysis: &'a Analysis,
     /// Per environment (same order), the files read.
     pub files: &'a [Vec<String>],
     pub notes: &'a [Note],

@@ -1,0 +1,55 @@
+//! The judgement over a comparison: verdicts, findings, score, and the CI gate.
+
+use serde::Serialize;
+
+use crate::align::AlignedService;
+use crate::compare::Comparison;
+use crate::model::Scan;
+use crate::policy::{Date, Policy, Severity};
+use crate::rules::{self, Context, Finding};
+use crate::score::{self, Score};
+use crate::verdict::{self, Verdicts};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub verdicts: Verdicts,
+    pub findings: Vec<Finding>,
+    pub score: Score,
+    pub fail_on: Severity,
+    /// The policy file read, if any.
+    pub policy_file: Option<String>,
+    /// Whether the gate passes: nothing unwaived at or above `fail_on`, and the score reaches
+    /// `min_score`.
+    pub passed: bool,
+}
+
+impl Analysis {
+    /// Findings that fail the gate.
+    pub fn failing(&self) -> impl Iterator<Item = &Finding> {
+        rules::failing(&self.findings, self.fail_on)
+    }
+}
+
+pub fn analyse(
+    scan: &Scan,
+    aligned: &[AlignedService],
+    comparison: &Comparison,
+    policy: &Policy,
+    today: Date,
+) -> Analysis {
+    let verdicts = verdict::classify(comparison, policy);
+    let findings = rules::run(&Context::new(
+        scan, comparison, aligned, &verdicts, policy, today,
+    ));
+    let score = score::score(comparison, &verdicts, policy.min_score);
+    let passed = rules::failing(&findings, policy.fail_on).next().is_none()
+        && score.overall >= policy.min_score;
+    Analysis {
+        verdicts,
+        findings,
+        score,
+        fail_on: policy.fail_on,
+        policy_file: policy.file.clone(),
+        passed,
+    }
+}
