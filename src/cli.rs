@@ -1,7 +1,7 @@
 //! Command line: parse arguments, run the pipeline, print, choose the exit code.
 //!
-//! Exit codes: 0 success, 2 usage or input error (a file that cannot be read or understood).
-//! Code 1 is reserved for `check` (findings at or above the failure threshold).
+//! Exit codes: 0 success; 1 `check` failed (a finding at or above `fail_on`, or the score below
+//! `min_score`); 2 usage or input error (a file that cannot be read or understood).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -20,6 +20,7 @@ use crate::rules;
 use crate::sources::{self, Workspace};
 
 pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_INPUT_ERROR: i32 = 2;
 
 #[derive(Parser, Debug)]
@@ -35,8 +36,11 @@ secrets are masked in every output.",
 envparity compare examples/obcms          side-by-side tables in the terminal\n  \
 envparity report . -o ENVIRONMENTS.md     the Markdown document to check in\n  \
 envparity report . --format json          the stable JSON (docs/json-schema.md)\n  \
+envparity check .                         gate CI: exit 1 on failing findings or a low score\n  \
+envparity explain EP001                   what a rule finds, why it matters, how to fix it\n  \
+envparity init .                          write a commented envparity.toml to start from\n  \
 envparity compare . --env staging=compose.yml,compose.stg.yml --env production=compose.yml,compose.prd.yml\n\n\
-Exit codes: 0 success; 2 usage or input error (the message names the file and line).\n\
+Exit codes: 0 success; 1 `check` failed; 2 usage or input error (the message names the file and line).\n\
 Colour: --color, or NO_COLOR=1 to disable; off when output is not a terminal."
 )]
 struct Cli {
@@ -80,6 +84,46 @@ enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Judge the environments for CI: hazards and drift against the policy, and the parity
+    /// score. Exit 0 when nothing fails, 1 when a finding at or above `fail_on` is not waived
+    /// or the score is below `min_score`, 2 on bad input.
+    Check {
+        #[command(flatten)]
+        scan: ScanArgs,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print a rule's documentation: what it finds, why it matters, how to fix it.
+    Explain {
+        /// Rule ID or name (`EP001`, `cross-environment-reference`).
+        rule: Option<String>,
+        /// List every rule.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Write a commented envparity.toml for the environments found at PATH.
+    Init {
+        #[command(flatten)]
+        scan: ScanArgs,
+        /// Replace an existing envparity.toml.
+        #[arg(long)]
+        force: bool,
+        /// Print the file instead of writing it.
+        #[arg(long)]
+        stdout: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    /// Findings grouped by severity, and the score.
+    Text,
+    /// The JSON report with `findings` and `score`.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,26 +205,45 @@ fn run(command: Command, color: bool) -> Result<i32> {
             Ok(EXIT_OK)
         }
         Command::Compare { scan } => {
-            let text = render(&scan, Format::Text, color)?;
-            print(&text)?;
+            let p = pipeline(&scan)?;
+            print(&report::render(Format::Text, &p.input(), color))?;
             Ok(EXIT_OK)
         }
+        Command::Check {
+            scan,
+            format,
+            output,
+        } => {
+            let p = pipeline(&scan)?;
+            let input = p.input();
+            let text = match format {
+                CheckFormat::Text => report::text::render_check(&input, color && output.is_none()),
+                CheckFormat::Json => report::json::render(&input),
+            };
+            write_output(output.as_deref(), &text)?;
+            Ok(if p.analysis.passed {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            })
+        }
+        Command::Explain { rule, list } => explain(rule.as_deref(), list),
+        Command::Init {
+            scan,
+            force,
+            stdout,
+        } => init(&scan, force, stdout),
         Command::Report {
             scan,
             format,
             output,
         } => {
-            let text = render(
-                &scan,
-                format,
-                color && output.is_none() && format == Format::Text,
+            let p = pipeline(&scan)?;
+            let color = color && output.is_none() && format == Format::Text;
+            write_output(
+                output.as_deref(),
+                &report::render(format, &p.input(), color),
             )?;
-            match output {
-                Some(path) => std::fs::write(&path, text).map_err(|e| {
-                    Error::in_file(path.display().to_string(), format!("cannot write: {e}"))
-                })?,
-                None => print(&text)?,
-            }
             Ok(EXIT_OK)
         }
     }
@@ -197,8 +260,29 @@ fn plan(args: &ScanArgs) -> Result<(Workspace, Plan)> {
     Ok((workspace, plan))
 }
 
-/// The whole pipeline: discover -> sources -> align -> compare -> report.
-fn render(args: &ScanArgs, format: Format, color: bool) -> Result<String> {
+/// Everything the pipeline computed, owned, for any renderer.
+struct Pipeline {
+    root: String,
+    scan: Scan,
+    comparison: crate::compare::Comparison,
+    analysis: check::Analysis,
+    files: Vec<Vec<String>>,
+}
+
+impl Pipeline {
+    fn input(&self) -> ReportInput<'_> {
+        ReportInput {
+            root: &self.root,
+            comparison: &self.comparison,
+            analysis: &self.analysis,
+            files: &self.files,
+            notes: &self.scan.notes,
+        }
+    }
+}
+
+/// The whole pipeline: discover -> sources -> align -> compare -> verdicts, rules, score.
+fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
     let (workspace, plan) = plan(args)?;
     if plan.environments.is_empty() {
         return Err(Error::in_file(
@@ -206,21 +290,101 @@ fn render(args: &ScanArgs, format: Format, color: bool) -> Result<String> {
             "no environments found (no docker-compose.<env>.yml files); state them with --env NAME=FILE",
         ));
     }
-    let scan: Scan = sources::load(&workspace, &plan)?;
     let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
+    let scan: Scan = sources::load(&workspace, &plan)?;
+    let scan = order_environments(scan, &policy)?;
     let aligned = align(&scan);
     let comparison = compare(&scan, &aligned);
     let analysis = check::analyse(&scan, &aligned, &comparison, &policy, Date::today());
-    let files: Vec<Vec<String>> = scan.environments.iter().map(|e| e.files.clone()).collect();
-    let root = args.path.display().to_string();
-    let input = ReportInput {
-        root: &root,
-        comparison: &comparison,
-        analysis: &analysis,
-        files: &files,
-        notes: &scan.notes,
+    let files = scan.environments.iter().map(|e| e.files.clone()).collect();
+    Ok(Pipeline {
+        root: args.path.display().to_string(),
+        scan,
+        comparison,
+        analysis,
+        files,
+    })
+}
+
+/// Apply the policy's `[environments] order`: every environment found must be listed.
+fn order_environments(mut scan: Scan, policy: &policy::Policy) -> Result<Scan> {
+    let Some(order) = &policy.order else {
+        return Ok(scan);
     };
-    Ok(report::render(format, &input, color))
+    let file = policy.file.clone().unwrap_or_default();
+    for env in &scan.environments {
+        if !order.contains(&env.name) {
+            return Err(Error::in_file(
+                file,
+                format!(
+                    "environment `{}` was found but is not in [environments] order",
+                    env.name
+                ),
+            ));
+        }
+    }
+    scan.environments
+        .sort_by_key(|e| order.iter().position(|o| *o == e.name));
+    Ok(scan)
+}
+
+fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Error::in_file(path.display().to_string(), format!("cannot write: {e}"))),
+        None => print(text),
+    }
+}
+
+fn explain(rule: Option<&str>, list: bool) -> Result<i32> {
+    if list || rule.is_none() {
+        let mut out = String::new();
+        for r in rules::RULES {
+            out.push_str(&format!(
+                "{}  {:<36} {:<8} {}\n",
+                r.id,
+                r.name,
+                r.severity.as_str(),
+                r.summary
+            ));
+        }
+        print(&out)?;
+        return Ok(EXIT_OK);
+    }
+    let id = rule.unwrap_or_default();
+    match rules::find(id) {
+        Some(r) => {
+            print(&format!(
+                "{}\nDefault severity: {}\n",
+                r.doc.trim_end(),
+                r.severity.as_str()
+            ))?;
+            Ok(EXIT_OK)
+        }
+        None => Err(Error::msg(format!(
+            "unknown rule `{id}`; `envparity explain --list` lists them"
+        ))),
+    }
+}
+
+fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
+    let p = pipeline(args)?;
+    let text = crate::policy::starter(&p.comparison, &p.analysis);
+    if to_stdout {
+        print(&text)?;
+        return Ok(EXIT_OK);
+    }
+    let target = args.path.join(crate::policy::FILE_NAME);
+    if target.exists() && !force {
+        return Err(Error::in_file(
+            target.display().to_string(),
+            "already exists; use --force to replace it or --stdout to print a new one",
+        ));
+    }
+    std::fs::write(&target, text)
+        .map_err(|e| Error::in_file(target.display().to_string(), format!("cannot write: {e}")))?;
+    eprintln!("wrote {}", target.display());
+    Ok(EXIT_OK)
 }
 
 fn discover_text(plan: &Plan) -> String {

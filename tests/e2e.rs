@@ -13,7 +13,10 @@ const GIB: u64 = 1 << 30;
 
 fn envparity() -> Command {
     let mut cmd = Command::cargo_bin("envparity").unwrap();
-    cmd.env_clear().env("NO_COLOR", "1");
+    // A fixed "today" keeps waiver expiry in the examples from changing results over time.
+    cmd.env_clear()
+        .env("NO_COLOR", "1")
+        .env("ENVPARITY_TODAY", "2026-11-23");
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }
@@ -218,21 +221,31 @@ fn job_finder_totals_and_reductions() {
 
 #[test]
 fn secrets_are_masked_in_every_format() {
-    for format in ["md", "json", "text"] {
-        let out = stdout_of(&["report", "examples/job-finder", "--format", format]);
-        assert!(
-            !out.contains("webhook_token"),
-            "{format} leaks the webhook token"
-        );
-        assert!(
-            out.contains("discord://********@webhook_id"),
-            "{format} shows the masked URL"
-        );
+    // examples/hazards writes these secrets literally; no output may contain them.
+    let planted = ["7Hq2mXv9Lr4pZt8Kw3Ns", "9f8Kq2LmZx7Rt4Wp", "changeme"];
+    for args in [
+        vec!["report", "examples/hazards", "--format", "md"],
+        vec!["report", "examples/hazards", "--format", "json"],
+        vec!["report", "examples/hazards", "--format", "text"],
+        vec!["compare", "examples/hazards"],
+        vec!["check", "examples/hazards", "--format", "json"],
+        vec!["check", "examples/hazards"],
+    ] {
+        let out = envparity().args(&args).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+        for secret in planted {
+            assert!(!text.contains(secret), "{args:?} leaks {secret}");
+        }
+        if args[0] != "check" || args.contains(&"json") {
+            assert!(text.contains("********"), "{args:?} shows masked values");
+        }
     }
-    let doc = json_of("examples/job-finder");
-    let url = &service(&doc, "watchtower")["envs"]["production"]["settings"]
-        ["env.WATCHTOWER_NOTIFICATION_URL"];
-    assert_eq!(url["secret"], true);
+    let doc = json_of("examples/hazards");
+    let key = &service(&doc, "web")["envs"]["production"]["settings"]["env.JWT_SIGNING_KEY"];
+    assert_eq!(
+        (key["secret"].as_bool(), key["value"].as_str()),
+        (Some(true), Some("********"))
+    );
 }
 
 #[test]
@@ -289,20 +302,27 @@ production\n  docker-compose.yml\n  docker-compose.prod.yml\n  (file name `docke
 
 #[test]
 fn explicit_environments_override_discovery() {
+    // Aliases are canonicalised, and the files are what --env says, not what names suggest.
     let out = stdout_of(&[
         "report",
         "examples/job-finder",
         "--format",
         "json",
         "--env",
-        "prod=docker-compose.production.yml",
+        "prod=docker-compose.staging.yml",
         "--env",
-        "dev=docker-compose.staging.yml",
+        "stage=docker-compose.production.yml",
     ]);
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         doc["environments"],
-        serde_json::json!(["development", "production"])
+        serde_json::json!(["staging", "production"])
+    );
+    assert_eq!(doc["totals"]["staging"]["cpu_limit_millis"], 1750);
+    assert_eq!(doc["totals"]["production"]["cpu_limit_millis"], 1250);
+    assert_eq!(
+        doc["files"]["production"],
+        serde_json::json!(["docker-compose.staging.yml"])
     );
 }
 

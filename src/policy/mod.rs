@@ -6,6 +6,7 @@
 mod date;
 mod defaults;
 mod pattern;
+mod starter;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 
 pub use date::Date;
 pub use pattern::Pattern;
+pub use starter::starter;
 
 use crate::error::{Error, Result};
 use crate::sources::Workspace;

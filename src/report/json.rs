@@ -69,19 +69,76 @@ pub fn render(input: &ReportInput) -> String {
             })
         })
         .collect();
-    let differences: Vec<Value> = c
-        .differences()
+    let verdicts = &input.analysis.verdicts;
+    let judged = c
+        .services
         .iter()
-        .map(|d| {
+        .zip(&verdicts.services)
+        .flat_map(|(s, sv)| {
+            s.rows
+                .iter()
+                .zip(&sv.rows)
+                .map(move |(r, v)| (Some(s.name.as_str()), r, v.as_ref()))
+        })
+        .chain(
+            c.environment_rows
+                .iter()
+                .zip(&verdicts.environment_rows)
+                .map(|(r, v)| (None, r, Some(v))),
+        );
+    let differences: Vec<Value> = judged
+        .filter(|(_, r, _)| r.status != crate::compare::Status::Same)
+        .map(|(service, r, v)| {
             json!({
-                "service": d.service,
-                "aspect": d.row.aspect.id(),
-                "status": d.row.status,
-                "values": env_map(&|i| cell_json(&d.row.cells[i])),
-                "change_pct": env_map(&|i| json!(d.row.change_pct[i].map(round2))),
+                "service": service,
+                "aspect": r.aspect.id(),
+                "status": r.status,
+                "verdict": v.map(|v| v.kind),
+                "reason": v.and_then(|v| v.reason.clone()),
+                "category": v.map(|v| v.category),
+                "values": env_map(&|i| cell_json(&r.cells[i])),
+                "change_pct": env_map(&|i| json!(r.change_pct[i].map(round2))),
             })
         })
         .collect();
+    let a = input.analysis;
+    let findings: Vec<Value> = a
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "rule": f.rule,
+                "name": f.name,
+                "severity": f.severity,
+                "environment": f.environment,
+                "service": f.service,
+                "setting": f.setting,
+                "file": f.file,
+                "line": f.line,
+                "message": f.message,
+                "related": f.related,
+                "waived": f.waived,
+            })
+        })
+        .collect();
+    let component = |comp: &crate::score::ComponentScore| {
+        json!({
+            "name": comp.name,
+            "score": comp.score,
+            "items": comp.items,
+            "in_parity": comp.in_parity,
+            "per_environment": env_map(&|i| json!(comp.per_environment[i])),
+        })
+    };
+    let score = json!({
+        "overall": a.score.overall,
+        "min_score": a.score.min_score,
+        "items": a.score.items,
+        "in_parity": a.score.in_parity,
+        "categories": a.score.categories.iter().map(component).collect::<Vec<_>>(),
+        "services": a.score.services.iter().map(component).collect::<Vec<_>>(),
+        "lost": a.score.lost,
+    });
     let environment_settings: Vec<Value> = c
         .environment_rows
         .iter()
@@ -108,6 +165,13 @@ pub fn render(input: &ReportInput) -> String {
         "services": services,
         "totals": env_map(&|i| totals_json(&c.totals[i])),
         "differences": differences,
+        "findings": findings,
+        "score": score,
+        "gate": {
+            "passed": a.passed,
+            "fail_on": a.fail_on,
+            "policy_file": a.policy_file,
+        },
         "environment_settings": environment_settings,
         "notes": notes,
     });

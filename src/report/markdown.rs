@@ -7,6 +7,7 @@ use super::format::{self, plural};
 use super::ReportInput;
 use crate::compare::{Aspect, CellValue, Row, ServiceComparison, Status};
 use crate::model::Role;
+use crate::verdict::{Kind, Verdict};
 
 pub fn render(input: &ReportInput) -> String {
     let c = input.comparison;
@@ -30,6 +31,10 @@ pub fn render(input: &ReportInput) -> String {
     if envs.is_empty() {
         return out;
     }
+    parity(&mut out, input);
+    findings(&mut out, input);
+    why_different(&mut out, input);
+    what_is_same(&mut out, input);
     services(&mut out, input);
     resources(&mut out, input);
     differences(&mut out, input);
@@ -394,4 +399,183 @@ fn notes(out: &mut String, input: &ReportInput) {
 /// Keep table cells intact: escape pipes, fold newlines.
 fn escape(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn parity(out: &mut String, input: &ReportInput) {
+    let c = input.comparison;
+    let a = input.analysis;
+    let s = &a.score;
+    let _ = writeln!(out, "## Parity score\n");
+    let gap = if s.overall >= s.min_score {
+        format!("at or above the minimum of {}", s.min_score)
+    } else {
+        format!(
+            "{:.1} below the minimum of {}",
+            s.min_score - s.overall,
+            s.min_score
+        )
+    };
+    let _ = writeln!(
+        out,
+        "**{:.1} / 100**: {} of {} compared items are the same or differ on purpose; {gap}. Each item out of parity costs {} points ([formula](docs/score.md)).\n",
+        s.overall,
+        s.in_parity,
+        s.items,
+        s.lost.first().map_or("0".to_string(), |l| format!("{}", l.points))
+    );
+    header(out, "Component", &c.environments, Some("Parity"));
+    for comp in s.categories.iter() {
+        let mut cols = vec![comp.name.clone()];
+        cols.extend(
+            comp.per_environment
+                .iter()
+                .map(|p| p.map_or("—".into(), |p| format!("{p:.1}%"))),
+        );
+        cols.push(format!("**{:.1}**", comp.score));
+        let _ = writeln!(out, "| {} |", cols.join(" | "));
+    }
+    for comp in s.services.iter() {
+        let mut cols = vec![format!("service `{}`", comp.name)];
+        cols.extend(
+            comp.per_environment
+                .iter()
+                .map(|p| p.map_or("—".into(), |p| format!("{p:.1}%"))),
+        );
+        cols.push(format!("{:.1}", comp.score));
+        let _ = writeln!(out, "| {} |", cols.join(" | "));
+    }
+    let _ = writeln!(out);
+}
+
+fn findings(out: &mut String, input: &ReportInput) {
+    let a = input.analysis;
+    let _ = writeln!(out, "## Findings\n");
+    if a.findings.is_empty() {
+        let _ = writeln!(out, "No hazards found.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| Severity | Rule | Environment | Service | Where | Finding |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for f in &a.findings {
+        let severity = match &f.waived {
+            Some(_) => format!("{} (waived)", f.severity.as_str()),
+            None => f.severity.as_str().to_string(),
+        };
+        let place = match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!("`{file}:{line}`"),
+            (Some(file), None) => format!("`{file}`"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "| {severity} | {} {} | {} | {} | {place} | {} |",
+            f.rule,
+            f.name,
+            f.environment.as_deref().unwrap_or(""),
+            f.service.as_deref().unwrap_or(""),
+            escape(&f.message)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nRun `envparity explain RULE` for what each rule means and how to fix it.\n"
+    );
+}
+
+/// Every (service, row, verdict) compared in at least two environments.
+fn judged<'a>(input: &'a ReportInput) -> Vec<(Option<&'a str>, &'a Row, &'a Verdict)> {
+    let c = input.comparison;
+    let v = &input.analysis.verdicts;
+    let mut out = Vec::new();
+    for (s, sv) in c.services.iter().zip(&v.services) {
+        for (r, rv) in s.rows.iter().zip(&sv.rows) {
+            if let Some(rv) = rv {
+                out.push((Some(s.name.as_str()), r, rv));
+            }
+        }
+    }
+    for (r, rv) in c.environment_rows.iter().zip(&v.environment_rows) {
+        out.push((None, r, rv));
+    }
+    out
+}
+
+fn why_different(out: &mut String, input: &ReportInput) {
+    let c = input.comparison;
+    let v = &input.analysis.verdicts;
+    let _ = writeln!(out, "## What is different, and why\n");
+    let items = judged(input);
+    let mut cols = vec!["Service".to_string(), "Item".to_string()];
+    cols.extend(c.environments.iter().cloned());
+    cols.push("Verdict".to_string());
+    let _ = writeln!(out, "| {} |", cols.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(cols.len()));
+    // Services present in some environments only come first.
+    for (s, sv) in c.services.iter().zip(&v.services) {
+        if sv.presence.kind == Kind::Same {
+            continue;
+        }
+        let mut cols = vec![s.name.clone(), "(the service)".to_string()];
+        cols.extend(s.envs.iter().map(|e| {
+            if e.is_some() {
+                "present".into()
+            } else {
+                "—".into()
+            }
+        }));
+        cols.push(verdict_text(&sv.presence));
+        let _ = writeln!(out, "| {} |", cols.join(" | "));
+    }
+    for (service, r, verdict) in items.iter().filter(|(_, _, v)| v.kind != Kind::Same) {
+        let mut cols = vec![
+            service.unwrap_or("(environment)").to_string(),
+            label(&r.aspect),
+        ];
+        cols.extend(
+            r.cells
+                .iter()
+                .map(|cell| escape(&format::row_cell(r, cell))),
+        );
+        cols.push(escape(&verdict_text(verdict)));
+        let _ = writeln!(out, "| {} |", cols.join(" | "));
+    }
+    let _ = writeln!(out);
+}
+
+fn verdict_text(v: &Verdict) -> String {
+    match (v.kind, &v.reason) {
+        (Kind::Intended, Some(r)) => format!("intended: {r}"),
+        (Kind::Intended, None) => "intended".into(),
+        (Kind::Drift, _) => "**drift**".into(),
+        (Kind::Missing, _) => "**only in some environments**".into(),
+        (Kind::MustMatch, Some(r)) => format!("**must match**: {r}"),
+        (Kind::MustMatch, None) => "**must match**".into(),
+        (Kind::Same, _) => "same".into(),
+    }
+}
+
+fn what_is_same(out: &mut String, input: &ReportInput) {
+    let _ = writeln!(out, "## What is the same\n");
+    let items = judged(input);
+    let mut by_service: Vec<(String, Vec<String>)> = Vec::new();
+    for (service, r, v) in items.iter().filter(|(_, _, v)| v.kind == Kind::Same) {
+        let _ = v;
+        let name = service.unwrap_or("(environment-wide)").to_string();
+        let item = label(&r.aspect);
+        match by_service.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, list)) => list.push(item),
+            None => by_service.push((name, vec![item])),
+        }
+    }
+    if by_service.is_empty() {
+        let _ = writeln!(out, "Nothing compared is the same everywhere.\n");
+        return;
+    }
+    for (name, list) in by_service {
+        let _ = writeln!(out, "- **{name}** ({}): {}", list.len(), list.join(", "));
+    }
+    let _ = writeln!(out);
 }

@@ -177,3 +177,119 @@ fn row_cells(input: &ReportInput, r: &Row, first: &str, color: bool) -> Vec<Cell
     cells.push(paint(Cell::new(format::note(input.comparison, r))));
     cells
 }
+
+/// `envparity check` output: findings grouped by severity, then the score.
+pub fn render_check(input: &ReportInput, color: bool) -> String {
+    use crate::policy::Severity;
+    let c = input.comparison;
+    let a = input.analysis;
+    let mut out = String::new();
+    let style = |sev: Option<Severity>| -> Style {
+        if !color {
+            return Style::new();
+        }
+        match sev {
+            Some(Severity::Error) => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+            Some(Severity::Warning) => Style::new().bold().fg_color(Some(AnsiColor::Yellow.into())),
+            Some(Severity::Note) => Style::new().bold().fg_color(Some(AnsiColor::Cyan.into())),
+            None => Style::new().dimmed(),
+        }
+    };
+    let count = |sev: Severity| {
+        a.findings
+            .iter()
+            .filter(|f| f.severity == sev && f.waived.is_none())
+            .count()
+    };
+    let waived = a.findings.iter().filter(|f| f.waived.is_some()).count();
+    for sev in [Severity::Error, Severity::Warning, Severity::Note] {
+        for f in a
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev && f.waived.is_none())
+        {
+            let s = style(Some(sev));
+            let _ = writeln!(
+                out,
+                "{s}{}[{}]{s:#} {}: {}",
+                sev.as_str(),
+                f.rule,
+                f.name,
+                f.message
+            );
+            let mut context: Vec<&str> = Vec::new();
+            context.extend(f.environment.as_deref());
+            context.extend(f.service.as_deref());
+            context.extend(f.setting.as_deref());
+            match (&f.file, f.line) {
+                (Some(file), Some(line)) => {
+                    let _ = writeln!(out, "  --> {file}:{line}  ({})", context.join(", "));
+                }
+                (Some(file), None) => {
+                    let _ = writeln!(out, "  --> {file}  ({})", context.join(", "));
+                }
+                _ if !context.is_empty() => {
+                    let _ = writeln!(out, "  ({})", context.join(", "));
+                }
+                _ => {}
+            }
+            for r in &f.related {
+                let _ = writeln!(out, "  see {}:{} ({})", r.file, r.line, r.environment);
+            }
+        }
+    }
+    for f in a.findings.iter().filter(|f| f.waived.is_some()) {
+        let s = style(None);
+        let _ = writeln!(
+            out,
+            "{s}waived[{}] {}: {} (waiver: {}){s:#}",
+            f.rule,
+            f.name,
+            f.message,
+            f.waived.as_deref().unwrap_or_default()
+        );
+    }
+    if !a.findings.is_empty() {
+        let _ = writeln!(out);
+    }
+
+    let mut table = new_table(color);
+    let mut head = vec![Cell::new("Parity")];
+    head.extend(c.environments.iter().map(Cell::new));
+    head.push(Cell::new("Score"));
+    table.set_header(head);
+    for comp in a.score.categories.iter().chain(&a.score.services) {
+        let mut cells = vec![Cell::new(&comp.name)];
+        cells.extend(
+            comp.per_environment
+                .iter()
+                .map(|p| Cell::new(p.map_or("—".into(), |p| format!("{p:.1}%")))),
+        );
+        cells.push(Cell::new(format!("{:.1}", comp.score)));
+        table.add_row(cells);
+    }
+    let _ = writeln!(out, "{table}");
+    let s = &a.score;
+    let verdict = if a.passed { "passed" } else { "FAILED" };
+    let vs = style(Some(if a.passed {
+        Severity::Note
+    } else {
+        Severity::Error
+    }));
+    let _ = writeln!(
+        out,
+        "\nscore {:.1} / 100 ({} of {} items in parity; min_score {}), {} error{}, {} warning{}, {} note{}, {} waived: {vs}{verdict}{vs:#}",
+        s.overall,
+        s.in_parity,
+        s.items,
+        s.min_score,
+        count(Severity::Error),
+        format::plural(count(Severity::Error) as u32),
+        count(Severity::Warning),
+        format::plural(count(Severity::Warning) as u32),
+        count(Severity::Note),
+        format::plural(count(Severity::Note) as u32),
+        waived,
+    );
+    out
+}

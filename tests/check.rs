@@ -1,0 +1,315 @@
+//! `envparity check`, `explain` and `init` end to end: exit codes, exactly which findings the
+//! examples produce, the score, and policy errors.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn envparity() -> Command {
+    let mut cmd = Command::cargo_bin("envparity").unwrap();
+    cmd.env_clear()
+        .env("NO_COLOR", "1")
+        .env("ENVPARITY_TODAY", "2026-11-23")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn check_json(example: &str) -> (i32, Value) {
+    let out = envparity()
+        .args(["check", example, "--format", "json"])
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    (
+        code,
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+    )
+}
+
+fn findings(doc: &Value) -> Vec<(String, String, String, String)> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["waived"].is_null())
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("rule"), s("environment"), s("service"), s("setting"))
+        })
+        .collect()
+}
+
+fn f(rule: &str, env: &str, service: &str, setting: &str) -> (String, String, String, String) {
+    (rule.into(), env.into(), service.into(), setting.into())
+}
+
+#[test]
+fn hazards_example_plants_every_rule() {
+    let (code, doc) = check_json("examples/hazards");
+    assert_eq!(code, 1);
+    let mut got = findings(&doc);
+    got.sort();
+    let mut want = vec![
+        f("EP001", "production", "web", "env.DATABASE_URL"),
+        f("EP002", "production", "web", "env.JWT_SIGNING_KEY"),
+        f("EP002", "production", "web", "env.PAYMENT_API_TOKEN"),
+        f("EP002", "staging", "web", "env.JWT_SIGNING_KEY"),
+        f("EP003", "staging", "db", "env.POSTGRES_PASSWORD"),
+        f("EP004", "production", "web", "env.JWT_SIGNING_KEY"),
+        f("EP005", "production", "web", "env.DEBUG"),
+        f("EP006", "production", "web", "image"),
+        f("EP006", "production", "worker", "image"),
+        f("EP007", "production", "worker", ""),
+        f("EP008", "production", "worker", ""),
+        f("EP009", "staging", "worker", ""),
+        f("EP010", "staging", "db", "image"),
+        f("EP011", "production", "mailhog", ""),
+        f("EP011", "production", "web", "env.DEBUG").clone(),
+        f("EP011", "production", "worker", "healthcheck.test"),
+        f("EP011", "staging", "web", "env.DEBUG"),
+        f("EP011", "staging", "web", "env.PAYMENT_API_TOKEN"),
+        f("EP012", "staging", "web", "image"),
+        f("EP012", "staging", "worker", "image"),
+        f("EP013", "production", "web", "env.SESSION_COOKIE_SECURE"),
+        f("EP014", "production", "web", "env.UPLOAD_BUCKET"),
+        f("EP015", "", "", ""),
+    ];
+    // `env.DEBUG` exists in production only: reported where it is missing (staging).
+    want.retain(|w| *w != f("EP011", "production", "web", "env.DEBUG"));
+    want.sort();
+    assert_eq!(got, want);
+    let rules: std::collections::BTreeSet<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules.len(), 15, "every rule fires once at least: {rules:?}");
+    let ep001 = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "EP001")
+        .unwrap();
+    assert_eq!(ep001["file"], "docker-compose.production.yml");
+    assert_eq!(ep001["line"], 7);
+    assert_eq!(ep001["severity"], "error");
+    assert_eq!(doc["gate"]["passed"], false);
+}
+
+#[test]
+fn clean_examples_pass_with_their_policies() {
+    for example in ["examples/obcms", "examples/job-finder"] {
+        let (code, doc) = check_json(example);
+        assert_eq!(findings(&doc), vec![], "{example} has unwaived findings");
+        assert_eq!(code, 0, "{example}");
+        assert_eq!(doc["gate"]["passed"], true);
+        assert_eq!(doc["gate"]["policy_file"], "envparity.toml");
+    }
+    let (_, doc) = check_json("examples/job-finder");
+    assert_eq!(doc["score"]["overall"], 100.0);
+    let waived: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["waived"].is_null())
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert_eq!(waived[0]["rule"], "EP008");
+    assert_eq!(waived[0]["service"], "watchtower");
+}
+
+#[test]
+fn obcms_score_traces_to_items() {
+    let (_, doc) = check_json("examples/obcms");
+    let score = &doc["score"];
+    let items = score["items"].as_u64().unwrap();
+    let in_parity = score["in_parity"].as_u64().unwrap();
+    let lost = score["lost"].as_array().unwrap();
+    assert_eq!(
+        lost.len() as u64,
+        items - in_parity,
+        "every lost point is listed"
+    );
+    let expected = (1000.0 * in_parity as f64 / items as f64).round() / 10.0;
+    assert_eq!(score["overall"].as_f64().unwrap(), expected);
+    assert!(score["overall"].as_f64().unwrap() >= score["min_score"].as_f64().unwrap());
+    // Scale is intended by default: the db's shared_buffers differ on purpose.
+    let d = doc["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["service"] == "db" && d["aspect"] == "postgres.shared_buffers")
+        .unwrap();
+    assert_eq!(d["verdict"], "intended");
+}
+
+#[test]
+fn without_policy_file_defaults_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("docker-compose.staging.yml", "services:\n  web:\n    image: app:1.0\n    deploy: {replicas: 1}\n"),
+        ("docker-compose.production.yml", "services:\n  web:\n    image: app:1.0\n    deploy: {replicas: 3}\n    cpus: 1\n    mem_limit: 1g\n    healthcheck:\n      test: [CMD, 'true']\n"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = envparity().arg("check").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("passed"), "{text}");
+}
+
+#[test]
+fn fail_on_and_min_score_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "docker-compose.staging.yml",
+        "services:\n  web:\n    image: app:1\n    environment: {A: '1'}\n",
+    );
+    write("docker-compose.production.yml", "services:\n  web:\n    image: app:1\n    environment: {A: '2'}\n    cpus: 1\n    mem_limit: 1g\n");
+    let code = |dir: &std::path::Path| {
+        envparity()
+            .arg("check")
+            .arg(dir)
+            .output()
+            .unwrap()
+            .status
+            .code()
+            .unwrap()
+    };
+    // EP008 (missing health check) is a warning: passes at fail_on = error.
+    assert_eq!(code(dir.path()), 0);
+    write("envparity.toml", "fail_on = \"warning\"\n");
+    assert_eq!(code(dir.path()), 1);
+    write(
+        "envparity.toml",
+        "min_score = 99\n[rules]\nEP008 = \"off\"\n",
+    );
+    assert_eq!(
+        code(dir.path()),
+        1,
+        "env.A drifts, so the score is below 99"
+    );
+    write("envparity.toml", "min_score = 99\n[rules]\nEP008 = \"off\"\n[[intended]]\nsetting = \"env.A\"\nreason = \"tuned per environment\"\n");
+    assert_eq!(code(dir.path()), 0);
+}
+
+#[test]
+fn policy_errors_name_file_and_line_and_exit_2() {
+    for (policy, expected) in [
+        ("min_score = 80\ncolour = \"red\"\n", "envparity.toml:2"),
+        (
+            "[[waiver]]\nrule = \"EP999\"\nreason = \"x\"\nexpires = 2027-01-01\n",
+            "envparity.toml:1: unknown rule `EP999`",
+        ),
+        (
+            "[[waiver]]\nrule = \"EP001\"\nreason = \"x\"\nexpires = \"someday\"\n",
+            "envparity.toml:4: `expires` must be a date",
+        ),
+        (
+            "[environments]\norder = [\"production\"]\n",
+            "environment `staging` was found but is not in [environments] order",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("docker-compose.staging.yml"),
+            "services:\n  a:\n    image: x:1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("docker-compose.production.yml"),
+            "services:\n  a:\n    image: x:1\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("envparity.toml"), policy).unwrap();
+        let out = envparity().arg("check").arg(dir.path()).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+}
+
+#[test]
+fn explain_prints_rule_docs() {
+    let out = envparity().args(["explain", "EP004"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("# EP004 secret-reused-across-environments\n"),
+        "{text}"
+    );
+    assert!(text.contains("## How to fix"));
+    assert!(text.ends_with("Default severity: error\n"));
+    let by_name = envparity()
+        .args(["explain", "mutable-image-tag"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(by_name.stdout)
+        .unwrap()
+        .starts_with("# EP006"));
+    let list = String::from_utf8(
+        envparity()
+            .args(["explain", "--list"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(list.lines().count(), 15);
+    assert!(list
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("EP001  cross-environment-reference"));
+    let unknown = envparity().args(["explain", "EP999"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn init_writes_a_starting_policy_that_check_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "docker-compose.staging.yml",
+        "docker-compose.production.yml",
+    ] {
+        std::fs::copy(
+            format!("{}/examples/hazards/{f}", env!("CARGO_MANIFEST_DIR")),
+            dir.path().join(f),
+        )
+        .unwrap();
+    }
+    let printed = envparity()
+        .args(["init", "--stdout"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(printed.stdout).unwrap();
+    assert!(
+        text.contains("order = [\"staging\", \"production\"]"),
+        "{text}"
+    );
+    assert!(text.contains("# service = \"mailhog\""), "{text}");
+    assert!(
+        !dir.path().join("envparity.toml").exists(),
+        "--stdout writes nothing"
+    );
+    assert!(!text.contains("7Hq2mXv9Lr4pZt8Kw3Ns"));
+
+    let written = envparity().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(written.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("envparity.toml")).unwrap(),
+        text
+    );
+    let again = envparity().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "refuses to overwrite");
+    // The generated file is a valid policy.
+    let checked = envparity().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(
+        checked.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}
