@@ -54,6 +54,12 @@ impl Workspace {
     /// Resolve `relative` (a path relative to the root, `/`-separated) to a file inside the
     /// root. Rejects absolute paths, `..` escapes and symlinks pointing outside.
     pub fn resolve(&self, relative: &str) -> Result<PathBuf> {
+        self.locate(relative)?
+            .ok_or_else(|| Error::in_file(relative, "file not found"))
+    }
+
+    /// Like `resolve`, but a path that does not exist is `Ok(None)`: absent is not refused.
+    pub fn locate(&self, relative: &str) -> Result<Option<PathBuf>> {
         let rel = Path::new(relative);
         if rel.is_absolute()
             || rel
@@ -66,20 +72,26 @@ impl Workspace {
             ));
         }
         let joined = self.canonical_root.join(rel);
-        let canonical = joined.canonicalize().map_err(|e| {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => "file not found".to_string(),
-                _ => format!("cannot read: {e}"),
-            };
-            Error::in_file(relative, why)
-        })?;
+        let canonical = match joined.canonicalize() {
+            Ok(c) => c,
+            // A dangling symlink is absent too, unless it points outside the root.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return match std::fs::read_link(&joined) {
+                    Ok(target) if !joined.parent().unwrap_or(&joined).join(&target).starts_with(&self.canonical_root) => Err(
+                        Error::in_file(relative, "points outside the scanned directory; envparity reads nothing outside it"),
+                    ),
+                    _ => Ok(None),
+                };
+            }
+            Err(e) => return Err(Error::in_file(relative, format!("cannot read: {e}"))),
+        };
         if !canonical.starts_with(&self.canonical_root) {
             return Err(Error::in_file(
                 relative,
                 "points outside the scanned directory; envparity reads nothing outside it",
             ));
         }
-        Ok(canonical)
+        Ok(Some(canonical))
     }
 
     /// Read a UTF-8 text file inside the root.

@@ -244,7 +244,8 @@ fn read_env_files(
                 format!("env_file `{path}` is outside the scanned directory"),
             )
         })?;
-        if !workspace.is_file(&rel) {
+        // Absent is an error only when required; outside the root or unreadable always is.
+        if workspace.locate(&rel)?.is_none() {
             if required {
                 return Err(Error::at(
                     &origin.file,

@@ -116,8 +116,9 @@ pub fn from_yaml(
             let mut entries = Vec::with_capacity(map.len());
             for (key, key_node, value) in map.iter() {
                 let mut v = from_yaml(value, file, lookup, unset)?;
-                if matches!(v.kind, Kind::Null) {
-                    // `KEY:` with nothing after it: the key's line is where it was written.
+                if !matches!(v.kind, Kind::Str(_)) {
+                    // `KEY:` with nothing after it, or a block below it: the key's line is
+                    // where a reader looks for it.
                     v.origin.line = key_node.line;
                 }
                 entries.push((key.to_string(), v));

@@ -1,0 +1,374 @@
+//! Hostile input: the malformed corpus, bounded resources, paths that try to leave the root.
+//!
+//! Every run asserts the process ended by itself with exit 0 or 2, never a panic, and that
+//! errors name the file (and the line, where the corpus file's name says one is meaningful).
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+fn envparity() -> Command {
+    let mut cmd = Command::cargo_bin("envparity").unwrap();
+    cmd.env_clear()
+        .env("NO_COLOR", "1")
+        .env("ENVPARITY_TODAY", "2026-11-23")
+        .current_dir(MANIFEST)
+        .timeout(std::time::Duration::from_secs(20));
+    cmd
+}
+
+/// What a corpus file's name promises.
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Line(u32),
+    Error,
+    Ok,
+    Any,
+}
+
+fn expectation(file_name: &str) -> Expect {
+    let parts: Vec<&str> = file_name.split('.').collect();
+    let tag = parts
+        .get(parts.len().saturating_sub(2))
+        .copied()
+        .unwrap_or("");
+    match tag {
+        "E" => Expect::Error,
+        "OK" => Expect::Ok,
+        "ANY" => Expect::Any,
+        t if t.starts_with('L') => Expect::Line(t[1..].parse().expect("line tag")),
+        _ => panic!("corpus file {file_name} has no expectation tag"),
+    }
+}
+
+fn corpus(folder: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(MANIFEST).join("tests/malformed").join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('_'))
+            .collect();
+    files.sort();
+    files
+}
+
+/// Check one run against the expectation; returns a description of the mismatch.
+fn judge(out: &Output, named: &str, expect: &Expect) -> Option<String> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    if stderr.contains("panicked") || stderr.contains("RUST_BACKTRACE") {
+        return Some(format!("panicked: {stderr}"));
+    }
+    match (expect, code) {
+        (Expect::Ok, Some(0)) | (Expect::Any, Some(0 | 2)) => None,
+        (Expect::Error, Some(2)) if stderr.starts_with("error: ") && stderr.contains(':') => None,
+        (Expect::Line(n), Some(2)) => {
+            let want = format!("{named}:{n}");
+            (!stderr.contains(&want)).then(|| format!("expected `{want}` in: {stderr}"))
+        }
+        _ => Some(format!("exit {code:?}, expected {expect:?}: {stderr}")),
+    }
+}
+
+#[test]
+fn malformed_compose_files() {
+    let mut failures = Vec::new();
+    let files = corpus("compose");
+    assert!(files.len() >= 140, "corpus shrank: {}", files.len());
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let rel = format!("compose/{name}");
+        let out = envparity()
+            .args(["report", "tests/malformed", "--format", "json", "--env"])
+            .arg(format!("staging={rel}"))
+            .args(["--env", "production=compose/_valid_production.yml"])
+            .output()
+            .unwrap();
+        if let Some(why) = judge(&out, &rel, &expectation(&name)) {
+            failures.push(format!("{name}: {why}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn malformed_dotenv_files() {
+    let mut failures = Vec::new();
+    let files = corpus("dotenv");
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(path, dir.path().join(&name)).unwrap();
+        let compose = format!("services:\n  app:\n    image: app:1\n    env_file: {name}\n");
+        std::fs::write(dir.path().join("docker-compose.staging.yml"), &compose).unwrap();
+        std::fs::write(
+            dir.path().join("docker-compose.production.yml"),
+            "services:\n  app:\n    image: app:1\n",
+        )
+        .unwrap();
+        let out = envparity()
+            .args(["report", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        if let Some(why) = judge(&out, &name, &expectation(&name)) {
+            failures.push(format!("{name}: {why}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn malformed_policy_files() {
+    let mut failures = Vec::new();
+    let files = corpus("policy");
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let rel = format!("tests/malformed/policy/{name}");
+        let out = envparity()
+            .args([
+                "report",
+                "tests/malformed",
+                "--format",
+                "json",
+                "--config",
+                &rel,
+            ])
+            .args(["--env", "staging=compose/_valid_production.yml"])
+            .args(["--env", "production=compose/_valid_production.yml"])
+            .output()
+            .unwrap();
+        if let Some(why) = judge(&out, &rel, &expectation(&name)) {
+            failures.push(format!("{name}: {why}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_corpus_is_large_enough() {
+    let total: usize = ["compose", "dotenv", "policy"]
+        .iter()
+        .map(|f| corpus(f).len())
+        .sum();
+    assert!(total >= 200, "{total} files");
+}
+
+/// Run on a temporary repository laid out by `setup`; returns (exit code, stderr).
+fn run_in(setup: impl FnOnce(&Path), args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let out = envparity()
+        .current_dir(dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code().unwrap(), stderr)
+}
+
+const STAGING: &str = "services:\n  web:\n    image: app:1\n";
+
+#[test]
+fn a_directory_where_a_file_is_expected() {
+    let (code, e) = run_in(
+        |d| {
+            std::fs::create_dir(d.join("docker-compose.staging.yml")).unwrap();
+            std::fs::write(d.join("docker-compose.production.yml"), STAGING).unwrap();
+        },
+        &[
+            "report",
+            ".",
+            "--env",
+            "staging=docker-compose.staging.yml",
+            "--env",
+            "production=docker-compose.production.yml",
+        ],
+    );
+    assert_eq!(
+        (code, e.as_str()),
+        (
+            2,
+            "error: docker-compose.staging.yml: is a directory, expected a file\n"
+        )
+    );
+    let (code, e) = run_in(
+        |d| {
+            std::fs::create_dir(d.join("app.env")).unwrap();
+            std::fs::write(
+                d.join("docker-compose.staging.yml"),
+                "services:\n  web:\n    image: a:1\n    env_file: app.env\n",
+            )
+            .unwrap();
+        },
+        &["report", "."],
+    );
+    assert_eq!(
+        (code, e.as_str()),
+        (2, "error: app.env: is a directory, expected a file\n")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_stay_inside_the_root() {
+    use std::os::unix::fs::symlink;
+    // A loop.
+    let (code, e) = run_in(
+        |d| {
+            symlink(d.join("b.yml"), d.join("a.yml")).unwrap();
+            symlink(d.join("a.yml"), d.join("b.yml")).unwrap();
+        },
+        &["report", ".", "--env", "staging=a.yml"],
+    );
+    assert_eq!(code, 2);
+    assert!(e.starts_with("error: a.yml: cannot read"), "{e}");
+    // Pointing outside the scanned directory, directly and through env_file.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.yml"), STAGING).unwrap();
+    std::fs::write(
+        outside.path().join("secret.env"),
+        "TOKEN=outside-canary-123\n",
+    )
+    .unwrap();
+    let target = outside.path().to_path_buf();
+    let (code, e) = run_in(
+        |d| {
+            symlink(
+                target.join("secret.yml"),
+                d.join("docker-compose.staging.yml"),
+            )
+            .unwrap()
+        },
+        &["report", "."],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        e.contains("no environments found"),
+        "discovery does not follow symlinks: {e}"
+    );
+    let target = outside.path().to_path_buf();
+    let (code, e) = run_in(
+        |d| {
+            symlink(
+                target.join("secret.yml"),
+                d.join("docker-compose.staging.yml"),
+            )
+            .unwrap()
+        },
+        &["report", ".", "--env", "staging=docker-compose.staging.yml"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        e.contains("docker-compose.staging.yml: points outside the scanned directory"),
+        "{e}"
+    );
+    let target = outside.path().to_path_buf();
+    let (code, e) = run_in(
+        |d| {
+            symlink(target.join("secret.env"), d.join("app.env")).unwrap();
+            std::fs::write(
+                d.join("docker-compose.staging.yml"),
+                "services:\n  web:\n    image: a:1\n    env_file: app.env\n",
+            )
+            .unwrap();
+        },
+        &["report", "."],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        e.contains("points outside the scanned directory") && !e.contains("canary"),
+        "{e}"
+    );
+    // A symlinked directory is not followed by discovery.
+    let target = outside.path().to_path_buf();
+    let (code, e) = run_in(
+        |d| {
+            std::fs::write(target.join("docker-compose.production.yml"), STAGING).unwrap();
+            symlink(&target, d.join("linked")).unwrap();
+            std::fs::write(d.join("docker-compose.staging.yml"), STAGING).unwrap();
+        },
+        &["discover", "."],
+    );
+    assert_eq!(code, 0, "{e}");
+}
+
+#[test]
+fn oversized_files_are_refused() {
+    let (code, e) = run_in(
+        |d| std::fs::write(d.join("docker-compose.staging.yml"), STAGING.repeat(1)).unwrap(),
+        &["report", ".", "--max-file-size", "10"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        e.contains("docker-compose.staging.yml: is 34 bytes, over the 10 byte limit"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_or_non_directory_root() {
+    let (code, e) = run_in(|_| {}, &["report", "does-not-exist"]);
+    assert_eq!(code, 2);
+    assert!(
+        e.starts_with("error: does-not-exist: cannot open directory"),
+        "{e}"
+    );
+    let (code, e) = run_in(
+        |d| std::fs::write(d.join("f"), "x").unwrap(),
+        &["report", "f"],
+    );
+    assert_eq!(code, 2);
+    assert!(e.contains("f: is not a directory"), "{e}");
+}
+
+/// The YAML bomb and deep nesting stay within a small memory and time budget. `ulimit -v`
+/// bounds the address space (256 MiB) and `timeout` the time; the child is the binary itself.
+#[cfg(unix)]
+#[test]
+fn bombs_stay_within_bounds() {
+    let bin = assert_cmd::cargo::cargo_bin("envparity");
+    for file in [
+        "compose/billion-laughs.E.yml",
+        "compose/deep-flow-nesting.L1.yml",
+        "compose/deep-block-nesting.E.yml",
+    ] {
+        let script = format!(
+            "ulimit -v 262144; exec timeout 10 '{}' report tests/malformed --env staging={file}",
+            bin.display()
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(MANIFEST)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        assert!(stderr.contains(file), "{file}: {stderr}");
+    }
+}
