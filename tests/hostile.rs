@@ -318,7 +318,7 @@ fn symlinks_stay_inside_the_root() {
 #[test]
 fn oversized_files_are_refused() {
     let (code, e) = run_in(
-        |d| std::fs::write(d.join("docker-compose.staging.yml"), STAGING.repeat(1)).unwrap(),
+        |d| std::fs::write(d.join("docker-compose.staging.yml"), STAGING).unwrap(),
         &["report", ".", "--max-file-size", "10"],
     );
     assert_eq!(code, 2);
