@@ -21,7 +21,7 @@ pub struct Score {
     pub min_score: f64,
     pub categories: Vec<ComponentScore>,
     pub services: Vec<ComponentScore>,
-    /// Items out of parity and the overall points each cost, largest first.
+    /// Items out of parity and the overall points each cost (all equal), in report order.
     pub lost: Vec<LostItem>,
 }
 

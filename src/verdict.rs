@@ -138,7 +138,12 @@ fn classify_service(c: &Comparison, s: &ServiceComparison, policy: &Policy) -> S
             .map(|p| Some(*p == reference_present))
             .collect();
         match reason {
-            Some(r) => verdict(Kind::Intended, Some(r), category, env_ok),
+            Some(r) => verdict(
+                Kind::Intended,
+                Some(r),
+                category,
+                present.iter().map(|_| Some(true)).collect(),
+            ),
             None => verdict(Kind::Missing, None, category, env_ok),
         }
     };
@@ -236,8 +241,9 @@ fn classify_row(
     } else {
         (Kind::Drift, None)
     };
+    // The reference environment is in parity with itself.
     let env_ok = (0..r.cells.len())
-        .map(|i| present[i].then(|| kind.in_parity() || env_same_as_ref(i)))
+        .map(|i| present[i].then(|| kind.in_parity() || i == reference || env_same_as_ref(i)))
         .collect();
     verdict(kind, reason, category, env_ok)
 }

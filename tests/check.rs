@@ -72,6 +72,7 @@ fn hazards_example_plants_every_rule() {
         f("EP013", "production", "web", "env.SESSION_COOKIE_SECURE"),
         f("EP014", "production", "web", "env.UPLOAD_BUCKET"),
         f("EP015", "", "", ""),
+        f("EP016", "staging", "worker", "celery.concurrency"),
     ];
     // `env.DEBUG` exists in production only: reported where it is missing (staging).
     want.retain(|w| *w != f("EP011", "production", "web", "env.DEBUG"));
@@ -83,7 +84,7 @@ fn hazards_example_plants_every_rule() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 15, "every rule fires once at least: {rules:?}");
+    assert_eq!(rules.len(), 16, "every rule fires once at least: {rules:?}");
     let ep001 = doc["findings"]
         .as_array()
         .unwrap()
@@ -256,7 +257,7 @@ fn explain_prints_rule_docs() {
             .stdout,
     )
     .unwrap();
-    assert_eq!(list.lines().count(), 15);
+    assert_eq!(list.lines().count(), 16);
     assert!(list
         .lines()
         .next()

@@ -65,7 +65,7 @@ pub fn starter(c: &Comparison, analysis: &Analysis) -> String {
     }
     let _ = writeln!(
         out,
-        "# Items whose difference is an error (promotion parity):\n\
+        "# Items whose difference is an error, reported by EP012 (images) and EP016 (promotion parity):\n\
          # [[must_match]]\n\
          # setting = \"image\"\n\
          # reason = \"production runs exactly the image staging tested\"\n"

@@ -221,15 +221,20 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
             context.extend(f.environment.as_deref());
             context.extend(f.service.as_deref());
             context.extend(f.setting.as_deref());
+            let context = if context.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", context.join(", "))
+            };
             match (&f.file, f.line) {
                 (Some(file), Some(line)) => {
-                    let _ = writeln!(out, "  --> {file}:{line}  ({})", context.join(", "));
+                    let _ = writeln!(out, "  --> {file}:{line}{context}");
                 }
                 (Some(file), None) => {
-                    let _ = writeln!(out, "  --> {file}  ({})", context.join(", "));
+                    let _ = writeln!(out, "  --> {file}{context}");
                 }
                 _ if !context.is_empty() => {
-                    let _ = writeln!(out, "  ({})", context.join(", "));
+                    let _ = writeln!(out, "{context}");
                 }
                 _ => {}
             }

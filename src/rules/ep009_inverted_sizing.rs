@@ -21,8 +21,8 @@ It is usually a copy-paste slip: a production value landed in staging, or a stag
 never promoted. Either load tests in staging overstate production, or production is starved.
 
 ## How to fix
-Size the higher environment at least as large as the lower one, or declare the difference
-intended with a reason.
+Size the higher environment at least as large as the lower one, or waive the finding with a
+reason and an expiry (`[[waiver]] rule = "EP009"`).
 
 ## Example
 ```yaml

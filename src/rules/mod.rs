@@ -19,6 +19,7 @@ mod ep012_image_drift;
 mod ep013_insecure_transport;
 mod ep014_shared_state_between_environments;
 mod ep015_expired_waiver;
+mod ep016_must_match_difference;
 #[cfg(test)]
 mod testing;
 
@@ -59,6 +60,7 @@ pub static RULES: &[&Rule] = &[
     &ep013_insecure_transport::RULE,
     &ep014_shared_state_between_environments::RULE,
     &ep015_expired_waiver::RULE,
+    &ep016_must_match_difference::RULE,
 ];
 
 /// Rule IDs, for validating the policy file.
