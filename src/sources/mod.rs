@@ -161,18 +161,31 @@ pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
 
 /// Read every environment of a plan into the model.
 pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
-    let mut notes: Vec<Note> = plan.notes.clone();
-    let mut environments = Vec::with_capacity(plan.environments.len());
-    for env in &plan.environments {
-        let mut environment = Environment::new(env.name.clone());
-        environment.files = env.files();
-        for source in &env.sources {
-            match source.kind {
-                SourceKind::Compose => {
-                    compose::load(workspace, &source.files, &mut environment, &mut notes)?
+    use rayon::prelude::*;
+    // Environments are read in parallel; results (and the first error, in plan order) are
+    // collected in plan order, so output never depends on thread scheduling.
+    let loaded: Vec<Result<(Environment, Vec<Note>)>> = plan
+        .environments
+        .par_iter()
+        .map(|env| {
+            let mut notes = Vec::new();
+            let mut environment = Environment::new(env.name.clone());
+            environment.files = env.files();
+            for source in &env.sources {
+                match source.kind {
+                    SourceKind::Compose => {
+                        compose::load(workspace, &source.files, &mut environment, &mut notes)?
+                    }
                 }
             }
-        }
+            Ok((environment, notes))
+        })
+        .collect();
+    let mut notes: Vec<Note> = plan.notes.clone();
+    let mut environments = Vec::with_capacity(plan.environments.len());
+    for result in loaded {
+        let (environment, env_notes) = result?;
+        notes.extend(env_notes);
         environments.push(environment);
     }
     notes.sort();
