@@ -6,6 +6,9 @@
 pub mod command;
 pub mod compose;
 pub mod dotenv;
+pub mod mounts;
+pub mod nginx;
+pub mod serverconf;
 pub mod units;
 
 use std::path::{Component, Path, PathBuf};
@@ -124,10 +127,48 @@ impl Workspace {
         })
     }
 
+    /// The names of the files directly inside a directory of the root, sorted. Used for
+    /// `include dir/*.conf`: entries that resolve outside the root are left out.
+    pub fn list_dir(&self, relative: &str) -> Result<Vec<String>> {
+        let dir = if relative.is_empty() {
+            self.canonical_root.clone()
+        } else {
+            self.resolve(relative)?
+        };
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| Error::in_file(relative, format!("cannot list the directory: {e}")))?;
+        let mut names = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if relative.is_empty() {
+                name.clone()
+            } else {
+                format!("{}/{name}", relative.trim_end_matches('/'))
+            };
+            if self.is_file(&rel) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
     /// Whether a relative path names an existing file inside the root.
     pub fn is_file(&self, relative: &str) -> bool {
         self.resolve(relative).map(|p| p.is_file()).unwrap_or(false)
     }
+}
+
+/// 1-based line of a byte offset in `text`.
+pub fn line_of(text: &str, offset: usize) -> u32 {
+    let end = offset.min(text.len());
+    let newlines = text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count();
+    u32::try_from(newlines)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
 }
 
 /// Join a file's directory and a path written inside it (`./nginx/a.conf` from
