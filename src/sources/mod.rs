@@ -3,12 +3,15 @@
 //! Sources only read: every file goes through `Workspace`, which keeps reads inside the scanned
 //! root, bounds their size and names the file in every error. Sources know nothing of reports.
 
+pub mod appconfig;
 pub mod command;
 pub mod compose;
 pub mod dotenv;
+pub mod envfiles;
 pub mod mounts;
 pub mod nginx;
 pub mod serverconf;
+pub mod terraform;
 pub mod units;
 
 use std::path::{Component, Path, PathBuf};
