@@ -4,6 +4,7 @@
 //! root, bounds their size and names the file in every error. Sources know nothing of reports.
 
 pub mod appconfig;
+pub mod attach;
 pub mod command;
 pub mod compose;
 pub mod dotenv;
@@ -198,13 +199,54 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
     for env in &plan.environments {
         let mut environment = Environment::new(env.name.clone());
         environment.files = env.files();
-        for source in &env.sources {
+        // Files mounted into services are theirs; the same file found by name is not read twice.
+        let mut mounted: Vec<String> = Vec::new();
+        let mut sources: Vec<_> = env.sources.iter().collect();
+        sources.sort_by_key(|s| s.kind);
+        for source in sources {
+            let unmounted = || -> Vec<String> {
+                source
+                    .files
+                    .iter()
+                    .filter(|f| !mounted.contains(f))
+                    .cloned()
+                    .collect()
+            };
             match source.kind {
                 SourceKind::Compose => {
-                    compose::load(workspace, &source.files, &mut environment, &mut notes)?
+                    compose::load(workspace, &source.files, &mut environment, &mut notes)?;
+                    mounted = attach::attach(workspace, &mut environment, &mut notes)?;
+                }
+                SourceKind::Terraform => {
+                    terraform::load(workspace, &source.files, &mut environment, &mut notes)?
+                }
+                SourceKind::Dotenv => envfiles::load(workspace, &source.files, &mut environment)?,
+                SourceKind::AppConfig => {
+                    appconfig::load(workspace, &source.files, &mut environment)?
+                }
+                SourceKind::Nginx => {
+                    let tops = unmounted();
+                    if !tops.is_empty() {
+                        let loaded = nginx::load(workspace, &tops, None, &mut notes)?;
+                        environment.settings.extend(loaded.settings);
+                        add_files(&mut environment.files, loaded.files);
+                    }
+                }
+                SourceKind::PostgresConf | SourceKind::RedisConf => {
+                    let server = if source.kind == SourceKind::PostgresConf {
+                        serverconf::Server::Postgres
+                    } else {
+                        serverconf::Server::Redis
+                    };
+                    for file in unmounted() {
+                        let loaded = serverconf::load(workspace, &file, server, None, &mut notes)?;
+                        environment.settings.extend(loaded.settings);
+                        add_files(&mut environment.files, loaded.files);
+                    }
                 }
             }
         }
+        add_files(&mut environment.files, mounted);
         environments.push(environment);
     }
     notes.sort();
@@ -213,6 +255,15 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
         environments,
         notes,
     })
+}
+
+/// Add files read along the way (mounted, included) to an environment's list, once each.
+fn add_files(files: &mut Vec<String>, more: Vec<String>) {
+    for f in more {
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -238,6 +238,13 @@ fn directive(d: &Directive, location: Option<&str>, acc: &mut Acc) -> Result<()>
             );
         }
         _ if SIZE_DIRECTIVES.contains(&name) => {
+            if d.args.len() > 1 {
+                return Err(Error::at(
+                    &d.file,
+                    d.line,
+                    format!("`{name}` takes one value (write sizes without spaces: `10m`)"),
+                ));
+            }
             let value = first_arg(d)?;
             let bytes = nginx_bytes(value).map_err(unit_error)?;
             acc.add(
