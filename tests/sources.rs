@@ -479,3 +479,11 @@ fn bad_input_names_file_and_line_and_exits_2() {
         "{e}"
     );
 }
+
+#[test]
+fn markdown_report_of_terraform_workspaces() {
+    insta::assert_snapshot!(
+        "terraform_workspaces_markdown",
+        stdout_of(&["report", "examples/terraform-workspaces"])
+    );
+}
