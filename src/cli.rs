@@ -28,7 +28,8 @@ pub const EXIT_INPUT_ERROR: i32 = 2;
     name = "envparity",
     version,
     about = "Tells how your environments (staging, production, dev) differ, from the configuration itself",
-    long_about = "envparity reads the configuration in a repository (Docker Compose files today) and shows \
+    long_about = "envparity reads the configuration in a repository (Docker Compose, Terraform, dotenv, app config, \
+nginx, postgresql.conf and redis.conf files) and shows \
 how each environment differs: service by service, setting by setting, with resource totals and the \
 reduction of each environment against production. Every value points back to its file and line; \
 secrets are masked in every output.",
@@ -287,7 +288,7 @@ fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
     if plan.environments.is_empty() {
         return Err(Error::in_file(
             args.path.display().to_string(),
-            "no environments found (no docker-compose.<env>.yml files); state them with --env NAME=FILE",
+            "no environments found (no file names an environment, such as docker-compose.<env>.yml or <env>.tfvars); state them with --env NAME=FILE or in envparity.toml [sources]",
         ));
     }
     let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
