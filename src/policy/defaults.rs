@@ -48,6 +48,32 @@ const SCALE: &[(&str, &str)] = &[
     ("postgres.*_wal_size", "scale: database sizing"),
     ("redis.maxmemory", "scale: cache sizing"),
     ("*retention*", "retention differs by environment"),
+    (
+        "*instance_type*",
+        "scale: machine sizes differ by environment",
+    ),
+    (
+        "*instance_class*",
+        "scale: database machine sizes differ by environment",
+    ),
+    ("*node_type*", "scale: machine sizes differ by environment"),
+    (
+        "*machine_type*",
+        "scale: machine sizes differ by environment",
+    ),
+    ("*vm_size*", "scale: machine sizes differ by environment"),
+    (
+        "*multi_az*",
+        "scale: high availability differs by environment",
+    ),
+    ("*_count", "scale: counts differ by environment"),
+    ("*.count", "scale: counts differ by environment"),
+    ("*min_size*", "scale: group sizes differ by environment"),
+    ("*max_size*", "scale: group sizes differ by environment"),
+    (
+        "*desired_capacity*",
+        "scale: group sizes differ by environment",
+    ),
 ];
 
 pub fn intended() -> Vec<Intended> {
