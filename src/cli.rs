@@ -125,6 +125,13 @@ enum CheckFormat {
     Text,
     /// The JSON report with `findings` and `score`.
     Json,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
+    /// JUnit XML: one test case per rule per environment pair.
+    Junit,
+    /// Markdown for a pull-request comment: summary first, details folded, at most 65,000
+    /// characters.
+    Md,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -220,6 +227,12 @@ fn run(command: Command, color: bool) -> Result<i32> {
             let text = match format {
                 CheckFormat::Text => report::text::render_check(&input, color && output.is_none()),
                 CheckFormat::Json => report::json::render(&input),
+                CheckFormat::Sarif => report::sarif::render(&input),
+                CheckFormat::Junit => report::junit::render(&input),
+                CheckFormat::Md => report::comment::render(
+                    &input,
+                    &format!("run `envparity report {}` for the full report", p.root),
+                ),
             };
             write_output(output.as_deref(), &text)?;
             Ok(if p.analysis.passed {

@@ -314,3 +314,66 @@ fn init_writes_a_starting_policy_that_check_accepts() {
         String::from_utf8_lossy(&checked.stderr)
     );
 }
+
+#[test]
+fn check_formats_for_ci() {
+    let run = |format: &str| {
+        let out = envparity()
+            .args(["check", "examples/hazards", "--format", format])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    let (code, sarif) = run("sarif");
+    assert_eq!(
+        code, 1,
+        "the gate decides the exit code whatever the format"
+    );
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let (_, json) = check_json("examples/hazards");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        json["findings"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        16
+    );
+    let (code, junit) = run("junit");
+    assert_eq!(code, 1);
+    assert!(
+        junit.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"envparity\""
+        ),
+        "{junit}"
+    );
+    assert!(junit.contains(
+        "<testcase classname=\"envparity.staging\" name=\"EP001 cross-environment-reference\">"
+    ));
+    let (code, md) = run("md");
+    assert_eq!(code, 1);
+    assert!(
+        md.starts_with("## ❌ envparity: parity check failed"),
+        "{md}"
+    );
+    assert!(md.chars().count() <= 65_000);
+    let (code, md) = {
+        let out = envparity()
+            .args(["check", "examples/job-finder", "--format", "md"])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    assert_eq!(code, 0);
+    assert!(md.starts_with("## ✅"), "{md}");
+}
