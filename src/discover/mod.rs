@@ -5,6 +5,7 @@
 //! environment. `--env NAME=FILE[,FILE]` states environments explicitly instead.
 
 mod compose;
+mod kubernetes;
 
 use std::collections::BTreeMap;
 
@@ -54,12 +55,27 @@ pub struct SourcePlan {
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     Compose,
+    /// Kubernetes manifests (including `helm template` output), read as they are.
+    Kubernetes,
+    /// A Kustomize overlay, rendered natively; the file is its `kustomization.yaml`.
+    Kustomize,
+    /// Helm values files, base first, deep-merged.
+    HelmValues,
 }
 
 impl SourceKind {
-    /// The kind of a file named explicitly with `--env`, from its name.
-    pub fn of_file(_path: &str) -> SourceKind {
-        SourceKind::Compose
+    /// The kind of a file named explicitly with `--env`, from its name: kustomizations and Helm
+    /// values files by name, anything else Compose unless its content says Kubernetes.
+    pub fn of_file(path: &str) -> SourceKind {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if kubernetes::KUSTOMIZATION_NAMES.contains(&name) {
+            SourceKind::Kustomize
+        } else if kubernetes::is_values_file(name) {
+            SourceKind::HelmValues
+        } else {
+            // Other YAML is told apart by content where the workspace is at hand.
+            SourceKind::Compose
+        }
     }
 }
 
@@ -152,7 +168,7 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let files = walk(workspace)?;
     let mut notes = Vec::new();
     let mut candidates = compose::find(&files, &mut notes);
-    // Finders of later source kinds add their candidates here.
+    candidates.extend(kubernetes::find(workspace, &files, &mut notes));
     candidates.sort_by_key(|c| c.source.kind);
     Ok(merge_candidates(candidates, notes))
 }
@@ -167,7 +183,12 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
             name: name.clone(),
             sources: Vec::new(),
         });
-        match env.sources.iter().find(|s| s.kind == c.source.kind) {
+        // Several charts' values files are several sources, not an ambiguity.
+        let existing = env
+            .sources
+            .iter()
+            .find(|s| s.kind == c.source.kind && s.kind != SourceKind::HelmValues);
+        match existing {
             Some(existing) => notes.push(Note {
                 origin: None,
                 message: format!(
@@ -225,7 +246,15 @@ pub fn explicit(workspace: &Workspace, specs: &[String]) -> Result<Plan> {
         // Files of one kind are read together, in the order given.
         let mut sources: Vec<SourcePlan> = Vec::new();
         for f in files {
-            let kind = SourceKind::of_file(&f);
+            let mut kind = SourceKind::of_file(&f);
+            if kind == SourceKind::Compose
+                && (f.ends_with(".yaml") || f.ends_with(".yml") || f.ends_with(".json"))
+                && workspace
+                    .read_text(&f)
+                    .is_ok_and(|t| kubernetes::looks_like_manifest(&t))
+            {
+                kind = SourceKind::Kubernetes;
+            }
             match sources.iter_mut().find(|s| s.kind == kind) {
                 Some(s) => s.files.push(f),
                 None => sources.push(SourcePlan {

@@ -6,6 +6,7 @@
 pub mod command;
 pub mod compose;
 pub mod dotenv;
+pub mod kubernetes;
 pub mod units;
 
 use std::path::{Component, Path, PathBuf};
@@ -151,15 +152,31 @@ pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
 pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
     let mut notes: Vec<Note> = plan.notes.clone();
     let mut environments = Vec::with_capacity(plan.environments.len());
+    let env_names: Vec<String> = plan.environments.iter().map(|e| e.name.clone()).collect();
     for env in &plan.environments {
         let mut environment = Environment::new(env.name.clone());
         environment.files = env.files();
+        // Kubernetes-family sources are read together: a LimitRange or an HPA in one file
+        // applies to workloads in another.
+        let mut kubernetes_sources = Vec::new();
         for source in &env.sources {
             match source.kind {
                 SourceKind::Compose => {
                     compose::load(workspace, &source.files, &mut environment, &mut notes)?
                 }
+                SourceKind::Kubernetes | SourceKind::Kustomize | SourceKind::HelmValues => {
+                    kubernetes_sources.push(source)
+                }
             }
+        }
+        if !kubernetes_sources.is_empty() {
+            kubernetes::load(
+                workspace,
+                &kubernetes_sources,
+                &env_names,
+                &mut environment,
+                &mut notes,
+            )?;
         }
         environments.push(environment);
     }

@@ -1,0 +1,148 @@
+//! Kubernetes manifests, Kustomize overlays (rendered natively), Helm values files, and the
+//! CloudNativePG and Flux resources that stand for services.
+//!
+//! Every source of one environment is first turned into a list of objects; the objects are then
+//! read into the model together, so a LimitRange or an HPA applies to workloads whichever file
+//! declares them. Workloads and service-like custom resources become `Service`s; everything else
+//! becomes environment settings.
+
+pub mod base64;
+pub mod flatten;
+pub mod helm;
+pub mod kustomize;
+pub mod manifest;
+pub mod objects;
+pub mod operators;
+pub mod scaling;
+pub mod tree;
+pub mod workloads;
+
+use std::collections::HashMap;
+
+use crate::discover::{canonical_env_name, SourceKind, SourcePlan};
+use crate::error::Result;
+use crate::model::{Environment, Note};
+use crate::sources::Workspace;
+
+use manifest::Object;
+use scaling::LimitDefaults;
+use workloads::{Built, Context, EnvSources, WORKLOAD_KINDS};
+
+/// Read the Kubernetes-family sources of one environment into it. `env_names` are every
+/// environment of the scan: an object in another environment's namespace is not this one's.
+pub fn load(
+    workspace: &Workspace,
+    sources: &[&SourcePlan],
+    env_names: &[String],
+    environment: &mut Environment,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    let mut objects: Vec<Object> = Vec::new();
+    for source in sources {
+        match source.kind {
+            SourceKind::Kubernetes => {
+                for file in &source.files {
+                    let read = manifest::read_file(workspace, file)?;
+                    objects.extend(
+                        read.into_iter()
+                            .filter(|o| belongs_to(o, &environment.name, env_names)),
+                    );
+                }
+            }
+            SourceKind::Kustomize => {
+                for file in &source.files {
+                    objects.extend(kustomize::build(workspace, file)?);
+                }
+            }
+            SourceKind::HelmValues => {
+                let service = helm::values_files(workspace, &source.files)?;
+                environment.services.push(service);
+            }
+            SourceKind::Compose => {}
+        }
+    }
+    read_objects(&objects, environment, notes)
+}
+
+/// Whether an object read from a shared file is for this environment: not when its namespace
+/// (or, for a Namespace, its name) is another environment's.
+fn belongs_to(obj: &Object, env: &str, env_names: &[String]) -> bool {
+    let ns = if obj.kind() == "Namespace" {
+        Some(obj.name())
+    } else {
+        obj.namespace()
+    };
+    match ns {
+        Some(ns) => {
+            let canonical = canonical_env_name(ns);
+            canonical == env || !env_names.contains(&canonical)
+        }
+        None => true,
+    }
+}
+
+/// Read objects into the environment: workloads and operator resources as services, the rest as
+/// settings; then HPAs and LimitRange defaults.
+pub fn read_objects(
+    objects: &[Object],
+    environment: &mut Environment,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    let env = environment.name.clone();
+    let mut limit_ranges: Vec<LimitDefaults> = Vec::new();
+    let mut env_sources: EnvSources = HashMap::new();
+    for obj in objects {
+        if obj.kind() == "LimitRange" {
+            limit_ranges.extend(LimitDefaults::of(obj)?);
+        }
+        if let Some(source) = objects::env_source(obj)? {
+            env_sources.insert(
+                (
+                    obj.kind().to_string(),
+                    obj.namespace().map(str::to_string),
+                    obj.name().to_string(),
+                ),
+                source,
+            );
+        }
+    }
+    let limits_for = |ns: Option<&str>| limit_ranges.iter().find(|l| l.namespace.as_deref() == ns);
+
+    let mut built: Vec<Built> = Vec::new();
+    let mut hpas: Vec<&Object> = Vec::new();
+    for obj in objects {
+        let kind = obj.kind();
+        if WORKLOAD_KINDS.contains(&kind) && obj.group() != "postgresql.cnpg.io" {
+            let ctx = Context {
+                env_sources: &env_sources,
+                limits: limits_for(obj.namespace()),
+                namespace: obj.namespace(),
+            };
+            built.push(workloads::build(obj, &ctx, notes)?);
+        } else if operators::is_service_resource(obj) {
+            let mut service = operators::build(obj, notes)?;
+            let ns = operators::target_namespace(obj);
+            if let Some(limits) = limits_for(ns.as_deref()) {
+                limits.apply_to_service(&mut service);
+            }
+            built.push(Built {
+                service,
+                kind: kind.to_string(),
+                name: obj.name().to_string(),
+                namespace: ns,
+            });
+        } else if kind == "HorizontalPodAutoscaler" {
+            hpas.push(obj);
+        } else {
+            objects::read(obj, &env, &mut environment.settings)?;
+        }
+    }
+    for hpa in hpas {
+        let key = objects::key_of(hpa, &env);
+        scaling::apply_hpa(hpa, &mut built, &mut environment.settings, &key, notes)?;
+    }
+    environment
+        .services
+        .extend(built.into_iter().map(|b| b.service));
+    Ok(())
+}
