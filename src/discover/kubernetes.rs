@@ -116,16 +116,6 @@ struct EnvFound {
 
 /// Kubernetes candidates among the repository's files.
 pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> Vec<Candidate> {
-    let kustomization_dirs: Vec<&str> = files
-        .iter()
-        .filter(|f| KUSTOMIZATION_NAMES.contains(&split(f).1))
-        .map(|f| split(f).0)
-        .collect();
-    let under_kustomization = |dir: &str| {
-        kustomization_dirs
-            .iter()
-            .any(|k| k.is_empty() || dir == *k || dir.starts_with(&format!("{k}/")))
-    };
     let mut found: BTreeMap<String, EnvFound> = BTreeMap::new();
 
     // Kustomizations in environment directories: the top-most one of each directory tree.
@@ -176,12 +166,12 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
         }
         let in_shared = dir.split('/').any(|p| SHARED_DIRS.contains(&p));
         let by_dir = env_dir(dir).filter(|_| !in_shared);
-        let by_name = || env_of_name(name).filter(|_| !in_shared && !under_kustomization(dir));
+        let by_name = || env_of_name(name).filter(|_| !in_shared);
         let (env, reason) = match (by_dir, by_name()) {
             (Some((env, d)), _) => (vec![env], format!("manifests in `{d}`")),
             (None, Some(env)) => (vec![env], format!("`{file}` named after the environment")),
             (None, None) => {
-                if in_shared || under_kustomization(dir) {
+                if in_shared {
                     continue;
                 }
                 let Ok(text) = workspace.read_text(file) else {

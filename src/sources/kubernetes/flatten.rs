@@ -58,12 +58,25 @@ pub fn join(prefix: &str, key: &str) -> String {
 
 /// Insert a setting whose key and value decide whether it is secret; the unit follows the key.
 pub fn insert(out: &mut Settings, key: &str, text: &str, at: &Val) {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    if REFERENCE_KEYS.contains(&last) {
+        return insert_plain(out, key, text, at);
+    }
     let mut setting = Setting::new(key, text, at.origin.clone());
     if !setting.is_secret() {
         setting.quantity = quantity_of(key, text);
     }
     out.insert(key.to_string(), setting);
 }
+
+/// Keys whose value names a Secret rather than holding one.
+const REFERENCE_KEYS: &[&str] = &[
+    "secretName",
+    "existingSecret",
+    "existingSecretName",
+    "secretRef",
+    "secretKeyRef",
+];
 
 /// A reference (`secretKeyRef:db/password`) or other text that is never a secret, whatever the
 /// key says.
@@ -167,6 +180,8 @@ mod tests {
         flatten("values", &v, &mut out);
         assert!(out["values.auth.password"].is_secret());
         insert_plain(&mut out, "env.DB_PASSWORD", "secretKeyRef:db/password", &v);
+        insert(&mut out, "tls[0].secretName", "app-tls", &v);
+        assert!(!out["tls[0].secretName"].is_secret());
         assert_eq!(out["env.DB_PASSWORD"].display(), "secretKeyRef:db/password");
     }
 

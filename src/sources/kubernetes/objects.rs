@@ -63,6 +63,13 @@ pub fn read(obj: &Object, env: &str, out: &mut Settings) -> Result<()> {
             }
         }
         "Ingress" => read_ingress(obj, &key, out),
+        "PodDisruptionBudget" => {
+            for (field, value) in spec.and_then(Val::map).unwrap_or_default() {
+                if field != "selector" {
+                    flatten(&format!("{key}.{field}"), value, out);
+                }
+            }
+        }
         "Service" => read_service(obj, &key, out),
         "PersistentVolumeClaim" => read_claim(&key, spec, &obj.val, out)?,
         "ConfigMap" => {

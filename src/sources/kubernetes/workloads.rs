@@ -11,7 +11,9 @@ use crate::model::{
 use crate::sources::command::parse_flags;
 use crate::sources::units::server_quantity;
 
-use super::flatten::{bytes, count, flatten, insert, insert_plain, join, millicores, Settings};
+use super::flatten::{
+    bytes, count, flatten, insert, insert_plain, join, millicores, stable_key_name, Settings,
+};
 use super::manifest::Object;
 use super::scaling::LimitDefaults;
 use super::tree::Val;
@@ -196,7 +198,11 @@ fn container(
                 ));
                 match found {
                     Some(source) => {
-                        refs.push(format!("{}:{}", lower_first(kind), source.stable_name));
+                        refs.push(format!(
+                            "{}:{}",
+                            lower_first(kind),
+                            shown_name(&source.stable_name)
+                        ));
                         for (var, setting) in &source.vars {
                             settings.insert(
                                 join(prefix, &format!("env.{var_prefix}{var}")),
@@ -205,7 +211,7 @@ fn container(
                         }
                     }
                     None => {
-                        refs.push(format!("{}:{name}", lower_first(kind)));
+                        refs.push(format!("{}:{}", lower_first(kind), shown_name(name)));
                         if item.text(&[field, "optional"]) != Some("true") {
                             notes.push(Note::at(
                                 item.origin.clone(),
@@ -329,6 +335,12 @@ fn value_from(from: &Val) -> String {
         return format!("resourceFieldRef:{r}");
     }
     "valueFrom".to_string()
+}
+
+/// A referenced object's name without environment words (`dev-backend-config` ->
+/// `backend-config`), so a per-environment prefix does not read as a difference.
+fn shown_name(name: &str) -> String {
+    stable_key_name(name, "").unwrap_or_else(|| name.to_string())
 }
 
 fn lower_first(kind: &str) -> String {

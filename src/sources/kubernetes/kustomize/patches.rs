@@ -25,7 +25,8 @@ fn patch_documents(workspace: &Workspace, kfile: &str, entry: &Val) -> Result<Ve
         )
     } else if let Some(patch) = entry.get("patch") {
         let text = patch.expect_str("patch")?.to_string();
-        (text, kfile.to_string(), patch.origin.line)
+        // The scalar's position is where its text starts (a block scalar's first content line).
+        (text, kfile.to_string(), patch.origin.line.saturating_sub(1))
     } else {
         return Err(entry.error("a patch needs `path` or `patch`"));
     };
