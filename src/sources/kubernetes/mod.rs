@@ -146,3 +146,82 @@ pub fn read_objects(
         .extend(built.into_iter().map(|b| b.service));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+
+    fn environment(name: &str, text: &str) -> (Environment, Vec<Note>) {
+        let objects = manifest::parse_objects(text, "m.yaml", 0).unwrap();
+        let mut env = Environment::new(name);
+        let mut notes = Vec::new();
+        read_objects(&objects, &mut env, &mut notes).unwrap();
+        (env, notes)
+    }
+
+    const APP: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:1\n      - name: proxy\n        image: envoy:1\n        resources:\n          limits: {cpu: 100m, memory: 64Mi}\n";
+
+    #[test]
+    fn hpa_sets_min_and_max() {
+        let text = format!("{APP}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: web, namespace: prod}}\nspec:\n  scaleTargetRef: {{kind: Deployment, name: web}}\n  minReplicas: 2\n  maxReplicas: 5\n  metrics:\n  - type: Resource\n    resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 80}}}}\n");
+        let (env, notes) = environment("production", &text);
+        let web = &env.services[0];
+        assert_eq!(
+            (web.instances.count, web.instances.autoscale_max),
+            (2, Some(5))
+        );
+        assert_eq!(web.instances.origin, Some(Origin::new("m.yaml", 21)));
+        assert_eq!(web.settings["autoscaling.target.cpu"].display(), "80%");
+        assert!(notes.is_empty());
+        // An HPA in another namespace does not scale it.
+        let other = text.replace(
+            "{name: web, namespace: prod}\nspec:\n  scaleTargetRef",
+            "{name: web, namespace: other}\nspec:\n  scaleTargetRef",
+        );
+        let (env, notes) = environment("production", &other);
+        assert_eq!(env.services[0].instances.count, 3);
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn limit_range_fills_unset_containers_and_says_so() {
+        let text = format!("{APP}---\napiVersion: v1\nkind: LimitRange\nmetadata: {{name: defaults, namespace: prod}}\nspec:\n  limits:\n  - type: Container\n    default: {{cpu: 500m, memory: 512Mi}}\n");
+        let (env, _) = environment("production", &text);
+        let web = &env.services[0];
+        // web gets the defaults (requests too, from `default`), the proxy keeps its own.
+        assert_eq!(web.resources.cpu_limit_millis.as_ref().unwrap().value, 600);
+        assert_eq!(
+            web.resources.memory_limit_bytes.as_ref().unwrap().value,
+            576 << 20
+        );
+        assert_eq!(
+            web.resources.cpu_reservation_millis.as_ref().unwrap().value,
+            600
+        );
+        assert_eq!(
+            web.settings["resources.defaults"].display(),
+            "limits.cpu, limits.memory, requests.cpu, requests.memory from LimitRange defaults"
+        );
+        assert_eq!(
+            web.settings["container.proxy.resources.limits.cpu"].display(),
+            "100m"
+        );
+        // Without the LimitRange, the pod has no limit (one container has none).
+        let (env, _) = environment("production", APP);
+        assert!(env.services[0].resources.cpu_limit_millis.is_none());
+        assert!(!env.services[0].settings.contains_key("resources.defaults"));
+    }
+
+    #[test]
+    fn shared_files_keep_only_their_environment() {
+        let objs = manifest::parse_objects("apiVersion: v1\nkind: Namespace\nmetadata: {name: staging}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: production}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: d, namespace: tools}\n", "m.yaml", 0).unwrap();
+        let envs = vec!["staging".to_string(), "production".to_string()];
+        let kept: Vec<String> = objs
+            .iter()
+            .filter(|o| belongs_to(o, "staging", &envs))
+            .map(Object::id)
+            .collect();
+        assert_eq!(kept, ["Namespace/staging", "ConfigMap/d"]);
+    }
+}
