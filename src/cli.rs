@@ -28,8 +28,9 @@ pub const EXIT_INPUT_ERROR: i32 = 2;
     name = "envparity",
     version,
     about = "Tells how your environments (staging, production, dev) differ, from the configuration itself",
-    long_about = "envparity reads the configuration in a repository (Docker Compose, Terraform, dotenv, app config, \
-nginx, postgresql.conf and redis.conf files) and shows \
+    long_about = "envparity reads the configuration in a repository (Docker Compose, Kubernetes manifests, \
+Kustomize overlays, Helm values, Flux and CloudNativePG resources, Terraform, dotenv, app config, nginx, \
+postgresql.conf and redis.conf files) and shows \
 how each environment differs: service by service, setting by setting, with resource totals and the \
 reduction of each environment against production. Every value points back to its file and line; \
 secrets are masked in every output.",

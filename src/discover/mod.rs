@@ -11,6 +11,7 @@ mod appconfig;
 mod compose;
 pub mod config;
 mod dotenv;
+mod kubernetes;
 mod serverfiles;
 mod terraform;
 
@@ -68,15 +69,30 @@ pub enum SourceKind {
     Nginx,
     PostgresConf,
     RedisConf,
+    /// Kubernetes manifests (including `helm template` output), read as they are.
+    Kubernetes,
+    /// A Kustomize overlay, rendered natively; the file is its `kustomization.yaml`.
+    Kustomize,
+    /// Helm values files, base first, deep-merged.
+    HelmValues,
 }
 
 impl SourceKind {
-    /// The kind of a file named explicitly (`--env`, `envparity.toml`), from its name. YAML
-    /// files are Compose files unless named like app configuration (`config.yaml`).
+    /// The kind of a file named explicitly (`--env`, `envparity.toml`), from its name:
+    /// kustomizations and Helm values files, Terraform, dotenv, server and nginx `.conf` files,
+    /// app configuration; other YAML is Compose unless its content says Kubernetes (see
+    /// `group_by_kind`).
     pub fn of_file(path: &str) -> SourceKind {
         let name = path.rsplit('/').next().unwrap_or(path);
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".tf") || lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
+        if kubernetes::KUSTOMIZATION_NAMES.contains(&name) {
+            SourceKind::Kustomize
+        } else if kubernetes::is_values_file(name) {
+            SourceKind::HelmValues
+        } else if lower.ends_with(".tf")
+            || lower.ends_with(".tfvars")
+            || lower.ends_with(".tfvars.json")
+        {
             SourceKind::Terraform
         } else if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
             SourceKind::Dotenv
@@ -246,6 +262,7 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let bound = config::bindings(workspace, &files)?;
     let mut candidates = compose::find(&files, &mut notes);
     candidates.extend(terraform::find(&files));
+    candidates.extend(kubernetes::find(workspace, &files, &mut notes));
     candidates.extend(dotenv::find(&files));
     candidates.extend(appconfig::find(&files));
     candidates.extend(serverfiles::find(&files));
@@ -275,7 +292,12 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
             name: name.clone(),
             sources: Vec::new(),
         });
-        match env.sources.iter().find(|s| s.kind == c.source.kind) {
+        // Several charts' values files are several sources, not an ambiguity.
+        let existing = env
+            .sources
+            .iter()
+            .find(|s| s.kind == c.source.kind && s.kind != SourceKind::HelmValues);
+        match existing {
             Some(existing) => notes.push(Note {
                 origin: None,
                 message: format!(
@@ -339,7 +361,16 @@ pub(crate) fn group_by_kind(
 ) -> Result<Vec<SourcePlan>> {
     let mut sources: Vec<SourcePlan> = Vec::new();
     for f in files {
-        let kind = SourceKind::of_file(f);
+        let mut kind = SourceKind::of_file(f);
+        // YAML named like nothing in particular: Kubernetes if its content is manifests.
+        if kind == SourceKind::Compose
+            && (f.ends_with(".yaml") || f.ends_with(".yml") || f.ends_with(".json"))
+            && workspace
+                .read_text(f)
+                .is_ok_and(|t| kubernetes::looks_like_manifest(&t))
+        {
+            kind = SourceKind::Kubernetes;
+        }
         match sources.iter_mut().find(|s| s.kind == kind) {
             Some(s) => s.files.push(f.clone()),
             None => sources.push(SourcePlan {

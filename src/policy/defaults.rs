@@ -14,6 +14,22 @@ const SCALE: &[(&str, &str)] = &[
     ),
     ("*storage*", "scale: storage is sized per environment"),
     (
+        "*resources.limits.*",
+        "scale: resources are sized per environment",
+    ),
+    (
+        "*resources.requests.*",
+        "scale: resources are sized per environment",
+    ),
+    (
+        "resources.defaults",
+        "scale: resources are sized per environment",
+    ),
+    (
+        "*persistence.size",
+        "scale: storage is sized per environment",
+    ),
+    (
         "*autoscal*",
         "scale: autoscaling bounds differ by environment",
     ),

@@ -9,6 +9,7 @@ pub mod command;
 pub mod compose;
 pub mod dotenv;
 pub mod envfiles;
+pub mod kubernetes;
 pub mod mounts;
 pub mod nginx;
 pub mod serverconf;
@@ -208,6 +209,7 @@ pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
 pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
     let mut notes: Vec<Note> = plan.notes.clone();
     let mut environments = Vec::with_capacity(plan.environments.len());
+    let env_names: Vec<String> = plan.environments.iter().map(|e| e.name.clone()).collect();
     for env in &plan.environments {
         let mut environment = Environment::new(env.name.clone());
         environment.files = env.files();
@@ -215,6 +217,9 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
         let mut mounted: Vec<String> = Vec::new();
         let mut sources: Vec<_> = env.sources.iter().collect();
         sources.sort_by_key(|s| s.kind);
+        // Kubernetes-family sources are read together: a LimitRange or an HPA in one file
+        // applies to workloads in another.
+        let mut kubernetes_sources = Vec::new();
         for source in sources {
             let unmounted = || -> Vec<String> {
                 source
@@ -256,9 +261,21 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
                         add_files(&mut environment.files, loaded.files);
                     }
                 }
+                SourceKind::Kubernetes | SourceKind::Kustomize | SourceKind::HelmValues => {
+                    kubernetes_sources.push(source)
+                }
             }
         }
         add_files(&mut environment.files, mounted);
+        if !kubernetes_sources.is_empty() {
+            kubernetes::load(
+                workspace,
+                &kubernetes_sources,
+                &env_names,
+                &mut environment,
+                &mut notes,
+            )?;
+        }
         environments.push(environment);
     }
     notes.sort();

@@ -245,6 +245,69 @@ pub fn server_quantity_checked(server: &str, value: &str) -> Result<Option<Quant
     Ok(quantity)
 }
 
+/// A Kubernetes resource quantity (`500m`, `1`, `256Mi`, `1Gi`, `1G`, `1e3`, `0.5`) in base
+/// units (cores, bytes, or a plain count). Binary suffixes Ki..Ei, decimal n, u, m, k, M..E, or a
+/// decimal exponent, as the API server's `resource.Quantity` accepts them.
+pub fn k8s_quantity(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "`{}` is not a Kubernetes quantity (use e.g. 500m, 2, 256Mi, 1Gi, 1e3)",
+            clip(t)
+        )
+    };
+    let t_unsigned = t.strip_prefix('+').unwrap_or(t);
+    let (number, suffix) = split_number(t_unsigned);
+    let value = parse_non_negative(number).ok_or_else(bad)?;
+    let factor = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024.0,
+        "Mi" => 1024.0 * 1024.0,
+        "Gi" => 1024.0 * 1024.0 * 1024.0,
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        s if s.starts_with(['e', 'E']) => {
+            let exp: i32 = s[1..].parse().map_err(|_| bad())?;
+            if !(-30..=30).contains(&exp) {
+                return Err(bad());
+            }
+            10f64.powi(exp)
+        }
+        _ => return Err(bad()),
+    };
+    let v = value * factor;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(bad())
+    }
+}
+
+/// A Kubernetes CPU quantity in millicores, rounded up as the API server does (`0.1m` is `1m`).
+pub fn k8s_millicores(text: &str) -> Result<u64, String> {
+    let cores = k8s_quantity(text)?;
+    // Round away float noise before rounding up: 0.1 * 1000 is 100.00000000000001.
+    let millis = (cores * 1000.0 * 1e6).round() / 1e6;
+    to_u64(millis.ceil()).ok_or_else(|| format!("`{}` is too large", clip(text.trim())))
+}
+
+/// A Kubernetes memory or storage quantity in bytes, rounded up (`1.5Ki` is 1536).
+pub fn k8s_bytes(text: &str) -> Result<u64, String> {
+    let bytes = k8s_quantity(text)?;
+    let exact = (bytes * 1e6).round() / 1e6;
+    to_u64(exact.ceil()).ok_or_else(|| format!("`{}` is too large", clip(text.trim())))
+}
+
 /// A plain integer or decimal number (no unit), as settings write counts and limits.
 pub fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
@@ -330,6 +393,39 @@ mod tests {
         assert_eq!(duration_seconds("30"), Ok(30.0));
         assert!(duration_seconds("soon").is_err());
         assert!(duration_seconds("5x").is_err());
+    }
+
+    #[test]
+    fn kubernetes_quantities() {
+        assert_eq!(k8s_millicores("500m"), Ok(500));
+        assert_eq!(k8s_millicores("1"), Ok(1000));
+        assert_eq!(k8s_millicores("0.25"), Ok(250));
+        assert_eq!(k8s_millicores("2.5"), Ok(2500));
+        assert_eq!(k8s_millicores("0.1m"), Ok(1), "rounded up");
+        assert_eq!(k8s_millicores("1e3"), Ok(1_000_000));
+        assert_eq!(k8s_bytes("256Mi"), Ok(256 << 20));
+        assert_eq!(k8s_bytes("1Gi"), Ok(1 << 30));
+        assert_eq!(k8s_bytes("1G"), Ok(1_000_000_000));
+        assert_eq!(k8s_bytes("1e3"), Ok(1000));
+        assert_eq!(k8s_bytes("1E3"), Ok(1000));
+        assert_eq!(k8s_bytes("5Gi"), Ok(5 << 30));
+        assert_eq!(k8s_bytes("128974848"), Ok(128_974_848));
+        assert_eq!(k8s_bytes("129M"), Ok(129_000_000));
+        assert_eq!(k8s_bytes("1.5Ki"), Ok(1536));
+        assert_eq!(k8s_bytes("1k"), Ok(1000));
+        assert_eq!(k8s_bytes("2E"), Ok(2_000_000_000_000_000_000));
+        assert_eq!(k8s_quantity("+1"), Ok(1.0));
+    }
+
+    #[test]
+    fn kubernetes_quantities_reject_garbage() {
+        for bad in [
+            "", "-1", "1GB", "1gi", "abc", "1.2.3", "1e", "1ex", "Mi", "1e400",
+        ] {
+            let e = k8s_quantity(bad).unwrap_err();
+            assert!(e.contains("not a Kubernetes quantity"), "{bad}: {e}");
+        }
+        assert!(k8s_bytes("99999E").is_err());
     }
 
     #[test]
