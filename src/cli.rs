@@ -28,7 +28,9 @@ pub const EXIT_INPUT_ERROR: i32 = 2;
     name = "envparity",
     version,
     about = "Tells how your environments (staging, production, dev) differ, from the configuration itself",
-    long_about = "envparity reads the configuration in a repository (Docker Compose files today) and shows \
+    long_about = "envparity reads the configuration in a repository (Docker Compose, Kubernetes manifests, \
+Kustomize overlays, Helm values, Flux and CloudNativePG resources, Terraform, dotenv, app config, nginx, \
+postgresql.conf and redis.conf files) and shows \
 how each environment differs: service by service, setting by setting, with resource totals and the \
 reduction of each environment against production. Every value points back to its file and line; \
 secrets are masked in every output.",
@@ -124,6 +126,13 @@ enum CheckFormat {
     Text,
     /// The JSON report with `findings` and `score`.
     Json,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
+    /// JUnit XML: one test case per rule per environment pair.
+    Junit,
+    /// Markdown for a pull-request comment: summary first, details folded, at most 65,000
+    /// characters.
+    Md,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -219,6 +228,12 @@ fn run(command: Command, color: bool) -> Result<i32> {
             let text = match format {
                 CheckFormat::Text => report::text::render_check(&input, color && output.is_none()),
                 CheckFormat::Json => report::json::render(&input),
+                CheckFormat::Sarif => report::sarif::render(&input),
+                CheckFormat::Junit => report::junit::render(&input),
+                CheckFormat::Md => report::comment::render(
+                    &input,
+                    &format!("run `envparity report {}` for the full report", p.root),
+                ),
             };
             write_output(output.as_deref(), &text)?;
             Ok(if p.analysis.passed {
@@ -287,7 +302,7 @@ fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
     if plan.environments.is_empty() {
         return Err(Error::in_file(
             args.path.display().to_string(),
-            "no environments found (no docker-compose.<env>.yml files); state them with --env NAME=FILE",
+            "no environments found (no file names an environment, such as docker-compose.<env>.yml or <env>.tfvars); state them with --env NAME=FILE or in envparity.toml [sources]",
         ));
     }
     let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;

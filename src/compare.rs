@@ -676,17 +676,22 @@ fn totals_of(scan: &Scan, e: usize, services: &[ServiceComparison]) -> Totals {
 }
 
 /// Environment-wide settings compared with environment words taken out of their keys, so
-/// `networks.app-staging-net.driver` and `networks.app-production-net.driver` are one row.
+/// `networks.app-staging-net.driver` and `networks.app-production-net.driver` are one row. Only
+/// segments holding an environment word are rewritten (their words joined with `-`).
 fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
     let env_names: Vec<&str> = scan.environments.iter().map(|e| e.name.as_str()).collect();
     let normalize = |key: &str| -> String {
         key.split('.')
             .map(|seg| {
-                let kept: Vec<&str> = seg
-                    .split(['-', '_'])
+                let words: Vec<&str> = seg.split(['-', '_']).collect();
+                let kept: Vec<&str> = words
+                    .iter()
+                    .copied()
                     .filter(|w| !(is_env_word(w) || env_names.contains(w)))
                     .collect();
-                if kept.is_empty() {
+                // Only a segment that named an environment is rewritten: `DATABASE_URL` and
+                // `instance_type` keep their spelling.
+                if kept.is_empty() || kept.len() == words.len() {
                     seg.to_string()
                 } else {
                     kept.join("-")

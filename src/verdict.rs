@@ -362,10 +362,9 @@ pub fn category_of(id: &str, role: Option<Role>) -> Category {
     if matches!(
         id,
         "instances" | "optional" | "networks" | "depends_on" | "ports"
-    ) || lower.starts_with("volumes.")
-        || lower.starts_with("networks.")
-        || lower.starts_with("deploy.")
-        || role.is_none()
+    ) || ["volumes.", "networks.", "deploy.", "secrets.", "configs."]
+        .iter()
+        .any(|p| lower.starts_with(p))
     {
         return Category::Topology;
     }
@@ -428,5 +427,9 @@ mod tests {
             Category::ConfigurationKeys
         );
         assert_eq!(category_of("networks.x.driver", None), Category::Topology);
+        assert_eq!(
+            category_of("config.ai.min_match_score", None),
+            Category::ConfigurationKeys
+        );
     }
 }

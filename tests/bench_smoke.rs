@@ -44,7 +44,7 @@ fn check_json(repo: &Path) -> serde_json::Value {
 }
 
 #[test]
-fn generator_is_deterministic_and_the_binary_reads_its_compose_repository() {
+fn generator_is_deterministic_and_the_binary_reads_both_repositories() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = gen::Config::new(10, 42);
     let (compose, kustomize) = gen::write_scale(&dir.path().join("a"), &cfg).unwrap();
@@ -73,6 +73,12 @@ fn generator_is_deterministic_and_the_binary_reads_its_compose_repository() {
         .collect();
     assert_eq!(envs, ["development", "staging", "production"]);
     assert_eq!(report["services"].as_array().unwrap().len(), 10);
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+
+    // Kustomize: 10 objects are one full application and four objects of a second.
+    let report = check_json(&dir.path().join("a/kustomize"));
+    assert_eq!(report["environments"].as_array().unwrap().len(), 3);
+    assert_eq!(report["services"].as_array().unwrap().len(), 2);
     assert!(!report["findings"].as_array().unwrap().is_empty());
 }
 

@@ -314,3 +314,157 @@ fn init_writes_a_starting_policy_that_check_accepts() {
         String::from_utf8_lossy(&checked.stderr)
     );
 }
+
+#[test]
+fn check_formats_for_ci() {
+    let run = |format: &str| {
+        let out = envparity()
+            .args(["check", "examples/hazards", "--format", format])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    let (code, sarif) = run("sarif");
+    assert_eq!(
+        code, 1,
+        "the gate decides the exit code whatever the format"
+    );
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let (_, json) = check_json("examples/hazards");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        json["findings"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        16
+    );
+    let (code, junit) = run("junit");
+    assert_eq!(code, 1);
+    assert!(
+        junit.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"envparity\""
+        ),
+        "{junit}"
+    );
+    assert!(junit.contains(
+        "<testcase classname=\"envparity.staging\" name=\"EP001 cross-environment-reference\">"
+    ));
+    let (code, md) = run("md");
+    assert_eq!(code, 1);
+    assert!(
+        md.starts_with("## ❌ envparity: parity check failed"),
+        "{md}"
+    );
+    assert!(md.chars().count() <= 65_000);
+    let (code, md) = {
+        let out = envparity()
+            .args(["check", "examples/job-finder", "--format", "md"])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    assert_eq!(code, 0);
+    assert!(md.starts_with("## ✅"), "{md}");
+}
+
+#[test]
+fn kubernetes_examples_report_the_hazards_their_seeds_describe() {
+    // Flux (seed 004): plaintext chart passwords and connection strings, a `latest` tag, and a
+    // production ingress whose host names staging. HA, backups and monitoring in production
+    // only are declared intended in its policy.
+    let (code, doc) = check_json("examples/flux-platform");
+    assert_eq!(code, 1);
+    let mut got = findings(&doc);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            f(
+                "EP001",
+                "production",
+                "super-todo",
+                "values.ingress.hosts[0].host"
+            ),
+            f(
+                "EP001",
+                "production",
+                "super-todo",
+                "values.ingress.tls[0].hosts"
+            ),
+            f("EP002", "production", "redis", "values.password"),
+            f(
+                "EP002",
+                "production",
+                "super-todo",
+                "values.env.DATABASE_URL"
+            ),
+            f("EP002", "production", "super-todo", "values.env.REDIS_URL"),
+            f("EP002", "staging", "redis", "values.auth.password"),
+            f("EP002", "staging", "super-todo", "values.env.DATABASE_URL"),
+            f("EP002", "staging", "super-todo", "values.env.REDIS_URL"),
+            f("EP003", "production", "redis", "values.password"),
+            f(
+                "EP003",
+                "production",
+                "super-todo",
+                "values.env.DATABASE_URL"
+            ),
+            f("EP003", "production", "super-todo", "values.env.REDIS_URL"),
+            f("EP006", "production", "super-todo", "image"),
+            f(
+                "EP011",
+                "staging",
+                "super-todo",
+                "values.ingress.tls[0].hosts"
+            ),
+            f(
+                "EP011",
+                "staging",
+                "super-todo",
+                "values.ingress.tls[0].secretName"
+            ),
+        ]
+    );
+    // Kustomize (seed 003): secrets generated from literals committed in every overlay, one
+    // a development placeholder, and a worker without probes.
+    let (code, doc) = check_json("examples/kustomize-shop");
+    assert_eq!(code, 1);
+    let mut got = findings(&doc);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            f("EP002", "development", "backend", "env.SECRET_KEY"),
+            f("EP002", "development", "backend", "env.STRIPE_SECRET_KEY"),
+            f("EP002", "production", "backend", "env.SECRET_KEY"),
+            f("EP002", "production", "backend", "env.STRIPE_SECRET_KEY"),
+            f("EP002", "staging", "backend", "env.SECRET_KEY"),
+            f("EP002", "staging", "backend", "env.STRIPE_SECRET_KEY"),
+            f("EP003", "development", "backend", "env.SECRET_KEY"),
+            f("EP008", "production", "celery-worker", ""),
+        ]
+    );
+    assert!(
+        doc["score"]["overall"].as_f64().unwrap() >= 70.0,
+        "{}",
+        doc["score"]["overall"]
+    );
+}
+
+#[test]
+fn terraform_example_is_clean() {
+    let (code, doc) = check_json("examples/terraform-workspaces");
+    assert_eq!(findings(&doc), vec![]);
+    assert_eq!(code, 0);
+}

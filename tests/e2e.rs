@@ -282,7 +282,9 @@ fn discover_lists_environments_and_files() {
     let out = stdout_of(&["discover", "examples/obcms"]);
     assert_eq!(
         out,
-        "staging\n  docker-compose.yml\n  docker-compose.staging.yml\n  (file name `docker-compose.staging.yml`, merged over the shared base `docker-compose.yml`)\n\
+        "staging\n  docker-compose.yml\n  docker-compose.staging.yml\n  (file name `docker-compose.staging.yml`, merged over the shared base `docker-compose.yml`)\n  nginx/load_balancer_staging.conf\n\
+\x20 (`nginx/load_balancer_staging.conf` is named after the environment)\n  postgres/postgresql.staging.conf\n\
+\x20 (`postgres/postgresql.staging.conf` is named after the environment)\n\
 production\n  docker-compose.yml\n  docker-compose.prod.yml\n  (file name `docker-compose.prod.yml` (`prod` means production), merged over the shared base `docker-compose.yml`)\n"
     );
     let json: Value = serde_json::from_str(&stdout_of(&[

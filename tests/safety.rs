@@ -31,7 +31,7 @@ fn all_invocations() -> Vec<Vec<&'static str>> {
     for f in ["md", "json", "text"] {
         v.push(vec!["report", ".", "--format", f]);
     }
-    for f in ["text", "json"] {
+    for f in ["text", "json", "sarif", "junit", "md"] {
         v.push(vec!["check", ".", "--format", f]);
     }
     v

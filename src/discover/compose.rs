@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{canonical_env_name, is_env_word, Candidate, SourceKind, SourcePlan};
+use super::{canonical_env_name, is_env_word, Candidate, SourceKind};
 use crate::model::Note;
 
 /// Base file names, in Compose's order of preference.
@@ -34,7 +34,7 @@ struct DirFiles {
 }
 
 /// Compose candidates among the repository's files.
-pub fn find(files: &[String], notes: &mut Vec<Note>) -> Vec<Candidate> {
+pub fn find(files: &[String], _notes: &mut Vec<Note>) -> Vec<Candidate> {
     let mut dirs: BTreeMap<&str, DirFiles> = BTreeMap::new();
     for path in files {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
@@ -84,52 +84,41 @@ pub fn find(files: &[String], notes: &mut Vec<Note>) -> Vec<Candidate> {
                 Some(b) => format!("{reason}, merged over the shared base `{b}`"),
                 None => reason,
             };
-            out.push(Candidate {
+            out.push(Candidate::for_env(
                 env,
-                source: SourcePlan {
-                    kind: SourceKind::Compose,
-                    files: env_files,
-                    reason,
-                },
-            });
+                SourceKind::Compose,
+                env_files,
+                reason,
+            ));
         }
         // `staging/docker-compose.yml`: the directory names the environment.
         if files.envs.is_empty() {
             if let (Some(base), Some(dir_name)) = (&base, dir.rsplit('/').next()) {
                 if is_env_word(dir_name) {
-                    out.push(Candidate {
-                        env: dir_name.to_string(),
-                        source: SourcePlan {
-                            kind: SourceKind::Compose,
-                            files: vec![base.clone()],
-                            reason: format!("directory `{dir}` is named after the environment"),
-                        },
-                    });
+                    out.push(Candidate::for_env(
+                        dir_name,
+                        SourceKind::Compose,
+                        vec![base.clone()],
+                        format!("directory `{dir}` is named after the environment"),
+                    ));
                 }
             }
         }
     }
     if out.is_empty() {
+        // A lone base file: shared by the environments other sources find, or read as one
+        // environment `default` when there are none (see `merge_candidates`).
         if let Some((dir, files)) = dirs.iter().find(|(_, f)| !f.bases.is_empty()) {
             let file = if dir.is_empty() {
                 files.bases[0].clone()
             } else {
                 format!("{dir}/{}", files.bases[0])
             };
-            notes.push(Note {
-                origin: None,
-                message: format!(
-                    "only `{file}` found, with no per-environment file; it is read as one environment `default`"
-                ),
-            });
-            out.push(Candidate {
-                env: "default".into(),
-                source: SourcePlan {
-                    kind: SourceKind::Compose,
-                    files: vec![file.clone()],
-                    reason: format!("`{file}` alone"),
-                },
-            });
+            out.push(Candidate::shared(
+                SourceKind::Compose,
+                vec![file.clone()],
+                format!("`{file}`, the only Compose file, shared by every environment"),
+            ));
         }
     }
     out

@@ -2,9 +2,18 @@
 //!
 //! The repository is walked once; each source kind's finder (`compose`, ...) picks its files
 //! from that list and says which environment each belongs to. Candidates are then merged per
-//! environment. `--env NAME=FILE[,FILE]` states environments explicitly instead.
+//! environment. Some candidates are *shared*: a base file (`variables.tf`, `config.yaml`, a lone
+//! `docker-compose.yml`) that every environment without its own file of that kind reads. An
+//! `envparity.toml` `[sources]` section binds files to environments when names do not say it
+//! (`config`). `--env NAME=FILE[,FILE]` states environments explicitly instead.
 
+mod appconfig;
 mod compose;
+pub mod config;
+mod dotenv;
+mod kubernetes;
+mod serverfiles;
+mod terraform;
 
 use std::collections::BTreeMap;
 
@@ -54,21 +63,111 @@ pub struct SourcePlan {
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     Compose,
+    Terraform,
+    Dotenv,
+    AppConfig,
+    Nginx,
+    PostgresConf,
+    RedisConf,
+    /// Kubernetes manifests (including `helm template` output), read as they are.
+    Kubernetes,
+    /// A Kustomize overlay, rendered natively; the file is its `kustomization.yaml`.
+    Kustomize,
+    /// Helm values files, base first, deep-merged.
+    HelmValues,
 }
 
 impl SourceKind {
-    /// The kind of a file named explicitly with `--env`, from its name.
-    pub fn of_file(_path: &str) -> SourceKind {
-        SourceKind::Compose
+    /// The kind of a file named explicitly (`--env`, `envparity.toml`), from its name:
+    /// kustomizations and Helm values files, Terraform, dotenv, server and nginx `.conf` files,
+    /// app configuration; other YAML is Compose unless its content says Kubernetes (see
+    /// `group_by_kind`).
+    pub fn of_file(path: &str) -> SourceKind {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let lower = name.to_ascii_lowercase();
+        if kubernetes::KUSTOMIZATION_NAMES.contains(&name) {
+            SourceKind::Kustomize
+        } else if kubernetes::is_values_file(name) {
+            SourceKind::HelmValues
+        } else if lower.ends_with(".tf")
+            || lower.ends_with(".tfvars")
+            || lower.ends_with(".tfvars.json")
+        {
+            SourceKind::Terraform
+        } else if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
+            SourceKind::Dotenv
+        } else if lower.ends_with(".conf") {
+            match crate::sources::serverconf::Server::of_file_name(&lower) {
+                Some(crate::sources::serverconf::Server::Postgres) => SourceKind::PostgresConf,
+                Some(crate::sources::serverconf::Server::Redis) => SourceKind::RedisConf,
+                None => SourceKind::Nginx,
+            }
+        } else if lower.ends_with(".json")
+            || lower.ends_with(".toml")
+            || appconfig::is_config_name(name)
+        {
+            SourceKind::AppConfig
+        } else {
+            SourceKind::Compose
+        }
     }
 }
 
 /// A finder's proposal: these files are environment `env`'s source of this kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// The environment as written (`prod`); canonicalised when merged.
+    /// The environment as written (`prod`); canonicalised when merged. Ignored when `shared`.
     pub env: String,
     pub source: SourcePlan,
+    /// A base every environment without its own source of this kind reads (when no environment
+    /// is found at all, it makes one environment `default`).
+    pub shared: bool,
+}
+
+impl Candidate {
+    pub fn for_env(
+        env: impl Into<String>,
+        kind: SourceKind,
+        files: Vec<String>,
+        reason: String,
+    ) -> Self {
+        Candidate {
+            env: env.into(),
+            source: SourcePlan {
+                kind,
+                files,
+                reason,
+            },
+            shared: false,
+        }
+    }
+
+    pub fn shared(kind: SourceKind, files: Vec<String>, reason: String) -> Self {
+        Candidate {
+            env: "default".into(),
+            source: SourcePlan {
+                kind,
+                files,
+                reason,
+            },
+            shared: true,
+        }
+    }
+}
+
+/// The environment a file or directory name states: the first of its words (split on `.`, `-`
+/// and `_`) that is an environment name or alias (`load_balancer_staging.conf` -> `staging`).
+pub fn env_word_in(name: &str) -> Option<&str> {
+    name.split(['.', '-', '_']).find(|w| is_env_word(w))
+}
+
+/// `dir/name`, or `name` at the root.
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 /// Canonical environment names and the aliases that mean them.
@@ -124,9 +223,18 @@ pub fn env_rank(name: &str) -> (u8, String) {
 /// Respects `.gitignore`, skips hidden directories, never follows symlinks.
 pub fn walk(workspace: &Workspace) -> Result<Vec<String>> {
     let mut files = Vec::new();
+    // Hidden entries are skipped, except dotenv files (`.env.production`).
     let walker = ignore::WalkBuilder::new(workspace.root())
         .follow_links(false)
         .require_git(false)
+        .hidden(false)
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !name.starts_with('.')
+                || (e.file_type().is_some_and(|t| t.is_file())
+                    && (name == ".env" || name.starts_with(".env.")))
+        })
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for entry in walker {
@@ -151,23 +259,45 @@ pub fn walk(workspace: &Workspace) -> Result<Vec<String>> {
 pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let files = walk(workspace)?;
     let mut notes = Vec::new();
+    let bound = config::bindings(workspace, &files)?;
     let mut candidates = compose::find(&files, &mut notes);
-    // Finders of later source kinds add their candidates here.
-    candidates.sort_by_key(|c| c.source.kind);
-    Ok(merge_candidates(candidates, notes))
+    candidates.extend(terraform::find(&files));
+    candidates.extend(kubernetes::find(workspace, &files, &mut notes));
+    candidates.extend(dotenv::find(&files));
+    candidates.extend(appconfig::find(&files));
+    candidates.extend(serverfiles::find(&files));
+    // A binding in envparity.toml replaces what names suggest for that environment and kind.
+    candidates.retain(|c| {
+        c.shared
+            || !bound.iter().any(|b| {
+                b.source.kind == c.source.kind
+                    && canonical_env_name(&b.env) == canonical_env_name(&c.env)
+            })
+    });
+    let mut all = bound;
+    all.extend(candidates);
+    all.sort_by_key(|c| c.source.kind);
+    Ok(merge_candidates(all, notes))
 }
 
 /// Group candidates by canonical environment name; a second candidate of the same kind for the
 /// same environment is ambiguous, so the first is kept and a note says so.
 fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
     let mut found: BTreeMap<String, EnvPlan> = BTreeMap::new();
+    let (shared, candidates): (Vec<Candidate>, Vec<Candidate>) =
+        candidates.into_iter().partition(|c| c.shared);
     for c in candidates {
         let name = canonical_env_name(&c.env);
         let env = found.entry(name.clone()).or_insert_with(|| EnvPlan {
             name: name.clone(),
             sources: Vec::new(),
         });
-        match env.sources.iter().find(|s| s.kind == c.source.kind) {
+        // Several charts' values files are several sources, not an ambiguity.
+        let existing = env
+            .sources
+            .iter()
+            .find(|s| s.kind == c.source.kind && s.kind != SourceKind::HelmValues);
+        match existing {
             Some(existing) => notes.push(Note {
                 origin: None,
                 message: format!(
@@ -179,7 +309,41 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
             None => env.sources.push(c.source),
         }
     }
+    // Shared bases: into every environment lacking that kind; with no environment at all, a
+    // shared Compose file is read as one environment `default` (nothing else is worth a report
+    // on its own).
+    if found.is_empty() {
+        if let Some(c) = shared.iter().find(|c| c.source.kind == SourceKind::Compose) {
+            notes.push(Note {
+                origin: None,
+                message: format!(
+                    "only `{}` found, with no per-environment file; it is read as one environment `default`",
+                    c.source.files.join(" + ")
+                ),
+            });
+            let mut source = c.source.clone();
+            source.reason = format!("`{}` alone", source.files.join(" + "));
+            found.insert(
+                "default".into(),
+                EnvPlan {
+                    name: "default".into(),
+                    sources: vec![source],
+                },
+            );
+        }
+    } else {
+        for c in &shared {
+            for env in found.values_mut() {
+                if !env.sources.iter().any(|s| s.kind == c.source.kind) {
+                    env.sources.push(c.source.clone());
+                }
+            }
+        }
+    }
     let mut environments: Vec<EnvPlan> = found.into_values().collect();
+    for env in &mut environments {
+        env.sources.sort_by_key(|s| s.kind);
+    }
     environments.sort_by_key(|e| env_rank(&e.name));
     Plan {
         environments,
@@ -187,9 +351,50 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
     }
 }
 
+/// Files of one kind are read together, in the order given. A Terraform file brings its
+/// module: the `.tf` files beside it and the tfvars Terraform loads itself.
+pub(crate) fn group_by_kind(
+    files: &[String],
+    reason: &str,
+    all_files: &mut Option<Vec<String>>,
+    workspace: &Workspace,
+) -> Result<Vec<SourcePlan>> {
+    let mut sources: Vec<SourcePlan> = Vec::new();
+    for f in files {
+        let mut kind = SourceKind::of_file(f);
+        // YAML named like nothing in particular: Kubernetes if its content is manifests.
+        if kind == SourceKind::Compose
+            && (f.ends_with(".yaml") || f.ends_with(".yml") || f.ends_with(".json"))
+            && workspace
+                .read_text(f)
+                .is_ok_and(|t| kubernetes::looks_like_manifest(&t))
+        {
+            kind = SourceKind::Kubernetes;
+        }
+        match sources.iter_mut().find(|s| s.kind == kind) {
+            Some(s) => s.files.push(f.clone()),
+            None => sources.push(SourcePlan {
+                kind,
+                files: vec![f.clone()],
+                reason: reason.to_string(),
+            }),
+        }
+    }
+    for s in &mut sources {
+        if s.kind == SourceKind::Terraform {
+            if all_files.is_none() {
+                *all_files = Some(walk(workspace)?);
+            }
+            s.files = terraform::with_module(all_files.as_deref().unwrap_or_default(), &s.files);
+        }
+    }
+    Ok(sources)
+}
+
 /// Environments stated on the command line: `NAME=FILE[,FILE...]`, files relative to the root.
 pub fn explicit(workspace: &Workspace, specs: &[String]) -> Result<Plan> {
     let mut environments: Vec<EnvPlan> = Vec::new();
+    let mut all_files: Option<Vec<String>> = None;
     for spec in specs {
         let Some((name, files)) = spec.split_once('=') else {
             return Err(Error::msg(format!(
@@ -222,19 +427,7 @@ pub fn explicit(workspace: &Workspace, specs: &[String]) -> Result<Plan> {
                 "--env: environment `{name}` given twice"
             )));
         }
-        // Files of one kind are read together, in the order given.
-        let mut sources: Vec<SourcePlan> = Vec::new();
-        for f in files {
-            let kind = SourceKind::of_file(&f);
-            match sources.iter_mut().find(|s| s.kind == kind) {
-                Some(s) => s.files.push(f),
-                None => sources.push(SourcePlan {
-                    kind,
-                    files: vec![f],
-                    reason: "stated with --env".into(),
-                }),
-            }
-        }
+        let sources = group_by_kind(&files, "stated with --env", &mut all_files, workspace)?;
         environments.push(EnvPlan { name, sources });
     }
     environments.sort_by_key(|e| env_rank(&e.name));

@@ -127,55 +127,80 @@ fn is_file_path(text: &str) -> bool {
         && text.len() > 2
 }
 
-/// Key fragments that name a secret (`DB_PASSWORD`, `api-key`, `auth.token`).
-const SECRET_KEY_WORDS: &[&str] = &[
+/// Words that name a secret when a key's word is, or ends with, one of them: `DB_PASSWORD`,
+/// `accessToken`, `clientSecret`. Whole-word matching keeps `max_tokens`, `TOKENIZER` and a
+/// service's `secrets` list (names, not values) out.
+const SECRET_WORDS: &[&str] = &[
     "password",
     "passwd",
+    "pwd",
     "passphrase",
-    // redis.conf: `requirepass`, `masterauth`, `masterpass`.
-    "requirepass",
-    "masterauth",
-    "masterpass",
     "secret",
     "token",
     "apikey",
-    "api_key",
     "privatekey",
-    "private_key",
     "accesskey",
-    "access_key",
-    "credential",
+    "secretkey",
     "signingkey",
-    "signing_key",
     "encryptionkey",
-    "encryption_key",
+    "credential",
+    "credentials",
     "webhook",
     "dsn",
+    "requirepass",
+    "masterauth",
+    "masterpass",
+];
+
+/// Adjacent words that together name a secret: `API_KEY`, `private-key`, `auth.token`.
+const SECRET_PAIRS: &[(&str, &str)] = &[
+    ("api", "key"),
+    ("private", "key"),
+    ("access", "key"),
+    ("secret", "key"),
+    ("signing", "key"),
+    ("encryption", "key"),
+    ("master", "key"),
+    ("auth", "key"),
 ];
 
 /// Whether a setting key names a secret. Works on the last dotted segment so `env.DB_PASSWORD`
-/// and `auth.password` both count, and normalises `-` and `.` to `_`.
+/// and `auth.password` both count; words split at `_`, `-` and lower-to-upper case changes.
 pub fn is_secret_key(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key);
-    let normalized: String = last
-        .chars()
-        .map(|c| match c {
-            '-' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
-    if normalized.ends_with("_file") || normalized.ends_with("_path") {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in last.chars() {
+        if c == '_' || c == '-' || c == ' ' {
+            words.push(std::mem::take(&mut current));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    words.push(current);
+    words.retain(|w| !w.is_empty());
+    if matches!(
+        words.last().map(String::as_str),
+        Some("file" | "path" | "ref" | "name" | "names")
+    ) {
         // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one.
         return false;
     }
-    if normalized == "secrets" {
-        // A service's `secrets:` list names the secrets it mounts.
-        return false;
-    }
-    if normalized == "pwd" || normalized.ends_with("_pwd") {
-        return true;
-    }
-    SECRET_KEY_WORDS.iter().any(|w| normalized.contains(w))
+    let whole = words.concat();
+    words.iter().any(|w| {
+        SECRET_WORDS
+            .iter()
+            .any(|s| w == s || (w.len() > s.len() && w.ends_with(s)))
+    }) || words
+        .windows(2)
+        .any(|p| SECRET_PAIRS.contains(&(p[0].as_str(), p[1].as_str())))
+        || SECRET_WORDS.iter().any(|s| whole == *s)
 }
 
 /// Values that are secrets whatever their key: well-known token prefixes and key material.
@@ -381,6 +406,11 @@ mod tests {
             "env.WATCHTOWER_NOTIFICATION_WEBHOOK",
             "redis.requirepass",
             "redis.masterauth",
+            "config.auth.accessToken",
+            "values.auth.clientSecret",
+            "env.STRIPE_SECRET_KEY",
+            "values.auth.apiKey",
+            "env.GOOGLE_APPLICATION_CREDENTIALS",
         ] {
             assert!(is_secret_key(key), "{key}");
         }
@@ -390,6 +420,11 @@ mod tests {
             "env.LOG_LEVEL",
             "env.SORT_ORDER",
             "secrets",
+            "config.ai.max_tokens",
+            "env.TOKENIZER",
+            "config.tokens_per_minute",
+            "env.KEYCLOAK_REALM",
+            "secretKeyRef.name",
             "postgres.max_connections",
         ] {
             assert!(!is_secret_key(key), "{key}");

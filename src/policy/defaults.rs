@@ -14,6 +14,22 @@ const SCALE: &[(&str, &str)] = &[
     ),
     ("*storage*", "scale: storage is sized per environment"),
     (
+        "*resources.limits.*",
+        "scale: resources are sized per environment",
+    ),
+    (
+        "*resources.requests.*",
+        "scale: resources are sized per environment",
+    ),
+    (
+        "resources.defaults",
+        "scale: resources are sized per environment",
+    ),
+    (
+        "*persistence.size",
+        "scale: storage is sized per environment",
+    ),
+    (
         "*autoscal*",
         "scale: autoscaling bounds differ by environment",
     ),
@@ -48,6 +64,32 @@ const SCALE: &[(&str, &str)] = &[
     ("postgres.*_wal_size", "scale: database sizing"),
     ("redis.maxmemory", "scale: cache sizing"),
     ("*retention*", "retention differs by environment"),
+    (
+        "*instance_type*",
+        "scale: machine sizes differ by environment",
+    ),
+    (
+        "*instance_class*",
+        "scale: database machine sizes differ by environment",
+    ),
+    ("*node_type*", "scale: machine sizes differ by environment"),
+    (
+        "*machine_type*",
+        "scale: machine sizes differ by environment",
+    ),
+    ("*vm_size*", "scale: machine sizes differ by environment"),
+    (
+        "*multi_az*",
+        "scale: high availability differs by environment",
+    ),
+    ("*_count", "scale: counts differ by environment"),
+    ("*.count", "scale: counts differ by environment"),
+    ("*min_size*", "scale: group sizes differ by environment"),
+    ("*max_size*", "scale: group sizes differ by environment"),
+    (
+        "*desired_capacity*",
+        "scale: group sizes differ by environment",
+    ),
 ];
 
 pub fn intended() -> Vec<Intended> {

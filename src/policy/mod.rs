@@ -478,7 +478,19 @@ EP006 = "warning"
         ] {
             assert!(intended(id), "{id}");
         }
-        for id in ["image", "env.DEBUG", "env.DATABASE_URL"] {
+        for id in [
+            "terraform.instance_type",
+            "terraform.aws_db_instance.main.instance_class",
+            "terraform.web_count",
+        ] {
+            assert!(intended(id), "{id}");
+        }
+        for id in [
+            "image",
+            "env.DEBUG",
+            "env.DATABASE_URL",
+            "terraform.bucket_name",
+        ] {
             assert!(!intended(id), "{id}");
         }
         assert!(p.is_production_like("staging", &["development".into(), "staging".into()]));

@@ -1,8 +1,11 @@
 //! Renderers of a comparison: terminal text, Markdown, JSON. They format; they compute nothing.
 
+pub mod comment;
 pub mod format;
 pub mod json;
+pub mod junit;
 pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::check::Analysis;

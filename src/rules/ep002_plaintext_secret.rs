@@ -38,8 +38,14 @@ services:
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
+    // One literal read by several workloads (a Secret behind `envFrom`) is one finding, at the
+    // place it is written.
+    let mut seen = std::collections::HashSet::new();
     for (e, service, key, setting) in ctx.settings() {
         if !setting.is_secret() || setting.interpolated || setting.display().is_empty() {
+            continue;
+        }
+        if !seen.insert((e, &setting.origin)) {
             continue;
         }
         let mut f = Finding::new(

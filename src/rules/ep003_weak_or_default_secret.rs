@@ -39,6 +39,9 @@ services:
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
+    // One literal read by several workloads (a Secret behind `envFrom`) is one finding, at the
+    // place it is written.
+    let mut seen = std::collections::HashSet::new();
     for (e, service, key, setting) in ctx.settings() {
         let SettingValue::Secret(secret) = &setting.value else {
             continue;
@@ -46,6 +49,9 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let Some(why) = secret.weakness() else {
             continue;
         };
+        if !seen.insert((e, &setting.origin)) {
+            continue;
+        }
         let mut f = Finding::new(&RULE, format!("`{key}` is a weak secret: {why}"))
             .env(&envs[e])
             .setting(key)

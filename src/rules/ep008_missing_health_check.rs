@@ -15,6 +15,8 @@ pub static RULE: Rule = Rule {
 ## What it finds
 A long-running service in a production-like environment with no health check: no Compose
 `healthcheck` (or `healthcheck.disable: true`), no Kubernetes liveness or readiness probe.
+Operator resources (a CloudNativePG `Cluster`), Helm releases and Jobs are not judged: their
+operator or chart defines the probes, and one-shot jobs need none.
 
 ## Why it matters
 Without a health check the platform cannot tell a hung process from a working one: traffic keeps
@@ -43,6 +45,16 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for (e, name, service) in ctx.services() {
         if !ctx.is_production_like(e) || !seen.insert((e, name.to_string())) {
             continue;
+        }
+        // Operators (a CloudNativePG `Cluster`) and charts (`HelmRelease`) define their own
+        // probes, and one-shot Jobs need none: judge only pod specs we can see.
+        if let Some(kind) = service.settings.get("kind") {
+            if !matches!(
+                kind.display(),
+                "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Pod"
+            ) {
+                continue;
+            }
         }
         let disabled = service
             .settings

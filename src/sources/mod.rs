@@ -3,9 +3,17 @@
 //! Sources only read: every file goes through `Workspace`, which keeps reads inside the scanned
 //! root, bounds their size and names the file in every error. Sources know nothing of reports.
 
+pub mod appconfig;
+pub mod attach;
 pub mod command;
 pub mod compose;
 pub mod dotenv;
+pub mod envfiles;
+pub mod kubernetes;
+pub mod mounts;
+pub mod nginx;
+pub mod serverconf;
+pub mod terraform;
 pub mod units;
 
 use std::path::{Component, Path, PathBuf};
@@ -136,10 +144,48 @@ impl Workspace {
         })
     }
 
+    /// The names of the files directly inside a directory of the root, sorted. Used for
+    /// `include dir/*.conf`: entries that resolve outside the root are left out.
+    pub fn list_dir(&self, relative: &str) -> Result<Vec<String>> {
+        let dir = if relative.is_empty() {
+            self.canonical_root.clone()
+        } else {
+            self.resolve(relative)?
+        };
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| Error::in_file(relative, format!("cannot list the directory: {e}")))?;
+        let mut names = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if relative.is_empty() {
+                name.clone()
+            } else {
+                format!("{}/{name}", relative.trim_end_matches('/'))
+            };
+            if self.is_file(&rel) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
     /// Whether a relative path names an existing file inside the root.
     pub fn is_file(&self, relative: &str) -> bool {
         self.resolve(relative).map(|p| p.is_file()).unwrap_or(false)
     }
+}
+
+/// 1-based line of a byte offset in `text`.
+pub fn line_of(text: &str, offset: usize) -> u32 {
+    let end = offset.min(text.len());
+    let newlines = text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count();
+    u32::try_from(newlines)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
 }
 
 /// Join a file's directory and a path written inside it (`./nginx/a.conf` from
@@ -160,24 +206,18 @@ pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
 }
 
 /// Read every environment of a plan into the model.
+///
+/// Environments are read in parallel (each on its own thread when cores allow); results, notes
+/// and the first error are taken in plan order, so output never depends on thread scheduling.
 pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
     use rayon::prelude::*;
-    // Environments are read in parallel; results (and the first error, in plan order) are
-    // collected in plan order, so output never depends on thread scheduling.
+    let env_names: Vec<String> = plan.environments.iter().map(|e| e.name.clone()).collect();
     let loaded: Vec<Result<(Environment, Vec<Note>)>> = plan
         .environments
         .par_iter()
         .map(|env| {
             let mut notes = Vec::new();
-            let mut environment = Environment::new(env.name.clone());
-            environment.files = env.files();
-            for source in &env.sources {
-                match source.kind {
-                    SourceKind::Compose => {
-                        compose::load(workspace, &source.files, &mut environment, &mut notes)?
-                    }
-                }
-            }
+            let environment = load_environment(workspace, env, &env_names, &mut notes)?;
             Ok((environment, notes))
         })
         .collect();
@@ -194,6 +234,88 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
         environments,
         notes,
     })
+}
+
+/// Read one environment of a plan.
+fn load_environment(
+    workspace: &Workspace,
+    env: &crate::discover::EnvPlan,
+    env_names: &[String],
+    notes: &mut Vec<Note>,
+) -> Result<Environment> {
+    let mut environment = Environment::new(env.name.clone());
+    environment.files = env.files();
+    // Files mounted into services are theirs; the same file found by name is not read twice.
+    let mut mounted: Vec<String> = Vec::new();
+    let mut sources: Vec<_> = env.sources.iter().collect();
+    sources.sort_by_key(|s| s.kind);
+    // Kubernetes-family sources are read together: a LimitRange or an HPA in one file
+    // applies to workloads in another.
+    let mut kubernetes_sources = Vec::new();
+    for source in sources {
+        let unmounted = || -> Vec<String> {
+            source
+                .files
+                .iter()
+                .filter(|f| !mounted.contains(f))
+                .cloned()
+                .collect()
+        };
+        match source.kind {
+            SourceKind::Compose => {
+                compose::load(workspace, &source.files, &mut environment, notes)?;
+                mounted = attach::attach(workspace, &mut environment, notes)?;
+            }
+            SourceKind::Terraform => {
+                terraform::load(workspace, &source.files, &mut environment, notes)?
+            }
+            SourceKind::Dotenv => envfiles::load(workspace, &source.files, &mut environment)?,
+            SourceKind::AppConfig => appconfig::load(workspace, &source.files, &mut environment)?,
+            SourceKind::Nginx => {
+                let tops = unmounted();
+                if !tops.is_empty() {
+                    let loaded = nginx::load(workspace, &tops, None, notes)?;
+                    environment.settings.extend(loaded.settings);
+                    add_files(&mut environment.files, loaded.files);
+                }
+            }
+            SourceKind::PostgresConf | SourceKind::RedisConf => {
+                let server = if source.kind == SourceKind::PostgresConf {
+                    serverconf::Server::Postgres
+                } else {
+                    serverconf::Server::Redis
+                };
+                for file in unmounted() {
+                    let loaded = serverconf::load(workspace, &file, server, None, notes)?;
+                    environment.settings.extend(loaded.settings);
+                    add_files(&mut environment.files, loaded.files);
+                }
+            }
+            SourceKind::Kubernetes | SourceKind::Kustomize | SourceKind::HelmValues => {
+                kubernetes_sources.push(source)
+            }
+        }
+    }
+    add_files(&mut environment.files, mounted);
+    if !kubernetes_sources.is_empty() {
+        kubernetes::load(
+            workspace,
+            &kubernetes_sources,
+            env_names,
+            &mut environment,
+            notes,
+        )?;
+    }
+    Ok(environment)
+}
+
+/// Add files read along the way (mounted, included) to an environment's list, once each.
+fn add_files(files: &mut Vec<String>, more: Vec<String>) {
+    for f in more {
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
 }
 
 #[cfg(test)]

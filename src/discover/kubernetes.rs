@@ -1,0 +1,298 @@
+//! Kubernetes layouts: Kustomize overlays (`overlays/<env>/`, `envs/<env>/`,
+//! `environments/<env>/`), environment directories anywhere below Kubernetes trees
+//! (`clusters/<env>/`, Flux's `apps/<env>/` and `infrastructure/*/<env>/`, `k8s/<env>/`),
+//! manifests named after an environment (`staging-namespace.yaml`, `helm-template.prod.yaml`),
+//! shared manifests whose namespace is an environment, and Helm values files
+//! (`values.yaml` + `values-<env>.yaml` / `values.<env>.yaml`).
+
+use std::collections::BTreeMap;
+
+use super::{is_env_word, Candidate, SourceKind, SourcePlan};
+use crate::model::Note;
+use crate::sources::Workspace;
+
+pub const KUSTOMIZATION_NAMES: &[&str] =
+    &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Directories whose every child is an environment.
+const OVERLAY_PARENTS: &[&str] = &["overlays", "envs", "environments", "env"];
+
+/// Children of overlay directories that are not environments.
+const NOT_ENVS: &[&str] = &[
+    "base",
+    "bases",
+    "common",
+    "shared",
+    "components",
+    "templates",
+];
+
+/// Directories that hold shared pieces rather than an environment's manifests.
+const SHARED_DIRS: &[&str] = &["base", "bases", "components", "templates", "charts"];
+
+/// `values-staging.yaml` / `values.prod.yml`: the environment's name, if this is an override.
+pub fn values_env(name: &str) -> Option<&str> {
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))?;
+    let env = stem
+        .strip_prefix("values-")
+        .or_else(|| stem.strip_prefix("values."))?;
+    (!env.is_empty() && !env.contains('.')).then_some(env)
+}
+
+/// Whether a file name is a Helm values file (the base or an override).
+pub fn is_values_file(name: &str) -> bool {
+    matches!(name, "values.yaml" | "values.yml") || values_env(name).is_some()
+}
+
+/// A cheap look at a file's text: does it declare Kubernetes objects?
+pub fn looks_like_manifest(text: &str) -> bool {
+    let yaml = text.lines().any(|l| l.starts_with("apiVersion:"))
+        && text.lines().any(|l| l.starts_with("kind:"));
+    let trimmed = text.trim_start();
+    let json =
+        trimmed.starts_with('{') && text.contains("\"apiVersion\"") && text.contains("\"kind\"");
+    yaml || json || text.lines().any(|l| l.starts_with("- apiVersion:"))
+}
+
+/// The environment a directory path names, and the directory up to it.
+fn env_dir(dir: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for (i, part) in parts.iter().enumerate() {
+        let under_overlays =
+            i > 0 && OVERLAY_PARENTS.contains(&parts[i - 1]) && !NOT_ENVS.contains(part);
+        if under_overlays || is_env_word(part) {
+            return Some((part.to_string(), parts[..=i].join("/")));
+        }
+    }
+    None
+}
+
+/// The environment a file name names (`staging-namespace.yaml`): exactly one env token.
+fn env_of_name(name: &str) -> Option<String> {
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let envs: Vec<&str> = stem
+        .split(['-', '_', '.'])
+        .filter(|t| is_env_word(t))
+        .collect();
+    match envs[..] {
+        [one] => Some(one.to_string()),
+        _ => None,
+    }
+}
+
+/// The environments a shared manifest's namespaces name (`namespace: staging`).
+fn namespace_envs(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("namespace:"))
+        .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+        .filter(|v| is_env_word(v))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
+fn is_manifest_name(name: &str) -> bool {
+    (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+        && !is_values_file(name)
+}
+
+/// A directory's `values.yaml` and its per-environment overrides `(env, file)`.
+type ValuesDir = (Option<String>, Vec<(String, String)>);
+
+#[derive(Default)]
+struct EnvFound {
+    kustomizations: Vec<String>,
+    manifests: Vec<String>,
+    reasons: Vec<String>,
+}
+
+/// Kubernetes candidates among the repository's files.
+pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> Vec<Candidate> {
+    let mut found: BTreeMap<String, EnvFound> = BTreeMap::new();
+
+    // Kustomizations in environment directories: the top-most one of each directory tree.
+    let mut env_kustomization_dirs: Vec<String> = Vec::new();
+    for file in files {
+        let (dir, name) = split(file);
+        if !KUSTOMIZATION_NAMES.contains(&name) {
+            continue;
+        }
+        let Some((env, _)) = env_dir(dir) else {
+            continue;
+        };
+        if env_kustomization_dirs
+            .iter()
+            .any(|d| dir.starts_with(&format!("{d}/")))
+        {
+            continue;
+        }
+        // A Flux `Kustomization` object in a file of that name is a manifest.
+        let text = workspace.read_text(file).unwrap_or_default();
+        if text.contains("kustomize.toolkit.fluxcd.io") {
+            continue;
+        }
+        env_kustomization_dirs.push(dir.to_string());
+        let e = found.entry(env).or_default();
+        e.kustomizations.push(file.clone());
+        e.reasons.push(format!("Kustomize overlay `{dir}`"));
+    }
+    let covered = |dir: &str| {
+        env_kustomization_dirs
+            .iter()
+            .any(|k| dir == k || dir.starts_with(&format!("{k}/")))
+    };
+
+    let mut values: BTreeMap<&str, ValuesDir> = BTreeMap::new();
+    for file in files {
+        let (dir, name) = split(file);
+        if is_values_file(name) {
+            let entry = values.entry(dir).or_default();
+            match values_env(name) {
+                Some(env) => entry.1.push((env.to_string(), file.clone())),
+                None => entry.0 = Some(file.clone()),
+            }
+            continue;
+        }
+        if !is_manifest_name(name) || KUSTOMIZATION_NAMES.contains(&name) || covered(dir) {
+            continue;
+        }
+        let in_shared = dir.split('/').any(|p| SHARED_DIRS.contains(&p));
+        let by_dir = env_dir(dir).filter(|_| !in_shared);
+        let by_name = || env_of_name(name).filter(|_| !in_shared);
+        let (env, reason) = match (by_dir, by_name()) {
+            (Some((env, d)), _) => (vec![env], format!("manifests in `{d}`")),
+            (None, Some(env)) => (vec![env], format!("`{file}` named after the environment")),
+            (None, None) => {
+                if in_shared {
+                    continue;
+                }
+                let Ok(text) = workspace.read_text(file) else {
+                    continue;
+                };
+                let envs = namespace_envs(&text);
+                if envs.is_empty() || !looks_like_manifest(&text) {
+                    continue;
+                }
+                let reason = format!("`{file}` declares the environment's namespace");
+                for env in envs {
+                    let e = found.entry(env).or_default();
+                    e.manifests.push(file.clone());
+                    e.reasons.push(reason.clone());
+                }
+                continue;
+            }
+        };
+        match workspace.read_text(file) {
+            Ok(text) if looks_like_manifest(&text) => {}
+            _ => continue,
+        }
+        for env in env {
+            let e = found.entry(env).or_default();
+            e.manifests.push(file.clone());
+            if !e.reasons.contains(&reason) {
+                e.reasons.push(reason.clone());
+            }
+        }
+    }
+
+    let mut out = Vec::new();
+    for (env, e) in found {
+        if !e.kustomizations.is_empty() {
+            out.push(Candidate {
+                shared: false,
+                env: env.clone(),
+                source: SourcePlan {
+                    kind: SourceKind::Kustomize,
+                    files: e.kustomizations,
+                    reason: e
+                        .reasons
+                        .iter()
+                        .filter(|r| r.starts_with("Kustomize"))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                },
+            });
+        }
+        if !e.manifests.is_empty() {
+            out.push(Candidate {
+                shared: false,
+                env,
+                source: SourcePlan {
+                    kind: SourceKind::Kubernetes,
+                    files: e.manifests,
+                    reason: e
+                        .reasons
+                        .iter()
+                        .filter(|r| !r.starts_with("Kustomize"))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                },
+            });
+        }
+    }
+    for (dir, (base, envs)) in values {
+        for (env, file) in envs {
+            let mut files: Vec<String> = base.iter().cloned().collect();
+            files.push(file.clone());
+            let reason = match &base {
+                Some(b) => format!("Helm values `{file}` merged over `{b}`"),
+                None => format!("Helm values `{file}`"),
+            };
+            let _ = dir;
+            out.push(Candidate {
+                shared: false,
+                env,
+                source: SourcePlan {
+                    kind: SourceKind::HelmValues,
+                    files,
+                    reason,
+                },
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_directories() {
+        assert_eq!(values_env("values-staging.yaml"), Some("staging"));
+        assert_eq!(values_env("values.prod.yml"), Some("prod"));
+        assert_eq!(values_env("values.yaml"), None);
+        assert!(is_values_file("values.yaml"));
+        assert_eq!(
+            env_dir("k8s/overlays/eu-west"),
+            Some(("eu-west".into(), "k8s/overlays/eu-west".into()))
+        );
+        assert_eq!(env_dir("k8s/overlays/base"), None);
+        assert_eq!(
+            env_dir("infrastructure/postgres/production"),
+            Some((
+                "production".into(),
+                "infrastructure/postgres/production".into()
+            ))
+        );
+        assert_eq!(env_dir("clusters/my-cluster"), None);
+        assert_eq!(
+            env_of_name("staging-namespace.yaml").as_deref(),
+            Some("staging")
+        );
+        assert_eq!(env_of_name("namespace.yaml"), None);
+        assert_eq!(namespace_envs("metadata:\n  namespace: production\n---\n  namespace: \"staging\"\n  namespace: other\n"), ["production", "staging"]);
+        assert!(looks_like_manifest("apiVersion: v1\nkind: ConfigMap\n"));
+        assert!(!looks_like_manifest("services:\n  web: {}\n"));
+    }
+}

@@ -1,0 +1,328 @@
+//! Terraform layouts. A root module is a directory of `.tf` files; an environment's values are
+//! `<env>.tfvars`, `terraform.<env>.tfvars` (also `.tfvars.json`) beside it or in a `vars/`,
+//! `envs/`, `environments/` or `tfvars/` directory below it, or `env/<env>/terraform.tfvars`
+//! (any of those directory names) below it. When `env/<env>/` holds `.tf` files itself it is
+//! its own root module. `terraform.tfvars` and `*.auto.tfvars` beside the `.tf` files are loaded
+//! by Terraform in every workspace: they are part of the base, shared by environments without
+//! a tfvars file of their own.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{canonical_env_name, is_env_word, join, Candidate, SourceKind};
+
+/// Directories that hold per-environment tfvars below a module.
+const VARS_DIRS: &[&str] = &[
+    "env",
+    "envs",
+    "environments",
+    "vars",
+    "tfvars",
+    "environment",
+];
+
+fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
+fn is_tfvars(name: &str) -> bool {
+    name.ends_with(".tfvars") || name.ends_with(".tfvars.json")
+}
+
+fn tfvars_stem(name: &str) -> &str {
+    name.strip_suffix(".tfvars.json")
+        .or_else(|| name.strip_suffix(".tfvars"))
+        .unwrap_or(name)
+}
+
+/// Loaded by Terraform in every workspace.
+fn is_auto_tfvars(name: &str) -> bool {
+    matches!(name, "terraform.tfvars" | "terraform.tfvars.json")
+        || name.ends_with(".auto.tfvars")
+        || name.ends_with(".auto.tfvars.json")
+}
+
+/// The `.tf` files of a directory, then the tfvars Terraform loads by itself there, in its order.
+fn module_base(files: &[String], dir: &str) -> Vec<String> {
+    let in_dir = |f: &&String| split(f).0 == dir;
+    let mut out: Vec<String> = files
+        .iter()
+        .filter(in_dir)
+        .filter(|f| f.ends_with(".tf"))
+        .cloned()
+        .collect();
+    let auto = |name: &str| -> u8 {
+        match name {
+            "terraform.tfvars" => 0,
+            "terraform.tfvars.json" => 1,
+            _ => 2,
+        }
+    };
+    let mut vars: Vec<&String> = files
+        .iter()
+        .filter(in_dir)
+        .filter(|f| is_auto_tfvars(split(f).1))
+        .collect();
+    vars.sort_by_key(|f| (auto(split(f).1), (*f).clone()));
+    out.extend(vars.into_iter().cloned());
+    out
+}
+
+/// The files to read for tfvars `chosen`: their module's base, then them.
+pub fn with_module(files: &[String], chosen: &[String]) -> Vec<String> {
+    let tf_dirs: BTreeSet<&str> = files
+        .iter()
+        .filter(|f| f.ends_with(".tf"))
+        .map(|f| split(f).0)
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for c in chosen {
+        if let Some(dir) = module_dir(&tf_dirs, split(c).0) {
+            for f in module_base(files, dir) {
+                if !out.contains(&f) && !chosen.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+    }
+    // `.tf` files first, then tfvars in the order given.
+    let (tf, vars): (Vec<&String>, Vec<&String>) = chosen.iter().partition(|f| f.ends_with(".tf"));
+    for f in tf.into_iter().chain(vars) {
+        if !out.contains(f) {
+            out.push(f.clone());
+        }
+    }
+    let (tf, rest): (Vec<String>, Vec<String>) = out.into_iter().partition(|f| f.ends_with(".tf"));
+    tf.into_iter().chain(rest).collect()
+}
+
+/// The nearest directory at or above `dir` holding `.tf` files.
+fn module_dir<'a>(tf_dirs: &BTreeSet<&'a str>, dir: &str) -> Option<&'a str> {
+    let mut d = dir;
+    loop {
+        if let Some(found) = tf_dirs.get(d) {
+            return Some(found);
+        }
+        if d.is_empty() {
+            return None;
+        }
+        d = split(d).0;
+    }
+}
+
+/// The environment a tfvars file belongs to, if its name or place says so.
+fn env_of_tfvars(path: &str) -> Option<String> {
+    let (dir, name) = split(path);
+    let stem = tfvars_stem(name);
+    let stem = stem.strip_prefix("terraform.").unwrap_or(stem);
+    if is_env_word(stem) {
+        return Some(stem.to_string());
+    }
+    if stem == "terraform" {
+        let dir_name = split(dir).1;
+        if is_env_word(dir_name) {
+            return Some(dir_name.to_string());
+        }
+    }
+    None
+}
+
+pub fn find(files: &[String]) -> Vec<Candidate> {
+    let tf_dirs: BTreeSet<&str> = files
+        .iter()
+        .filter(|f| f.ends_with(".tf"))
+        .map(|f| split(f).0)
+        .collect();
+    // Per module directory, the environments' tfvars files.
+    let mut modules: BTreeMap<Option<&str>, Vec<(String, &String)>> = BTreeMap::new();
+    for f in files {
+        let (dir, name) = split(f);
+        if !is_tfvars(name) {
+            continue;
+        }
+        let Some(env) = env_of_tfvars(f) else {
+            continue;
+        };
+        // Beside the module, or in a vars directory (any depth of `env/<env>/`) below it.
+        let module = if tf_dirs.contains(dir) {
+            Some(dir)
+        } else {
+            let mut d = dir;
+            let mut found = None;
+            while !d.is_empty() {
+                let (parent, last) = split(d);
+                if VARS_DIRS.contains(&last) || canonical_env_name(last) == canonical_env_name(&env)
+                {
+                    if let Some(m) = tf_dirs.get(parent) {
+                        found = Some(*m);
+                        break;
+                    }
+                    d = parent;
+                } else {
+                    break;
+                }
+            }
+            found
+        };
+        modules.entry(module).or_default().push((env, f));
+    }
+    let mut out = Vec::new();
+    for (module, envs) in modules {
+        let base = module.map(|m| module_base(files, m)).unwrap_or_default();
+        for (env, file) in &envs {
+            let (dir, _) = split(file);
+            // `env/staging/main.tf` + `env/staging/terraform.tfvars`: a root module of its own.
+            let own_module = module == Some(dir) && split(file).1.starts_with("terraform.tfvars");
+            let mut read: Vec<String> = if own_module {
+                base.iter()
+                    .filter(|f| f.ends_with(".tf"))
+                    .cloned()
+                    .collect()
+            } else {
+                base.clone()
+            };
+            if !read.contains(file) {
+                read.push((*file).clone());
+            }
+            let reason = match module {
+                Some(m) if !own_module => format!(
+                    "tfvars file `{file}` over the Terraform module `{}`",
+                    if m.is_empty() { "." } else { m }
+                ),
+                Some(_) => format!("Terraform root module in `{dir}`, named after the environment"),
+                None => format!("tfvars file `{file}` (no `.tf` files found above it)"),
+            };
+            out.push(Candidate::for_env(
+                env.clone(),
+                SourceKind::Terraform,
+                read,
+                reason,
+            ));
+        }
+        if let Some(m) = module {
+            if !base.is_empty()
+                && !envs
+                    .iter()
+                    .any(|(_, f)| split(f).0 == m && split(f).1.starts_with("terraform.tfvars"))
+            {
+                let shown = join(m, "*.tf");
+                out.push(Candidate::shared(
+                    SourceKind::Terraform,
+                    base.clone(),
+                    format!("Terraform module `{shown}` with its defaults (no tfvars file for this environment)"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn summary(c: &[Candidate]) -> Vec<(String, bool, Vec<String>)> {
+        c.iter()
+            .map(|c| (c.env.clone(), c.shared, c.source.files.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn tfvars_beside_the_module_and_shared_defaults() {
+        let f = files(&[
+            "terraform/main.tf",
+            "terraform/staging.tfvars",
+            "terraform/terraform.prod.tfvars.json",
+            "terraform/terraform.tfvars",
+            "terraform/variables.tf",
+            "terraform/backend.tfvars",
+        ]);
+        let c = find(&f);
+        let base = [
+            "terraform/main.tf",
+            "terraform/variables.tf",
+            "terraform/terraform.tfvars",
+        ];
+        let with = |x: &str| {
+            base.iter()
+                .map(|s| s.to_string())
+                .chain([x.to_string()])
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            summary(&c),
+            vec![
+                ("staging".into(), false, with("terraform/staging.tfvars")),
+                (
+                    "prod".into(),
+                    false,
+                    with("terraform/terraform.prod.tfvars.json")
+                ),
+                (
+                    "default".into(),
+                    true,
+                    base.iter().map(|s| s.to_string()).collect()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn env_directories() {
+        let f = files(&[
+            "infra/main.tf",
+            "infra/env/staging/terraform.tfvars",
+            "infra/envs/prod.tfvars",
+            "stacks/dev/main.tf",
+            "stacks/dev/terraform.tfvars",
+        ]);
+        let c = find(&f);
+        assert_eq!(
+            summary(&c),
+            vec![
+                (
+                    "staging".into(),
+                    false,
+                    files(&["infra/main.tf", "infra/env/staging/terraform.tfvars"])
+                ),
+                (
+                    "prod".into(),
+                    false,
+                    files(&["infra/main.tf", "infra/envs/prod.tfvars"])
+                ),
+                ("default".into(), true, files(&["infra/main.tf"])),
+                (
+                    "dev".into(),
+                    false,
+                    files(&["stacks/dev/main.tf", "stacks/dev/terraform.tfvars"])
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bound_file_brings_its_module() {
+        let f = files(&[
+            "tf/main.tf",
+            "tf/variables.tf",
+            "tf/terraform.tfvars",
+            "tf/x.tfvars",
+        ]);
+        assert_eq!(
+            with_module(&f, &files(&["tf/x.tfvars"])),
+            files(&[
+                "tf/main.tf",
+                "tf/variables.tf",
+                "tf/terraform.tfvars",
+                "tf/x.tfvars"
+            ])
+        );
+        assert_eq!(
+            with_module(&f, &files(&["tf/variables.tf"])),
+            files(&["tf/main.tf", "tf/variables.tf", "tf/terraform.tfvars"])
+        );
+    }
+}

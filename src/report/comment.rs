@@ -1,0 +1,629 @@
+//! Markdown made to be posted as a pull-request comment: the verdict, the score and the top
+//! findings first, the details in collapsible sections, and never longer than
+//! [`MAX_LEN`] (GitHub refuses comments over 65,536 characters). When the details do not fit,
+//! whole lines are dropped, the longest lists first, and a note points to the full report.
+//!
+//! No setting value is printed: only findings' messages (which never hold a secret), names of
+//! services and settings, and the score.
+
+use std::fmt::Write;
+
+use super::format::{self, plural};
+use super::ReportInput;
+use crate::policy::Severity;
+use crate::rules::Finding;
+use crate::verdict::Kind;
+
+/// The longest comment rendered, in bytes (so also in characters).
+pub const MAX_LEN: usize = 65_000;
+/// Findings repeated in the summary.
+const TOP: usize = 5;
+/// A single line longer than this is clipped, so one odd message cannot crowd out the rest.
+const MAX_LINE: usize = 2_000;
+
+/// A part of the comment: an opening, lines that may be dropped from the end, a closing.
+struct Block {
+    open: String,
+    lines: Vec<String>,
+    close: String,
+    /// Lower is shortened first.
+    cut_order: u8,
+    title: &'static str,
+}
+
+impl Block {
+    fn len(&self) -> usize {
+        if self.lines.is_empty() {
+            0
+        } else {
+            self.open.len() + self.lines.iter().map(String::len).sum::<usize>() + self.close.len()
+        }
+    }
+}
+
+pub fn render(input: &ReportInput, full_report_hint: &str) -> String {
+    let blocks = vec![
+        summary(input),
+        all_findings(input),
+        categories(input),
+        services(input),
+        lost(input),
+    ];
+    fit(blocks, input.analysis.findings.len(), full_report_hint)
+}
+
+/// Drop lines until the whole fits in [`MAX_LEN`] with the truncation note, then join.
+fn fit(mut blocks: Vec<Block>, total_findings: usize, hint: &str) -> String {
+    let total = |blocks: &[Block]| blocks.iter().map(Block::len).sum::<usize>();
+    let mut cut: Vec<&'static str> = Vec::new();
+    if total(&blocks) > MAX_LEN {
+        // Room for the note: its fixed words, the hint, the section titles and the numbers.
+        let reserve = 400 + hint.len() + blocks.iter().map(|b| b.title.len() + 2).sum::<usize>();
+        let budget = MAX_LEN.saturating_sub(reserve);
+        let mut order: Vec<usize> = (0..blocks.len()).collect();
+        order.sort_by_key(|i| blocks[*i].cut_order);
+        for i in order {
+            let size = total(&blocks);
+            if size <= budget {
+                break;
+            }
+            let others = size - blocks[i].len();
+            let b = &mut blocks[i];
+            cut.push(b.title);
+            let mut size = size;
+            while size > budget {
+                let Some(l) = b.lines.pop() else { break };
+                // An emptied block loses its opening and closing too.
+                size = if b.lines.is_empty() {
+                    others
+                } else {
+                    size - l.len()
+                };
+            }
+            // No heading left without what it heads.
+            while b.lines.last().is_some_and(|l| l.starts_with("### ")) {
+                b.lines.pop();
+            }
+        }
+    }
+    let mut out = String::new();
+    for b in &blocks {
+        if b.lines.is_empty() {
+            continue;
+        }
+        out.push_str(&b.open);
+        for l in &b.lines {
+            out.push_str(l);
+        }
+        out.push_str(&b.close);
+    }
+    if !cut.is_empty() {
+        let listed = blocks
+            .iter()
+            .filter(|b| b.title == ALL_FINDINGS)
+            .flat_map(|b| &b.lines)
+            .filter(|l| l.starts_with("- "))
+            .count();
+        let _ = write!(
+            out,
+            "\n---\n\n✂️ **Truncated** to fit a pull-request comment ({} characters at most): {listed} of {total_findings} finding{} listed; shortened or left out: {}; {}.\n",
+            thousands(MAX_LEN),
+            plural(total_findings as u32),
+            cut.join(", "),
+            hint
+        );
+    }
+    out
+}
+
+const ALL_FINDINGS: &str = "all findings";
+
+fn summary(input: &ReportInput) -> Block {
+    let a = input.analysis;
+    let c = input.comparison;
+    let s = &a.score;
+    let mut lines = Vec::new();
+    lines.push(if a.passed {
+        "## ✅ envparity: parity check passed\n\n".to_string()
+    } else {
+        "## ❌ envparity: parity check failed\n\n".to_string()
+    });
+    let envs = if c.environments.is_empty() {
+        "no environments found".to_string()
+    } else {
+        format!(
+            "{} (reference: {})",
+            c.environments.join(", "),
+            c.environments[c.reference]
+        )
+    };
+    lines.push(format!(
+        "**Parity score: {} / 100** (min_score {}) · {} of {} items in parity · {}\n\n",
+        number(s.overall),
+        number(s.min_score),
+        s.in_parity,
+        s.items,
+        text(&envs)
+    ));
+    let count = |sev: Severity| {
+        a.findings
+            .iter()
+            .filter(|f| f.waived.is_none() && f.severity == sev)
+            .count()
+    };
+    let waived = a.findings.iter().filter(|f| f.waived.is_some()).count();
+    let failing = a.failing().count();
+    let policy = match &a.policy_file {
+        Some(p) => format!("policy {}", code(p)),
+        None => "default policy".to_string(),
+    };
+    lines.push(format!(
+        "**Findings:** {} · {} · {} · {waived} waived · {failing} at or above `{}` ({policy})\n\n",
+        counted(count(Severity::Error), "error"),
+        counted(count(Severity::Warning), "warning"),
+        counted(count(Severity::Note), "note"),
+        a.fail_on.as_str(),
+    ));
+    let top: Vec<&Finding> = a
+        .findings
+        .iter()
+        .filter(|f| f.waived.is_none())
+        .take(TOP)
+        .collect();
+    if top.is_empty() {
+        lines.push("No unwaived finding.\n\n".to_string());
+    } else {
+        lines.push("**Top findings**\n\n".to_string());
+        for (i, f) in top.iter().enumerate() {
+            lines.push(format!(
+                "{}. {} {}\n",
+                i + 1,
+                icon(f.severity),
+                finding_line(f)
+            ));
+        }
+        lines.push("\n".to_string());
+    }
+    Block {
+        open: String::new(),
+        lines: lines.into_iter().map(clip).collect(),
+        close: String::new(),
+        cut_order: 4,
+        title: "summary",
+    }
+}
+
+fn all_findings(input: &ReportInput) -> Block {
+    let findings = &input.analysis.findings;
+    let mut lines = Vec::new();
+    // Unwaived findings by severity, then the waived ones.
+    let groups = [
+        ("Errors", Some(Severity::Error)),
+        ("Warnings", Some(Severity::Warning)),
+        ("Notes", Some(Severity::Note)),
+        ("Waived", None),
+    ];
+    for (title, severity) in groups {
+        let group: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| match severity {
+                Some(s) => f.waived.is_none() && f.severity == s,
+                None => f.waived.is_some(),
+            })
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        // Finding lines, and only they, start with `- ` (the truncation note counts them).
+        if !lines.is_empty() {
+            lines.push("\n".to_string());
+        }
+        lines.push(format!("### {title} ({})\n\n", group.len()));
+        for f in group {
+            let mut l = format!("- {}", finding_line(f));
+            if let Some(reason) = &f.waived {
+                let _ = write!(l, " · waived: {}", text(reason));
+            }
+            l.push('\n');
+            lines.push(clip(l));
+        }
+    }
+    Block {
+        open: format!(
+            "<details><summary>All findings ({})</summary>\n\n",
+            findings.len()
+        ),
+        lines,
+        close: "\n</details>\n\n".to_string(),
+        cut_order: 0,
+        title: ALL_FINDINGS,
+    }
+}
+
+fn categories(input: &ReportInput) -> Block {
+    let s = &input.analysis.score;
+    let envs = &input.comparison.environments;
+    let mut lines = Vec::new();
+    if !s.categories.is_empty() {
+        lines.push(table_header(&["Category", "Score", "In parity"], envs));
+        for c in &s.categories {
+            lines.push(clip(table_row(
+                &[
+                    text_cell(&c.name),
+                    format::percent(c.score),
+                    format!("{} of {}", c.in_parity, c.items),
+                ],
+                &c.per_environment,
+            )));
+        }
+    }
+    Block {
+        open: "<details><summary>Score by category</summary>\n\n".to_string(),
+        lines,
+        close: "\n</details>\n\n".to_string(),
+        cut_order: 3,
+        title: "score by category",
+    }
+}
+
+fn services(input: &ReportInput) -> Block {
+    let s = &input.analysis.score;
+    let envs = &input.comparison.environments;
+    let mut lines = Vec::new();
+    if !s.services.is_empty() {
+        lines.push(table_header(&["Service", "Score", "In parity"], envs));
+        for c in &s.services {
+            lines.push(clip(table_row(
+                &[
+                    code_cell(&c.name),
+                    format::percent(c.score),
+                    format!("{} of {}", c.in_parity, c.items),
+                ],
+                &c.per_environment,
+            )));
+        }
+    }
+    Block {
+        open: "<details><summary>Score by service</summary>\n\n".to_string(),
+        lines,
+        close: "\n</details>\n\n".to_string(),
+        cut_order: 2,
+        title: "score by service",
+    }
+}
+
+fn lost(input: &ReportInput) -> Block {
+    let s = &input.analysis.score;
+    let mut lines = Vec::new();
+    if !s.lost.is_empty() {
+        lines.push(
+            "| Points | Service | Item | Why | Category |\n|---:|---|---|---|---|\n".to_string(),
+        );
+        for l in &s.lost {
+            lines.push(clip(format!(
+                "| {} | {} | {} | {} | {} |\n",
+                number(l.points),
+                l.service
+                    .as_deref()
+                    .map_or_else(|| "(environment)".to_string(), code_cell),
+                code_cell(&l.item),
+                kind(l.kind),
+                l.category.label()
+            )));
+        }
+    }
+    Block {
+        open: format!(
+            "<details><summary>What lost points ({} item{})</summary>\n\n",
+            s.lost.len(),
+            plural(s.lost.len() as u32)
+        ),
+        lines,
+        close: "\n</details>\n\n".to_string(),
+        cut_order: 1,
+        title: "what lost points",
+    }
+}
+
+fn table_header(first: &[&str], envs: &[String]) -> String {
+    let mut cols: Vec<String> = first.iter().map(|c| c.to_string()).collect();
+    cols.extend(envs.iter().map(|e| text_cell(e)));
+    format!("| {} |\n|{}\n", cols.join(" | "), "---|".repeat(cols.len()))
+}
+
+fn table_row(first: &[String], per_env: &[Option<f64>]) -> String {
+    let mut cols = first.to_vec();
+    cols.extend(
+        per_env
+            .iter()
+            .map(|p| p.map_or_else(|| "—".to_string(), format::percent)),
+    );
+    format!("| {} |\n", cols.join(" | "))
+}
+
+/// `**EP001** message · `file:line` · production · `web``, plus the other side of a
+/// comparison.
+fn finding_line(f: &Finding) -> String {
+    let mut l = format!("**{}** {}", f.rule, text(&f.message));
+    match (&f.file, f.line) {
+        (Some(file), Some(line)) if line > 0 => {
+            let _ = write!(l, " · {}", code(&format!("{file}:{line}")));
+        }
+        (Some(file), _) => {
+            let _ = write!(l, " · {}", code(file));
+        }
+        (None, _) => {}
+    }
+    if let Some(env) = &f.environment {
+        let _ = write!(l, " · {}", text(env));
+    }
+    if let Some(service) = &f.service {
+        let _ = write!(l, " · {}", code(service));
+    }
+    for r in &f.related {
+        let _ = write!(
+            l,
+            " · also {} {}",
+            text(&r.environment),
+            code(&format!("{}:{}", r.file, r.line))
+        );
+    }
+    l
+}
+
+fn icon(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "❌",
+        Severity::Warning => "⚠️",
+        Severity::Note => "ℹ️",
+    }
+}
+
+fn kind(k: Kind) -> &'static str {
+    match k {
+        Kind::Same => "same",
+        Kind::Intended => "intended difference",
+        Kind::Drift => "drift",
+        Kind::Missing => "only in some environments",
+        Kind::MustMatch => "must match, differs",
+    }
+}
+
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", plural(n as u32))
+}
+
+/// `65000` -> `65,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A score or point count as given, without a trailing `.0`.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// Keep one line to [`MAX_LINE`] bytes, cut on a character boundary.
+fn clip(mut line: String) -> String {
+    if line.len() <= MAX_LINE {
+        return line;
+    }
+    let mut end = MAX_LINE - 4;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let newline = line.ends_with('\n');
+    line.truncate(end);
+    line.push('…');
+    if newline {
+        line.push('\n');
+    }
+    line
+}
+
+/// Free text that may hold Markdown code spans (rule messages do): newlines folded, and `<`, `>`
+/// outside code spans written as entities so no text can open or close an HTML block (such as
+/// the `<details>` around it).
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    if in_code {
+        // An unbalanced backtick would swallow what follows; close the span.
+        out.push('`');
+    }
+    out
+}
+
+/// A code span holding any text: a fence longer than any backtick run inside it.
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    if longest > 0 || s.starts_with(' ') || s.ends_with(' ') {
+        format!("{fence} {s} {fence}")
+    } else {
+        format!("{fence}{s}{fence}")
+    }
+}
+
+/// Text in a table cell: pipes escaped.
+fn text_cell(s: &str) -> String {
+    text(s).replace('|', "\\|")
+}
+
+/// A code span in a table cell: pipes escaped (GFM unescapes them inside code spans too).
+fn code_cell(s: &str) -> String {
+    code(s).replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+    use crate::report::sarif::testing::{finding, fixture};
+
+    const HINT: &str = "run `envparity report PATH` for the full report";
+
+    #[test]
+    fn summary_comes_first_then_collapsible_details() {
+        let mut waived = finding(
+            "EP007",
+            Some("production"),
+            "compose.prod.yml",
+            3,
+            "no limits",
+        );
+        waived.waived = Some("dedicated hosts".into());
+        let findings = vec![
+            finding(
+                "EP001",
+                Some("production"),
+                "compose.prod.yml",
+                12,
+                "`env.DATABASE_URL` names staging host `db-staging`",
+            )
+            .service("web"),
+            finding(
+                "EP004",
+                Some("staging"),
+                "compose.staging.yml",
+                4,
+                "same key",
+            )
+            .related("production", &Origin::new("compose.prod.yml", 5)),
+            finding(
+                "EP011",
+                Some("staging"),
+                "compose.staging.yml",
+                9,
+                "only <here>",
+            ),
+            waived,
+        ];
+        let md = render(&fixture(findings).input(), HINT);
+        assert!(
+            md.starts_with("## ❌ envparity: parity check failed\n\n"),
+            "{md}"
+        );
+        assert!(md.contains(
+            "**Findings:** 2 errors · 1 warning · 0 notes · 1 waived · 2 at or above `error` (default policy)"
+        ));
+        assert!(md.contains("(min_score 90)"));
+        assert!(md.contains(
+            "1. ❌ **EP001** `env.DATABASE_URL` names staging host `db-staging` · `compose.prod.yml:12` · production · `web`\n"
+        ));
+        assert!(md.contains("· also production `compose.prod.yml:5`"));
+        assert!(md.contains("3. ⚠️ **EP011** only &lt;here&gt;"));
+        assert!(!md.contains("4. "), "waived findings are not top findings");
+        let details = md
+            .find("<details><summary>All findings (4)</summary>")
+            .unwrap();
+        assert!(md.find("**Top findings**").unwrap() < details);
+        assert!(md.contains("### Errors (2)\n\n- **EP001**"));
+        assert!(md.contains("### Waived (1)\n\n- **EP007** no limits · `compose.prod.yml:3` · production · waived: dedicated hosts\n"));
+        assert!(md.contains("<details><summary>Score by category</summary>\n\n| Category | Score | In parity | development | staging | production |\n|---|---|---|---|---|---|\n"));
+        assert!(md.contains("<details><summary>What lost points (1 item)</summary>"));
+        assert!(md.contains("| `env.DEBUG` | drift | Security settings |"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+        assert!(!md.contains("Truncated"));
+    }
+
+    #[test]
+    fn a_clean_run_says_so() {
+        let mut fx = fixture(vec![]);
+        fx.analysis.passed = true;
+        let md = render(&fx.input(), HINT);
+        assert!(md.starts_with("## ✅ envparity: parity check passed\n\n"));
+        assert!(md.contains("No unwaived finding."));
+        assert!(!md.contains("All findings"), "no empty section");
+    }
+
+    #[test]
+    fn thousands_of_findings_are_truncated_on_a_line_boundary_with_a_pointer() {
+        let findings: Vec<Finding> = (0..5000)
+            .map(|i| {
+                finding(
+                    if i % 3 == 0 { "EP001" } else { "EP011" },
+                    Some("staging"),
+                    &format!("services/service-{i}/docker-compose.staging.yml"),
+                    i + 1,
+                    &format!("`env.SETTING_{i}` is present in staging only, not declared intended"),
+                )
+                .service(&format!("service-{i}"))
+            })
+            .collect();
+        let md = render(&fixture(findings).input(), HINT);
+        assert!(md.len() <= MAX_LEN, "{} bytes", md.len());
+        assert!(md.chars().count() <= MAX_LEN);
+        assert!(
+            md.len() > MAX_LEN - 5_000,
+            "uses the room it has: {}",
+            md.len()
+        );
+        assert!(md.starts_with("## ❌ envparity"));
+        assert!(md.contains("**Top findings**"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+        // Small sections survive; the long list is what gets cut.
+        assert!(md.contains("<details><summary>Score by category</summary>"));
+        assert!(md.contains("<details><summary>What lost points"));
+        let note = md.rsplit("\n---\n\n").next().unwrap();
+        assert!(note.starts_with("✂️ **Truncated**"), "{note}");
+        assert!(note.contains(" of 5000 findings listed; shortened or left out: all findings; "));
+        assert!(note.ends_with(&format!("; {HINT}.\n")));
+        // Every listed finding is whole.
+        let listed = md.lines().filter(|l| l.starts_with("- **EP")).count();
+        assert!(note.starts_with(&format!("✂️ **Truncated** to fit a pull-request comment (65,000 characters at most): {listed} of")), "{note}");
+        for l in md.lines().filter(|l| l.starts_with("- **EP")) {
+            assert!(l.ends_with("`"), "{l}");
+        }
+    }
+
+    #[test]
+    fn escaping_keeps_structure() {
+        assert_eq!(
+            text("a <details> `<b>` c\nd"),
+            "a &lt;details&gt; `<b>` c d"
+        );
+        assert_eq!(text("odd `tick"), "odd `tick`");
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("a`b"), "`` a`b ``");
+        assert_eq!(code_cell("a|b"), "`a\\|b`");
+        assert_eq!(number(90.0), "90");
+        assert_eq!(thousands(65_000), "65,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(number(72.7), "72.7");
+        let long = clip("é".repeat(3000) + "\n");
+        assert!(long.len() <= MAX_LINE && long.ends_with("…\n"));
+    }
+}

@@ -1,0 +1,316 @@
+//! Patch entries of a kustomization (`patches`, `patchesStrategicMerge`, `patchesJson6902`):
+//! where the patch text is, which objects it targets, and which kind of patch it is.
+
+use crate::error::Result;
+use crate::sources::{join_relative, Workspace};
+use crate::yaml;
+
+use super::super::manifest::{shift_lines, Object};
+use super::super::tree::{from_yaml, Val};
+use super::{jsonpatch, strategic};
+
+/// Patch documents from `path` (a file next to the kustomization) or inline `patch` text.
+fn patch_documents(workspace: &Workspace, kfile: &str, entry: &Val) -> Result<Vec<Val>> {
+    let (text, file, offset) = if let Some(path) = entry.get("path") {
+        let written = path.expect_str("path")?;
+        let rel = join_relative(kfile, written).ok_or_else(|| {
+            path.error(format!("patch `{written}` is outside the scanned directory; envparity reads nothing outside it"))
+        })?;
+        (
+            workspace
+                .read_text(&rel)
+                .map_err(|e| path.error(format!("patch `{written}`: {}", e.message)))?,
+            rel,
+            0,
+        )
+    } else if let Some(patch) = entry.get("patch") {
+        let text = patch.expect_str("patch")?.to_string();
+        // The scalar's position is where its text starts (a block scalar's first content line).
+        (text, kfile.to_string(), patch.origin.line.saturating_sub(1))
+    } else {
+        return Err(entry.error("a patch needs `path` or `patch`"));
+    };
+    let docs = yaml::parse_documents(&text, &file, yaml::Limits::default()).map_err(|mut e| {
+        e.line = e.line.map(|l| l + offset);
+        e
+    })?;
+    Ok(docs
+        .iter()
+        .filter(|d| !d.is_null())
+        .map(|d| {
+            let mut v = from_yaml(d, &file);
+            shift_lines(&mut v, offset);
+            v
+        })
+        .collect())
+}
+
+/// `patchesStrategicMerge` entry: a file path, or an inline patch document.
+pub fn strategic_merge_entry(
+    workspace: &Workspace,
+    kfile: &str,
+    entry: &Val,
+    objects: &mut [Object],
+) -> Result<()> {
+    let text = entry.expect_str("patchesStrategicMerge")?;
+    let docs = if text.contains('\n') || text.trim_start().starts_with("apiVersion") {
+        let mut inline = Val::empty_map(entry.origin.clone());
+        inline.set("patch", entry.clone());
+        patch_documents(workspace, kfile, &inline)?
+    } else {
+        let mut by_path = Val::empty_map(entry.origin.clone());
+        by_path.set("path", entry.clone());
+        patch_documents(workspace, kfile, &by_path)?
+    };
+    for doc in &docs {
+        apply_to_named(doc, objects)?;
+    }
+    Ok(())
+}
+
+/// `patches` entry: `path` or `patch`, optional `target`. A list is a JSON patch, a mapping a
+/// strategic merge patch (on the target, or on the object it names).
+pub fn patches_entry(
+    workspace: &Workspace,
+    kfile: &str,
+    entry: &Val,
+    objects: &mut [Object],
+) -> Result<()> {
+    if let Some(opts) = entry.get("options") {
+        return Err(opts.error("patch `options` are not supported (see docs/kubernetes.md)"));
+    }
+    let docs = patch_documents(workspace, kfile, entry)?;
+    let target = entry.get("target");
+    for doc in &docs {
+        match (doc.seq().is_some(), target) {
+            (true, Some(t)) => {
+                for i in matching(t, objects, entry)? {
+                    jsonpatch::apply(&mut objects[i].val, doc)?;
+                }
+            }
+            (true, None) => return Err(entry.error("a JSON patch needs a `target`")),
+            (false, Some(t)) => {
+                for i in matching(t, objects, entry)? {
+                    let builtin = is_builtin(&objects[i]);
+                    strategic::apply(&mut objects[i].val, &without_identity(doc), builtin)?;
+                }
+            }
+            (false, None) => apply_to_named(doc, objects)?,
+        }
+    }
+    Ok(())
+}
+
+/// `patchesJson6902` entry: `target` plus `path` or `patch`.
+pub fn json6902_entry(
+    workspace: &Workspace,
+    kfile: &str,
+    entry: &Val,
+    objects: &mut [Object],
+) -> Result<()> {
+    let target = entry
+        .get("target")
+        .ok_or_else(|| entry.error("a `patchesJson6902` entry needs a `target`"))?;
+    let docs = patch_documents(workspace, kfile, entry)?;
+    let indices = matching(target, objects, entry)?;
+    for doc in &docs {
+        for &i in &indices {
+            jsonpatch::apply(&mut objects[i].val, doc)?;
+        }
+    }
+    Ok(())
+}
+
+/// A strategic merge patch applied to the object its own kind and name designate.
+fn apply_to_named(doc: &Val, objects: &mut [Object]) -> Result<()> {
+    if doc.map().is_none() {
+        return Err(doc.error(format!(
+            "a strategic merge patch must be a mapping, found {}",
+            doc.kind_name()
+        )));
+    }
+    let kind = doc
+        .text(&["kind"])
+        .ok_or_else(|| doc.error("a strategic merge patch needs `kind` (or a `target`)"))?;
+    let name = doc.text(&["metadata", "name"]).ok_or_else(|| {
+        doc.error("a strategic merge patch needs `metadata.name` (or a `target`)")
+    })?;
+    let ns = doc.text(&["metadata", "namespace"]);
+    let found: Vec<usize> = objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            o.kind() == kind && o.answers_to(name) && (ns.is_none() || o.namespace() == ns)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    match found[..] {
+        [] => Err(doc.error(format!(
+            "patch target `{kind}/{name}` not found among the resources"
+        ))),
+        [i] => {
+            let builtin = is_builtin(&objects[i]);
+            strategic::apply(&mut objects[i].val, &without_identity(doc), builtin)
+        }
+        _ => Err(doc.error(format!(
+            "patch target `{kind}/{name}` matches several resources; add `metadata.namespace`"
+        ))),
+    }
+}
+
+/// A patch's identity fields are not changes to make.
+fn without_identity(doc: &Val) -> Val {
+    let mut d = doc.clone();
+    d.remove("apiVersion");
+    d.remove("kind");
+    if let Some(meta) = d.get_mut("metadata") {
+        meta.remove("name");
+        meta.remove("namespace");
+    }
+    d
+}
+
+/// Whether an object is a built-in kind, whose lists merge by key.
+fn is_builtin(obj: &Object) -> bool {
+    matches!(
+        obj.group(),
+        "" | "apps"
+            | "batch"
+            | "autoscaling"
+            | "policy"
+            | "networking.k8s.io"
+            | "rbac.authorization.k8s.io"
+            | "storage.k8s.io"
+    )
+}
+
+/// Indices of the objects a `target` selects; none is an error.
+fn matching(target: &Val, objects: &[Object], entry: &Val) -> Result<Vec<usize>> {
+    if target.map().is_none() {
+        return Err(target.error("`target` must be a mapping"));
+    }
+    for (key, v) in target.map().unwrap_or_default() {
+        if !matches!(
+            key.as_str(),
+            "group"
+                | "version"
+                | "kind"
+                | "name"
+                | "namespace"
+                | "labelSelector"
+                | "annotationSelector"
+        ) {
+            return Err(v.error(format!("unknown patch target field `{key}`")));
+        }
+    }
+    let name = target
+        .get("name")
+        .map(|n| n.expect_str("target.name"))
+        .transpose()?;
+    if let Some(n) = name {
+        if n.chars().any(|c| "^$+?()[]{}|\\".contains(c)) {
+            return Err(target.error(format!(
+                "target name `{n}` is a regular expression; only plain names and `.*` wildcards are supported"
+            )));
+        }
+    }
+    let labels = selector(target.get("labelSelector"))?;
+    let annotations = selector(target.get("annotationSelector"))?;
+    let found: Vec<usize> = objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            target.text(&["kind"]).is_none_or(|k| o.kind() == k)
+                && target.text(&["group"]).is_none_or(|g| o.group() == g)
+                && target
+                    .text(&["version"])
+                    .is_none_or(|v| o.api_version().rsplit('/').next() == Some(v))
+                && target
+                    .text(&["namespace"])
+                    .is_none_or(|n| o.namespace() == Some(n))
+                && name.is_none_or(|n| {
+                    wildcard_match(n, o.name())
+                        || o.previous_names.iter().any(|p| wildcard_match(n, p))
+                })
+                && labels
+                    .iter()
+                    .all(|(k, v)| o.val.text(&["metadata", "labels", k]) == Some(v.as_str()))
+                && annotations
+                    .iter()
+                    .all(|(k, v)| o.val.text(&["metadata", "annotations", k]) == Some(v.as_str()))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if found.is_empty() {
+        let described: Vec<String> = target
+            .map()
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.str().unwrap_or("?")))
+            .collect();
+        return Err(entry.error(format!(
+            "patch target ({}) matches no resource",
+            described.join(", ")
+        )));
+    }
+    Ok(found)
+}
+
+/// `a=b,c=d` equality selectors.
+fn selector(v: Option<&Val>) -> Result<Vec<(String, String)>> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let text = v.expect_str("selector")?;
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, val)) if !k.ends_with('!') => Ok((
+                k.trim().to_string(),
+                val.trim_start_matches('=').trim().to_string(),
+            )),
+            _ => Err(v.error(format!(
+                "selector `{}` is not supported: only `key=value` pairs",
+                p.trim()
+            ))),
+        })
+        .collect()
+}
+
+/// A name pattern with `.*` wildcards (Kustomize's regex in its commonest form).
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split(".*").collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let mut rest = name;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(pos) = rest.find(part) else {
+                return false;
+            };
+            rest = &rest[pos + part.len()..];
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("web", "web"));
+        assert!(!wildcard_match("web", "web2"));
+        assert!(wildcard_match(".*", "anything"));
+        assert!(wildcard_match("api-.*", "api-v1"));
+        assert!(wildcard_match(".*-worker", "mail-worker"));
+        assert!(!wildcard_match("api-.*", "web"));
+    }
+}

@@ -1,0 +1,274 @@
+//! Strategic merge patches: mappings merge, `null` deletes, lists of built-in kinds merge by
+//! their merge key (containers by `name`, volume mounts by `mountPath`, ...), other lists are
+//! replaced. Directives: `$patch: replace | delete | merge`. Others are refused, not ignored.
+
+use crate::error::Result;
+
+use super::super::tree::{Kind, Val};
+
+/// Apply `patch` to `target`. `builtin` says whether the object is a built-in kind (its lists
+/// have merge keys); custom resources merge like JSON merge patches (lists replaced).
+pub fn apply(target: &mut Val, patch: &Val, builtin: bool) -> Result<()> {
+    let mut path = Vec::new();
+    if merge(target, patch, builtin, &mut path)? == Action::Delete {
+        return Err(patch.error("`$patch: delete` at the top of a patch would delete the whole object; remove it from `resources` instead"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, PartialEq)]
+enum Action {
+    Keep,
+    Delete,
+}
+
+fn directive(patch: &Val) -> Result<Option<&str>> {
+    match patch.get("$patch") {
+        None => Ok(None),
+        Some(v) => match v.str() {
+            Some(d @ ("replace" | "delete" | "merge")) => Ok(Some(d)),
+            _ => Err(v.error("`$patch` must be `replace`, `delete` or `merge`")),
+        },
+    }
+}
+
+/// A patch value without its directives, to insert where the target has nothing.
+fn clean(patch: &Val) -> Val {
+    let mut v = patch.clone();
+    strip(&mut v);
+    v
+}
+
+fn strip(v: &mut Val) {
+    match &mut v.kind {
+        Kind::Map(entries) => {
+            entries.retain(|(k, _)| !k.starts_with('$'));
+            entries.iter_mut().for_each(|(_, v)| strip(v));
+        }
+        Kind::Seq(items) => {
+            items.retain(|i| i.get("$patch").is_none());
+            items.iter_mut().for_each(strip);
+        }
+        _ => {}
+    }
+}
+
+fn merge(target: &mut Val, patch: &Val, builtin: bool, path: &mut Vec<String>) -> Result<Action> {
+    let Kind::Map(patch_entries) = &patch.kind else {
+        *target = patch.clone();
+        return Ok(Action::Keep);
+    };
+    match directive(patch)? {
+        Some("delete") => return Ok(Action::Delete),
+        Some("replace") => {
+            *target = clean(patch);
+            return Ok(Action::Keep);
+        }
+        _ => {}
+    }
+    if target.map().is_none() {
+        *target = clean(patch);
+        return Ok(Action::Keep);
+    }
+    for (key, pv) in patch_entries {
+        if key == "$patch" {
+            continue;
+        }
+        if key.starts_with('$') {
+            return Err(pv.error(format!(
+                "strategic merge directive `{key}` is not supported (see docs/kubernetes.md)"
+            )));
+        }
+        if pv.is_null() {
+            target.remove(key);
+            continue;
+        }
+        let mut delete = false;
+        match target.get_mut(key) {
+            None => target.set(key, clean(pv)),
+            Some(existing) => {
+                path.push(key.clone());
+                match (&mut existing.kind, &pv.kind) {
+                    (Kind::Seq(items), Kind::Seq(patch_items)) => {
+                        let merge_key = if builtin { merge_key(path) } else { None };
+                        merge_list(items, patch_items, merge_key, builtin, path)?;
+                        existing.origin = pv.origin.clone();
+                    }
+                    (Kind::Map(_), Kind::Map(_)) => {
+                        delete = merge(existing, pv, builtin, path)? == Action::Delete;
+                    }
+                    _ => *existing = clean(pv),
+                }
+                path.pop();
+            }
+        }
+        if delete {
+            target.remove(key);
+        }
+    }
+    Ok(Action::Keep)
+}
+
+fn merge_list(
+    items: &mut Vec<Val>,
+    patch_items: &[Val],
+    merge_key: Option<&str>,
+    builtin: bool,
+    path: &mut Vec<String>,
+) -> Result<()> {
+    if patch_items
+        .iter()
+        .any(|p| p.get("$patch").and_then(Val::str) == Some("replace"))
+    {
+        *items = patch_items
+            .iter()
+            .filter(|p| p.get("$patch").is_none())
+            .map(clean)
+            .collect();
+        return Ok(());
+    }
+    let Some(key) = merge_key else {
+        *items = patch_items.iter().map(clean).collect();
+        return Ok(());
+    };
+    for p in patch_items {
+        let Some(id) = p.text(&[key]) else {
+            return Err(p.error(format!(
+                "this list merges by `{key}`, and the patch item has none"
+            )));
+        };
+        let pos = items.iter().position(|i| i.text(&[key]) == Some(id));
+        if directive(p)? == Some("delete") {
+            if let Some(pos) = pos {
+                items.remove(pos);
+            }
+            continue;
+        }
+        match pos {
+            Some(pos) => {
+                merge(&mut items[pos], p, builtin, path)?;
+            }
+            None => items.push(clean(p)),
+        }
+    }
+    Ok(())
+}
+
+/// The merge key of a built-in list, from the field path leading to it.
+fn merge_key(path: &[String]) -> Option<&'static str> {
+    let field = path.last()?.as_str();
+    let parent = path.iter().rev().nth(1).map(String::as_str);
+    Some(match field {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets" => "name",
+        "volumeMounts" => "mountPath",
+        "volumeDevices" => "devicePath",
+        "hostAliases" => "ip",
+        "topologySpreadConstraints" => "topologyKey",
+        // Container ports merge by containerPort; a Service's by port.
+        "ports"
+            if matches!(parent, Some("containers" | "initContainers"))
+                || path_has_container(path) =>
+        {
+            "containerPort"
+        }
+        "ports" => "port",
+        _ => return None,
+    })
+}
+
+fn path_has_container(path: &[String]) -> bool {
+    path.iter()
+        .any(|p| p == "containers" || p == "initContainers")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::kubernetes::tree::from_yaml;
+    use crate::yaml::{parse_document, Limits};
+
+    fn val(text: &str, file: &str) -> Val {
+        from_yaml(
+            &parse_document(text, file, Limits::default()).unwrap(),
+            file,
+        )
+    }
+
+    const BASE: &str = "spec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app:1\n        env:\n        - {name: A, value: '1'}\n        - {name: B, value: '2'}\n        ports:\n        - {containerPort: 80}\n      - name: sidecar\n        image: side:1\n      tolerations:\n      - {key: a}\n";
+
+    #[test]
+    fn containers_merge_by_name_env_by_name() {
+        let mut t = val(BASE, "base.yaml");
+        let p = val("spec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - {name: B, value: changed}\n        - {name: C, value: '3'}\n        resources:\n          limits: {cpu: 500m}\n      tolerations:\n      - {key: b}\n", "patch.yaml");
+        apply(&mut t, &p, true).unwrap();
+        assert_eq!(t.text(&["spec", "replicas"]), Some("3"));
+        let containers = t
+            .at(&["spec", "template", "spec", "containers"])
+            .unwrap()
+            .seq()
+            .unwrap();
+        assert_eq!(containers.len(), 2, "sidecar kept");
+        let app = &containers[0];
+        assert_eq!(app.text(&["image"]), Some("app:1"), "untouched fields stay");
+        let env = app.get("env").unwrap().seq().unwrap();
+        let shown: Vec<(&str, &str)> = env
+            .iter()
+            .map(|e| (e.text(&["name"]).unwrap(), e.text(&["value"]).unwrap()))
+            .collect();
+        assert_eq!(shown, [("A", "1"), ("B", "changed"), ("C", "3")]);
+        assert_eq!(env[1].get("value").unwrap().origin.file, "patch.yaml");
+        assert_eq!(app.text(&["resources", "limits", "cpu"]), Some("500m"));
+        let tol = t
+            .at(&["spec", "template", "spec", "tolerations"])
+            .unwrap()
+            .seq()
+            .unwrap();
+        assert_eq!(tol.len(), 1, "lists without a merge key are replaced");
+        assert_eq!(tol[0].text(&["key"]), Some("b"));
+    }
+
+    #[test]
+    fn delete_replace_and_null() {
+        let mut t = val(BASE, "base.yaml");
+        let p = val("spec:\n  replicas: null\n  template:\n    spec:\n      containers:\n      - name: sidecar\n        $patch: delete\n      - name: app\n        env:\n        - $patch: replace\n        - {name: Z, value: '9'}\n", "p.yaml");
+        apply(&mut t, &p, true).unwrap();
+        assert!(t.at(&["spec", "replicas"]).is_none());
+        let containers = t
+            .at(&["spec", "template", "spec", "containers"])
+            .unwrap()
+            .seq()
+            .unwrap();
+        assert_eq!(containers.len(), 1);
+        let env = containers[0].get("env").unwrap().seq().unwrap();
+        assert_eq!(env.len(), 1);
+        assert_eq!(env[0].text(&["name"]), Some("Z"));
+    }
+
+    #[test]
+    fn custom_resources_replace_lists_and_unknown_directives_fail() {
+        let mut t = val(
+            "spec:\n  containers:\n  - {name: a}\n  - {name: b}\n",
+            "b.yaml",
+        );
+        apply(
+            &mut t,
+            &val("spec:\n  containers:\n  - {name: a, x: 1}\n", "p.yaml"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            t.at(&["spec", "containers"]).unwrap().seq().unwrap().len(),
+            1
+        );
+        let e = apply(&mut t, &val("spec:\n  $retainKeys: [a]\n", "p.yaml"), true).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("not supported"));
+        let e = apply(&mut t, &val("spec:\n  $patch: bogus\n", "p.yaml"), true).unwrap_err();
+        assert!(e.message.contains("must be `replace`"));
+    }
+}

@@ -1,0 +1,441 @@
+//! Terraform root modules: `variable` blocks of the `.tf` files, then the `.tfvars` files in
+//! Terraform's order (`terraform.tfvars`, `*.auto.tfvars`, then the environment's own file), so
+//! each variable's value in an environment is the last tfvars value, else the default.
+//!
+//! Settings are environment-wide (see docs/settings.md):
+//! - `terraform.<variable>` for every variable (maps and lists flattened), with the origin of
+//!   the line that set it. `sensitive = true` variables are masked whatever their name.
+//! - `terraform.<type>.<name>.<attribute>` for sizing attributes of resources and modules
+//!   (`instance_type`, `count`, `allocated_storage`, ...) computed from variables or written
+//!   literally. One set from a single variable (`instance_type = var.instance_type`) is that
+//!   variable's row already and gets no second one.
+
+mod hcl;
+
+use std::collections::BTreeMap;
+
+use ::hcl::eval::Context;
+
+use crate::error::{Error, Result};
+use crate::model::{Environment, MaskedSecret, Note, Origin, Quantity, Setting, SettingValue};
+use crate::sources::Workspace;
+use crate::yaml;
+
+pub use self::hcl::SIZING_ATTRIBUTES;
+
+/// Read one environment's Terraform files (`.tf` first, then `.tfvars` in precedence order).
+pub fn load(
+    workspace: &Workspace,
+    files: &[String],
+    environment: &mut Environment,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    let mut module = hcl::Module::default();
+    let mut assigned: Vec<(String, ::hcl::Value, Origin)> = Vec::new();
+    for file in files {
+        let text = workspace.read_text(file)?;
+        if file.ends_with(".tfvars.json") {
+            assigned.extend(read_tfvars_json(&text, file)?);
+        } else if file.ends_with(".tfvars") {
+            assigned.extend(hcl::read_tfvars(&text, file)?);
+        } else {
+            hcl::read_tf(&text, file, &mut module)?;
+        }
+    }
+
+    // Each variable's value: the default, replaced by every later tfvars assignment.
+    let mut values: BTreeMap<String, (::hcl::Value, Origin)> = BTreeMap::new();
+    for v in &module.variables {
+        if let Some(default) = &v.default {
+            values.insert(v.name.clone(), default.clone());
+        }
+    }
+    for (name, value, origin) in assigned {
+        if !module.variables.iter().any(|v| v.name == name) && !module.variables.is_empty() {
+            notes.push(Note::at(
+                origin.clone(),
+                format!("`{name}` is assigned but no `variable \"{name}\"` block declares it"),
+            ));
+        }
+        values.insert(name, (value, origin));
+    }
+
+    let sensitive = |name: &str| {
+        module
+            .variables
+            .iter()
+            .any(|v| v.name == name && v.sensitive)
+    };
+    let is_number = |name: &str| module.variables.iter().any(|v| v.name == name && v.number);
+    for v in &module.variables {
+        if !values.contains_key(&v.name) {
+            notes.push(Note::at(
+                v.origin.clone(),
+                format!(
+                    "Terraform variable `{}` has no default and no value in the tfvars files read; it is set at apply time",
+                    v.name
+                ),
+            ));
+            let key = format!("terraform.{}", v.name);
+            let setting = Setting::new(&key, "", v.origin.clone()).interpolated(true);
+            environment.settings.insert(key, setting);
+        }
+    }
+    for (name, (value, origin)) in &values {
+        flatten(
+            &format!("terraform.{name}"),
+            value,
+            origin,
+            sensitive(name),
+            is_number(name),
+            &mut environment.settings,
+        );
+    }
+
+    // Sizing attributes computed from variables and locals.
+    let ctx = context(&values, &module);
+    for s in &module.sizing {
+        if s.value.single_variable().is_some() {
+            continue;
+        }
+        let key = format!("terraform.{}.{}", s.owner, s.attribute);
+        let uses_sensitive = module
+            .variables
+            .iter()
+            .any(|v| v.sensitive && s.value.text.contains(&format!("var.{}", v.name)));
+        match s.value.evaluate(&ctx) {
+            Some(value) => flatten(
+                &key,
+                &value,
+                &s.value.origin,
+                uses_sensitive,
+                false,
+                &mut environment.settings,
+            ),
+            None => {
+                // References Terraform only knows at plan time (resources, workspace, functions):
+                // the expression itself is what can be compared.
+                let setting = Setting::new(&key, s.value.text.clone(), s.value.origin.clone());
+                environment.settings.insert(key, setting);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An evaluation context with `var.*` and the `local.*` values that can be computed from them.
+fn context(
+    values: &BTreeMap<String, (::hcl::Value, Origin)>,
+    module: &hcl::Module,
+) -> Context<'static> {
+    let vars: ::hcl::Map<String, ::hcl::Value> = values
+        .iter()
+        .map(|(k, (v, _))| (k.clone(), v.clone()))
+        .collect();
+    let mut locals: ::hcl::Map<String, ::hcl::Value> = ::hcl::Map::new();
+    // Locals may refer to each other in any order: evaluate in passes until nothing changes.
+    for _ in 0..=module.locals.len() {
+        let mut ctx = Context::new();
+        ctx.declare_var("var", ::hcl::Value::Object(vars.clone()));
+        ctx.declare_var("local", ::hcl::Value::Object(locals.clone()));
+        let mut progressed = false;
+        for (name, expr) in &module.locals {
+            if locals.contains_key(name) {
+                continue;
+            }
+            if let Some(v) = expr.evaluate(&ctx) {
+                locals.insert(name.clone(), v);
+                progressed = true;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    let mut ctx = Context::new();
+    ctx.declare_var("var", ::hcl::Value::Object(vars));
+    ctx.declare_var("local", ::hcl::Value::Object(locals));
+    ctx
+}
+
+/// One value as settings: scalars as text, lists of scalars joined with `, `, maps and other
+/// lists flattened into dotted and indexed keys.
+fn flatten(
+    key: &str,
+    value: &::hcl::Value,
+    origin: &Origin,
+    sensitive: bool,
+    number: bool,
+    out: &mut BTreeMap<String, Setting>,
+) {
+    use ::hcl::Value as V;
+    let scalar = |v: &V| -> Option<String> {
+        match v {
+            V::Null => Some(String::new()),
+            V::Bool(b) => Some(b.to_string()),
+            V::Number(n) => Some(n.to_string()),
+            V::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    };
+    let text = match value {
+        V::Array(items) if items.iter().all(|i| scalar(i).is_some()) => Some(
+            items
+                .iter()
+                .filter_map(scalar)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        V::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(&format!("{key}[{i}]"), item, origin, sensitive, false, out);
+            }
+            None
+        }
+        V::Object(map) => {
+            if map.is_empty() {
+                Some(String::new())
+            } else {
+                for (k, v) in map {
+                    flatten(&format!("{key}.{k}"), v, origin, sensitive, false, out);
+                }
+                None
+            }
+        }
+        v => scalar(v),
+    };
+    let Some(text) = text else { return };
+    let quantity = match value {
+        V::Number(n) => n.as_f64().map(Quantity::Number),
+        V::String(s) if number => crate::sources::units::parse_number(s).map(Quantity::Number),
+        _ => None,
+    };
+    let setting = if sensitive && !text.is_empty() {
+        // `sensitive = true`: masked even when the name and the value look innocent.
+        Setting {
+            value: SettingValue::Secret(MaskedSecret::new(
+                &text,
+                crate::model::secret::MASK.to_string(),
+            )),
+            ..Setting::new(key, "", origin.clone())
+        }
+    } else {
+        let s = Setting::new(key, text, origin.clone());
+        if s.is_secret() {
+            s
+        } else {
+            s.with_quantity(quantity)
+        }
+    };
+    out.insert(key.to_string(), setting);
+}
+
+/// `*.tfvars.json`: a JSON object of variable values. JSON is read with the YAML reader (YAML
+/// 1.2 is a superset of JSON) for its line numbers.
+fn read_tfvars_json(text: &str, file: &str) -> Result<Vec<(String, ::hcl::Value, Origin)>> {
+    let doc = yaml::parse_document(text, file, yaml::Limits::default())?;
+    let Some(map) = doc.as_map() else {
+        return Err(Error::at(
+            file,
+            doc.line,
+            format!(
+                "a .tfvars.json file must be a JSON object, found {}",
+                doc.kind_name()
+            ),
+        ));
+    };
+    Ok(map
+        .iter()
+        .map(|(k, key, v)| (k.to_string(), json_value(v), Origin::new(file, key.line)))
+        .collect())
+}
+
+fn json_value(node: &yaml::Node) -> ::hcl::Value {
+    use ::hcl::Value as V;
+    match &node.value {
+        yaml::Value::Null => V::Null,
+        yaml::Value::Scalar(s) if s.quoted => V::String(s.text.clone()),
+        yaml::Value::Scalar(s) => match s.text.as_str() {
+            "true" => V::Bool(true),
+            "false" => V::Bool(false),
+            "null" => V::Null,
+            t => match t.parse::<i64>() {
+                Ok(i) => V::Number(i.into()),
+                Err(_) => t
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(::hcl::Number::from_f64)
+                    .map_or_else(|| V::String(t.to_string()), V::Number),
+            },
+        },
+        yaml::Value::Seq(items) => V::Array(items.iter().map(json_value).collect()),
+        yaml::Value::Map(m) => V::Object(
+            m.iter()
+                .map(|(k, _, v)| (k.to_string(), json_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(files: &[(&str, &str)], read: &[&str]) -> Result<(Environment, Vec<Note>)> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let ws = Workspace::open(dir.path()).unwrap();
+        let mut env = Environment::new("staging");
+        let mut notes = Vec::new();
+        let files: Vec<String> = read.iter().map(|s| s.to_string()).collect();
+        load(&ws, &files, &mut env, &mut notes)?;
+        Ok((env, notes))
+    }
+
+    const TF: &str = r#"
+variable "instance_type" {
+  default = "t3.micro"
+}
+variable "enable_domain" {
+  type    = bool
+  default = true
+}
+variable "db_name" {
+  default   = "app"
+  sensitive = true
+}
+variable "db_password" {
+  type      = string
+  sensitive = true
+}
+resource "aws_instance" "web" {
+  instance_type = var.instance_type
+}
+resource "aws_acm_certificate" "main" {
+  count = var.enable_domain ? 1 : 0
+}
+resource "aws_db_instance" "db" {
+  allocated_storage = 20
+  multi_az          = terraform.workspace == "default"
+}
+"#;
+
+    #[test]
+    fn tfvars_override_defaults_with_provenance() {
+        let (env, notes) = env_of(
+            &[
+                ("tf/variables.tf", TF),
+                (
+                    "tf/staging.tfvars",
+                    "instance_type = \"t3.small\"\nenable_domain = false\nunknown = 1\n",
+                ),
+            ],
+            &["tf/variables.tf", "tf/staging.tfvars"],
+        )
+        .unwrap();
+        let s = |k: &str| {
+            let st = env
+                .settings
+                .get(k)
+                .unwrap_or_else(|| panic!("no {k}: {:?}", env.settings.keys()));
+            (st.display().to_string(), st.origin.to_string())
+        };
+        assert_eq!(
+            s("terraform.instance_type"),
+            ("t3.small".into(), "tf/staging.tfvars:1".into())
+        );
+        assert_eq!(
+            s("terraform.enable_domain"),
+            ("false".into(), "tf/staging.tfvars:2".into())
+        );
+        assert_eq!(
+            s("terraform.aws_acm_certificate.main.count"),
+            ("0".into(), "tf/variables.tf:21".into())
+        );
+        assert_eq!(
+            env.settings["terraform.aws_acm_certificate.main.count"].quantity,
+            Some(Quantity::Number(0.0))
+        );
+        assert_eq!(s("terraform.aws_db_instance.db.allocated_storage").0, "20");
+        assert_eq!(
+            s("terraform.aws_db_instance.db.multi_az").0,
+            "terraform.workspace == \"default\"",
+            "what only Terraform knows is shown as written"
+        );
+        assert!(!env
+            .settings
+            .contains_key("terraform.aws_instance.web.instance_type"));
+        // Sensitive: masked although `db_name` and `app` look innocent.
+        assert!(env.settings["terraform.db_name"].is_secret());
+        assert_eq!(s("terraform.db_password").0, "");
+        assert!(env.settings["terraform.db_password"].interpolated);
+        let messages: Vec<&str> = notes.iter().map(|n| n.message.as_str()).collect();
+        assert!(
+            messages.iter().any(|m| m.contains("`unknown` is assigned")),
+            "{messages:?}"
+        );
+        assert!(messages
+            .iter()
+            .any(|m| m.contains("`db_password` has no default")));
+    }
+
+    #[test]
+    fn tfvars_json_and_defaults_alone() {
+        let (env, _) = env_of(
+            &[
+                ("variables.tf", TF),
+                (
+                    "prod.tfvars.json",
+                    "{\n  \"instance_type\": \"m5.large\",\n  \"tags\": {\"a\": 1}\n}\n",
+                ),
+            ],
+            &["variables.tf", "prod.tfvars.json"],
+        )
+        .unwrap();
+        assert_eq!(
+            env.settings["terraform.instance_type"].display(),
+            "m5.large"
+        );
+        assert_eq!(env.settings["terraform.instance_type"].origin.line, 2);
+        assert_eq!(
+            env.settings["terraform.tags.a"].quantity,
+            Some(Quantity::Number(1.0))
+        );
+        assert_eq!(
+            env.settings["terraform.aws_acm_certificate.main.count"].display(),
+            "1"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_and_deep_nesting() {
+        let e = env_of(
+            &[("main.tf", "variable \"a\" {\n  default = \n}\n")],
+            &["main.tf"],
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("main.tf:2:13: HCL syntax error"),
+            "{e}"
+        );
+        let nested = format!("a = {}1{}\n", "[".repeat(60), "]".repeat(60));
+        let (env, _) = env_of(&[("x.tfvars", &nested)], &["x.tfvars"]).unwrap();
+        assert!(env
+            .settings
+            .keys()
+            .next()
+            .unwrap()
+            .starts_with("terraform.a[0]"));
+        // hcl-edit caps nesting (64 levels) before its recursive parser could overflow.
+        let deep = format!("a = {}\n", "[".repeat(5000));
+        let e = env_of(&[("x.tfvars", &deep)], &["x.tfvars"]).unwrap_err();
+        assert!(e.message.contains("nesting depth"), "{e}");
+        let e = env_of(&[("x.tfvars.json", "{\"a\": [1, 2}\n")], &["x.tfvars.json"]).unwrap_err();
+        assert_eq!(e.file.as_deref(), Some("x.tfvars.json"));
+        assert_eq!(e.line, Some(1));
+    }
+}
