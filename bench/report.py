@@ -16,12 +16,12 @@ with open(meta_path, encoding="utf-8") as f:
         k, _, v = line.rstrip("\n").partition("=")
         meta[k] = v
 
-runs = defaultdict(list)  # (scale, form, tool) -> [(wall, rss, exit)]
+runs = defaultdict(list)  # (scale, form, tool) -> [(wall, rss, exit, cpu)]
 with open(tsv, encoding="utf-8") as f:
     next(f)
     for line in f:
-        scale, form, tool, _run, wall, rss, code = line.rstrip("\n").split("\t")
-        runs[(scale, form, tool)].append((float(wall), int(rss), int(code)))
+        scale, form, tool, _run, wall, rss, code, cpu = line.rstrip("\n").split("\t")
+        runs[(scale, form, tool)].append((float(wall), int(rss), int(code), float(cpu)))
 
 
 def yaml_bytes(path):
@@ -34,22 +34,35 @@ def yaml_bytes(path):
     return total, files
 
 
+class Timeout:
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+
 def med(key):
     r = runs.get(key)
     if not r:
         return None
-    if any(code == 124 for _w, _r, code in r):
-        return "timeout"
-    return statistics.median(w for w, _r, _c in r), max(rs for _w, rs, _c in r), len(r)
+    if any(code == 124 for _w, _r, code, _c in r):
+        return Timeout(max(w for w, *_ in r))
+    return (
+        statistics.median(w for w, *_ in r),
+        max(rs for _w, rs, *_ in r),
+        len(r),
+        statistics.median(c for *_, c in r),
+    )
+
+
+def secs(t):
+    return f"{t * 1000:.1f} ms" if t < 1 else f"{t:.2f} s"
 
 
 def fmt_t(x):
     if x is None:
         return "n/a"
-    if x == "timeout":
-        return "timeout"
-    t = x[0]
-    return f"{t * 1000:.1f} ms" if t < 1 else f"{t:.2f} s"
+    if isinstance(x, Timeout):
+        return f"> {x.seconds:.0f} s (timeout)"
+    return secs(x[0])
 
 
 def fmt_mb(kb):
@@ -57,6 +70,8 @@ def fmt_mb(kb):
 
 
 def ratio(a, b):
+    if isinstance(a, Timeout) and isinstance(b, tuple) and b[0]:
+        return f"> {a.seconds / b[0]:.0f}x"
     if not isinstance(a, tuple) or not isinstance(b, tuple) or b[0] == 0:
         return "n/a"
     return f"{a[0] / b[0]:.2f}x"
@@ -81,8 +96,8 @@ out = []
 w = out.append
 w("# Benchmark results")
 w("")
-w("Written by `bench/run.sh` from a real run; do not edit by hand (the analysis below the tables")
-w("is kept in `bench/README.md` and in the commit that records the run).")
+w("Written by `bench/run.sh` from a real run; do not edit the tables by hand. The analysis at the")
+w("end comes from `bench/analysis.md`, written for the run recorded here.")
 w("")
 w("## Machine and versions")
 w("")
@@ -96,6 +111,7 @@ w("")
 w("Tools: **envparity** = `envparity check REPO --format json`, the whole process; **limit** =")
 w("`envparity-limit REPO`: read every YAML file of the repository and parse it with envparity's YAML")
 w("reader (saphyr-parser events into the span tree), nothing else, spread over the cores;")
+w("envparity CPU = user + system time (median), which the machine's load inflates less than wall time;")
 w("**limit-1-thread** = the same on one thread; **limit-events** = saphyr-parser's event stream only,")
 w("no tree; **deepdiff** = `bench/peers/deepdiff_compare.py` on the rendered staging and production")
 w("manifests (PyYAML load + DeepDiff); **checkov** = `checkov -d REPO --quiet --compact -o json`.")
@@ -106,8 +122,8 @@ for form in forms:
         continue
     w(f"## {form.capitalize()} repositories")
     w("")
-    w("| objects/env | YAML files | YAML size | envparity | peak RSS | RSS / input | limit | envparity / limit | limit 1 thread | limit events | deepdiff | deepdiff / envparity | checkov | checkov / envparity |")
-    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    w("| objects/env | YAML files | YAML size | envparity | envparity CPU | peak RSS | RSS / input | limit | envparity / limit | limit 1 thread | limit events | deepdiff | deepdiff / envparity | checkov | checkov / envparity |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ep_points, limit_points = [], []
     for n in scales:
         size, files = yaml_bytes(os.path.join(data, str(n), form))
@@ -120,14 +136,14 @@ for form in forms:
         if isinstance(m["limit"], tuple) and n >= 100:
             limit_points.append((size, m["limit"][0]))
         w(
-            f"| {n:,} | {files:,} | {size / 1e6:.2f} MB | {fmt_t(ep)} | {rss} | {rss_ratio} | {fmt_t(m['limit'])} | {ratio(ep, m['limit'])} "
+            f"| {n:,} | {files:,} | {size / 1e6:.2f} MB | {fmt_t(ep)} | {secs(ep[3]) if isinstance(ep, tuple) else 'n/a'} | {rss} | {rss_ratio} | {fmt_t(m['limit'])} | {ratio(ep, m['limit'])} "
             f"| {fmt_t(m['limit-1-thread'])} | {fmt_t(m['limit-events'])} | {fmt_t(m['deepdiff'])} | {ratio(m['deepdiff'], ep)} "
             f"| {fmt_t(m['checkov'])} | {ratio(m['checkov'], ep)} |"
         )
     w("")
     e1, e2 = fit(ep_points), fit(limit_points)
     w(f"Scaling exponent (least-squares slope of log time against log YAML size, 100 to {scales[-1]:,} objects): "
-      f"envparity **{e1:.3f}**" if e1 is not None else "Scaling exponent: n/a (envparity did not run on this form)")
+      f"envparity **{e1:.3f}**" if e1 is not None else "Scaling exponent: n/a (it needs envparity times at two scales from 100 objects up).")
     if e2 is not None:
         w(f"; limit {e2:.3f}.")
     w("")
@@ -136,11 +152,18 @@ ex = sorted(k for k in runs if k[0] == "example")
 if ex:
     w("## Bundled examples")
     w("")
-    w("| example | envparity check --format json | peak RSS |")
-    w("|---|---:|---:|")
+    w("| example | envparity check --format json (wall) | CPU (user + system) | peak RSS |")
+    w("|---|---:|---:|---:|")
     for k in ex:
         m = med(k)
-        w(f"| {k[1]} | {fmt_t(m)} | {fmt_mb(m[1]) if isinstance(m, tuple) else 'n/a'} |")
+        ok = isinstance(m, tuple)
+        w(f"| {k[1]} | {fmt_t(m)} | {secs(m[3]) if ok else 'n/a'} | {fmt_mb(m[1]) if ok else 'n/a'} |")
+    w("")
+
+analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+if os.path.exists(analysis):
+    with open(analysis, encoding="utf-8") as f:
+        w(f.read().rstrip("\n"))
     w("")
 
 print("\n".join(out))

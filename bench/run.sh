@@ -7,7 +7,8 @@
 #   RUNS=5                      timed runs per measurement, after one warm-up (median reported)
 #   PEER_RUNS=3                 timed runs of each Python peer (1 at the largest scale)
 #   PEERS=1                     0 skips the Python peers
-#   PEER_TIMEOUT=900            seconds before a peer run is abandoned (reported as timeout)
+#   PEER_TIMEOUT=120            seconds before a peer run is abandoned (reported as timeout;
+#                               the peer is then skipped on larger scales)
 #   EXAMPLE_RUNS=20             timed runs on each bundled example
 #   WORK=target/bench-work      generated data, virtual environment, raw measurements
 #   RESULTS=bench/RESULTS.md    the report written
@@ -19,7 +20,7 @@ SCALES=${SCALES:-"10 100 1000 10000"}
 RUNS=${RUNS:-5}
 PEER_RUNS=${PEER_RUNS:-3}
 PEERS=${PEERS:-1}
-PEER_TIMEOUT=${PEER_TIMEOUT:-900}
+PEER_TIMEOUT=${PEER_TIMEOUT:-120}
 EXAMPLE_RUNS=${EXAMPLE_RUNS:-20}
 WORK=${WORK:-$ROOT/target/bench-work}
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
@@ -64,36 +65,52 @@ for n in $SCALES; do gen_args+=(--objects "$n"); done
 
 # --- measuring ---------------------------------------------------------------------------------
 TSV=$WORK/measurements.tsv
-printf 'scale\tform\ttool\trun\twall_s\trss_kb\texit\n' > "$TSV"
+printf 'scale\tform\ttool\trun\twall_s\trss_kb\texit\tcpu_s\n' > "$TSV"
 TIMEFILE=$WORK/time.out
 
 # measure SCALE FORM TOOL RUNS TIMEOUT CMD...: one untimed warm-up, then RUNS timed runs.
+# A run past TIMEOUT is recorded as a timeout; that tool is then not run on larger scales of the
+# same form (recorded as timeouts too: it only gets slower).
+declare -A TIMED_OUT=()
+record() { # scale form tool run wall rss exit cpu
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$TSV"
+  say "$1 $2 $3 run $4: ${5}s ${6}KB exit $7 cpu ${8}s"
+}
 measure() {
   local scale=$1 form=$2 tool=$3 runs=$4 limit=$5
   shift 5
-  # Warm-up (skipped for single runs of the slow peers at the largest scale).
-  local slow_peer=0
-  case $tool in deepdiff | checkov) slow_peer=1 ;; esac
-  if [ "$runs" -gt 1 ] || [ "$slow_peer" = 0 ]; then
-    timeout "$limit" "$@" >/dev/null 2>"$WORK/last.err" || true
+  if [ -n "${TIMED_OUT[$form/$tool]:-}" ]; then
+    record "$scale" "$form" "$tool" 1 "$limit" 0 124 0
+    return 0
   fi
-  local i start end wall rss code
+  local slow_peer=0 code=0
+  case $tool in deepdiff | checkov) slow_peer=1 ;; esac
+  # Warm-up (skipped for single runs of the slow peers at the largest scale).
+  if [ "$runs" -gt 1 ] || [ "$slow_peer" = 0 ]; then
+    timeout "$limit" "$@" >/dev/null 2>"$WORK/last.err" || code=$?
+    if [ "$code" = 124 ]; then
+      TIMED_OUT[$form/$tool]=1
+      record "$scale" "$form" "$tool" 1 "$limit" 0 124 0
+      return 0
+    fi
+  fi
+  local i start end wall rss cpu user sys
   for ((i = 1; i <= runs; i++)); do
     start=$(date +%s%N)
     code=0
-    timeout "$limit" /usr/bin/time -f '%M %x' -o "$TIMEFILE" "$@" >/dev/null 2>"$WORK/last.err" || code=$?
+    timeout "$limit" /usr/bin/time -f '%M %x %U %S' -o "$TIMEFILE" "$@" >/dev/null 2>"$WORK/last.err" || code=$?
     end=$(date +%s%N)
     wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
     if [ "$code" = 124 ]; then
-      rss=0
-    else
-      read -r rss code < <(tail -n 1 "$TIMEFILE")
+      TIMED_OUT[$form/$tool]=1
+      record "$scale" "$form" "$tool" "$i" "$wall" 0 124 0
+      break
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scale" "$form" "$tool" "$i" "$wall" "$rss" "$code" >> "$TSV"
-    say "$scale $form $tool run $i: ${wall}s ${rss}KB exit $code"
-    # A timed-out peer is not run again.
-    [ "$code" = 124 ] && break
+    read -r rss code user sys < <(tail -n 1 "$TIMEFILE")
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+    record "$scale" "$form" "$tool" "$i" "$wall" "$rss" "$code" "$cpu"
   done
+  return 0
 }
 
 UPTIME_BEFORE=$(uptime)
@@ -149,4 +166,6 @@ META=$WORK/meta.txt
 } > "$META"
 
 python3 "$ROOT/bench/report.py" "$TSV" "$META" "$WORK/sizes.txt" "$DATA" > "$RESULTS"
+# The raw runs behind the report, kept next to it.
+cp "$TSV" "$(dirname "$RESULTS")/measurements.tsv"
 say "wrote $RESULTS"
