@@ -372,3 +372,76 @@ fn bombs_stay_within_bounds() {
         assert!(stderr.contains(file), "{file}: {stderr}");
     }
 }
+
+/// 100,000-deep nesting in every nested format: a clear error naming the file, no overflow.
+#[test]
+fn deep_nesting_in_hcl_json_and_toml() {
+    let deep =
+        |open: &str, close: &str| format!("{}{}", open.repeat(100_000), close.repeat(100_000));
+    let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
+        (
+            vec![
+                (
+                    "terraform/variables.tf",
+                    format!("variable \"x\" {{\n  default = {}\n}}\n", deep("[", "]")),
+                ),
+                ("terraform/staging.tfvars", "x = 1\n".into()),
+            ],
+            "variables.tf:2",
+        ),
+        (
+            vec![
+                ("config.json", format!("{{\"a\": {}}}", deep("[", "]"))),
+                ("config.staging.json", "{}".into()),
+            ],
+            "config.json:1",
+        ),
+        (
+            vec![
+                ("config.toml", format!("a = {}\n", deep("[", "]"))),
+                ("config.staging.toml", "b = 1\n".into()),
+            ],
+            "config.toml:1",
+        ),
+        (
+            vec![
+                (
+                    "envparity.toml",
+                    format!("min_score = {}\n", deep("[", "]")),
+                ),
+                ("docker-compose.staging.yml", "services: {}\n".into()),
+            ],
+            "envparity.toml:1",
+        ),
+        (
+            vec![
+                (
+                    "k8s/staging/app.yaml",
+                    format!(
+                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {}\n",
+                        deep("[", "]")
+                    ),
+                ),
+                (
+                    "k8s/production/app.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n".into(),
+                ),
+            ],
+            "app.yaml:4",
+        ),
+    ];
+    for (files, expected) in cases {
+        let (code, e) = run_in(
+            |d| {
+                for (name, text) in &files {
+                    let path = d.join(name);
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    std::fs::write(path, text).unwrap();
+                }
+            },
+            &["report", ".", "--format", "json"],
+        );
+        assert_eq!(code, 2, "{expected}: {e}");
+        assert!(e.contains(expected), "{expected}: {e}");
+    }
+}
