@@ -468,3 +468,49 @@ fn terraform_example_is_clean() {
     assert_eq!(findings(&doc), vec![]);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_command_line_is_judged_by_its_flags() {
+    let verdict = |staging: &str, production: &str| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("docker-compose.staging.yml"),
+            format!("services:\n  web:\n    image: app:1\n    command: {staging}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("docker-compose.production.yml"),
+            format!("services:\n  web:\n    image: app:1\n    command: {production}\n"),
+        )
+        .unwrap();
+        let out = envparity()
+            .args(["check", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let d = doc["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["aspect"] == "command")
+            .unwrap();
+        d["verdict"].as_str().unwrap().to_string()
+    };
+    // Only --workers differs, and worker counts are scale: the line is intended too.
+    assert_eq!(
+        verdict(
+            "gunicorn app.wsgi --workers 4",
+            "gunicorn app.wsgi --workers 17"
+        ),
+        "intended"
+    );
+    // Another application module: `gunicorn.app` drifts, and so does the line.
+    assert_eq!(
+        verdict(
+            "gunicorn app.wsgi --workers 4",
+            "gunicorn legacy.wsgi --workers 17"
+        ),
+        "drift"
+    );
+}
