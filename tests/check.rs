@@ -1,17 +1,10 @@
 //! `envparity check`, `explain` and `init` end to end: exit codes, exactly which findings the
 //! examples produce, the score, and policy errors.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn envparity() -> Command {
-    let mut cmd = Command::cargo_bin("envparity").unwrap();
-    cmd.env_clear()
-        .env("NO_COLOR", "1")
-        .env("ENVPARITY_TODAY", "2026-11-23")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
+mod common;
+use common::envparity;
 
 fn check_json(example: &str) -> (i32, Value) {
     let out = envparity()

@@ -6,19 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
+mod common;
+use common::{envparity, MANIFEST};
 
-const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
-
-fn envparity() -> Command {
-    let mut cmd = Command::cargo_bin("envparity").unwrap();
-    cmd.env_clear()
-        .env("NO_COLOR", "1")
-        .env("ENVPARITY_TODAY", "2026-11-23")
-        .current_dir(MANIFEST)
-        .timeout(std::time::Duration::from_secs(20));
-    cmd
-}
 
 /// What a corpus file's name promises.
 #[derive(Debug, PartialEq)]
