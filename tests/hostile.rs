@@ -9,7 +9,6 @@ use std::process::Output;
 mod common;
 use common::{envparity, MANIFEST};
 
-
 /// What a corpus file's name promises.
 #[derive(Debug, PartialEq)]
 enum Expect {

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::{envparity_in, MANIFEST};
 
-
 /// Every command and format that reads the repository at `.`.
 fn all_invocations() -> Vec<Vec<&'static str>> {
     let mut v: Vec<Vec<&str>> = vec![
