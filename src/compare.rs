@@ -55,6 +55,8 @@ pub struct ServiceComparison {
 pub struct ServiceView {
     pub instances: u32,
     pub instances_max: Option<u32>,
+    /// What scales it (`HPA`), when autoscaled.
+    pub autoscaler: Option<String>,
     pub image: Option<String>,
     pub optional: bool,
     /// Per instance; `None` = no limit.
@@ -120,6 +122,8 @@ pub enum CellValue {
     Instances {
         count: u32,
         max: Option<u32>,
+        /// What scales it (`HPA`), when autoscaled.
+        by: Option<String>,
     },
     /// CPU in millicores; `None` = no limit.
     Millicores(Option<u64>),
@@ -310,6 +314,7 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
                 CellValue::Instances {
                     count: v.instances,
                     max: v.instances_max,
+                    by: v.autoscaler.clone(),
                 },
                 None,
             )
@@ -492,9 +497,11 @@ fn view(scan: &Scan, a: &AlignedService, e: usize) -> Option<ServiceView> {
         .filter_map(|s| s.image.as_ref().map(|i| i.value.to_string()))
         .collect();
     images.dedup();
+    let autoscaler = members.iter().find_map(|s| s.instances.autoscaler.clone());
     Some(ServiceView {
         instances,
         instances_max,
+        autoscaler,
         image: (!images.is_empty()).then(|| images.join(" / ")),
         optional: members.iter().all(|s| s.is_optional()),
         cpu_limit_millis: per_instance(|r| r.cpu_limit_millis.as_ref().map(|l| l.value)),

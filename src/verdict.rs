@@ -177,7 +177,7 @@ fn classify_service(c: &Comparison, s: &ServiceComparison, sets: &SettingSets) -
             None => verdict(Kind::Missing, None, category, env_ok),
         }
     };
-    let rows = s
+    let mut rows: Vec<Option<Verdict>> = s
         .rows
         .iter()
         .map(|r| {
@@ -185,7 +185,51 @@ fn classify_service(c: &Comparison, s: &ServiceComparison, sets: &SettingSets) -
                 .then(|| classify_row(c, r, Some(s.name.as_str()), Some(s.role), &present, sets))
         })
         .collect();
+    excuse_command_lines(s, &mut rows);
     ServiceVerdicts { presence, rows }
+}
+
+/// A `command` or `entrypoint` line that differs only through flags read out of it (they carry
+/// the line's own origin) is judged by those flags: when every one of them that differs is in
+/// parity (intended scale, say `--workers`), the line is too, so one change is not counted
+/// twice. A change outside the flags (another program, another positional argument read as a
+/// flag) leaves a flag out of parity, and the line stays drift.
+fn excuse_command_lines(s: &ServiceComparison, rows: &mut [Option<Verdict>]) {
+    for (i, row) in s.rows.iter().enumerate() {
+        let id = row.aspect.id();
+        if !matches!(id.as_str(), "command" | "entrypoint") {
+            continue;
+        }
+        if rows[i].as_ref().is_none_or(|v| v.kind != Kind::Drift) {
+            continue;
+        }
+        let origins: Vec<_> = row.cells.iter().map(|cell| cell.origin.as_ref()).collect();
+        let flags: Vec<usize> = s
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(j, r)| {
+                *j != i
+                    && r.cells
+                        .iter()
+                        .zip(&origins)
+                        .any(|(cell, o)| o.is_some() && cell.origin.as_ref() == *o)
+            })
+            .map(|(j, _)| j)
+            .collect();
+        let differing: Vec<&Verdict> = flags
+            .iter()
+            .filter_map(|j| rows[*j].as_ref())
+            .filter(|v| v.kind != Kind::Same)
+            .collect();
+        if !differing.is_empty() && differing.iter().all(|v| v.kind.in_parity()) {
+            if let Some(v) = rows[i].as_mut() {
+                v.kind = Kind::Intended;
+                v.reason = Some("differs only in flags judged on their own rows".to_string());
+                v.env_ok = v.env_ok.iter().map(|ok| ok.map(|_| true)).collect();
+            }
+        }
+    }
 }
 
 fn verdict(

@@ -1,17 +1,10 @@
 //! `envparity check`, `explain` and `init` end to end: exit codes, exactly which findings the
 //! examples produce, the score, and policy errors.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn envparity() -> Command {
-    let mut cmd = Command::cargo_bin("envparity").unwrap();
-    cmd.env_clear()
-        .env("NO_COLOR", "1")
-        .env("ENVPARITY_TODAY", "2026-11-23")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
+mod common;
+use common::envparity;
 
 fn check_json(example: &str) -> (i32, Value) {
     let out = envparity()
@@ -467,4 +460,50 @@ fn terraform_example_is_clean() {
     let (code, doc) = check_json("examples/terraform-workspaces");
     assert_eq!(findings(&doc), vec![]);
     assert_eq!(code, 0);
+}
+
+#[test]
+fn a_command_line_is_judged_by_its_flags() {
+    let verdict = |staging: &str, production: &str| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("docker-compose.staging.yml"),
+            format!("services:\n  web:\n    image: app:1\n    command: {staging}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("docker-compose.production.yml"),
+            format!("services:\n  web:\n    image: app:1\n    command: {production}\n"),
+        )
+        .unwrap();
+        let out = envparity()
+            .args(["check", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let d = doc["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["aspect"] == "command")
+            .unwrap();
+        d["verdict"].as_str().unwrap().to_string()
+    };
+    // Only --workers differs, and worker counts are scale: the line is intended too.
+    assert_eq!(
+        verdict(
+            "gunicorn app.wsgi --workers 4",
+            "gunicorn app.wsgi --workers 17"
+        ),
+        "intended"
+    );
+    // Another application module: `gunicorn.app` drifts, and so does the line.
+    assert_eq!(
+        verdict(
+            "gunicorn app.wsgi --workers 4",
+            "gunicorn legacy.wsgi --workers 17"
+        ),
+        "drift"
+    );
 }

@@ -6,19 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
-
-const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
-
-fn envparity() -> Command {
-    let mut cmd = Command::cargo_bin("envparity").unwrap();
-    cmd.env_clear()
-        .env("NO_COLOR", "1")
-        .env("ENVPARITY_TODAY", "2026-11-23")
-        .current_dir(MANIFEST)
-        .timeout(std::time::Duration::from_secs(20));
-    cmd
-}
+mod common;
+use common::{envparity, MANIFEST};
 
 /// What a corpus file's name promises.
 #[derive(Debug, PartialEq)]
@@ -168,11 +157,14 @@ fn malformed_policy_files() {
 
 #[test]
 fn the_corpus_is_large_enough() {
-    let total: usize = ["compose", "dotenv", "policy"]
-        .iter()
-        .map(|f| corpus(f).len())
-        .sum();
-    assert!(total >= 200, "{total} files");
+    let mut folders = vec!["compose", "dotenv", "policy"];
+    folders.extend(PLACEMENTS.iter().map(|p| p.folder));
+    let total: usize = folders.iter().map(|f| corpus(f).len()).sum();
+    assert!(
+        total >= 290,
+        "{total} files across {} formats",
+        folders.len()
+    );
 }
 
 /// Run on a temporary repository laid out by `setup`; returns (exit code, stderr).
@@ -371,4 +363,233 @@ fn bombs_stay_within_bounds() {
         assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
         assert!(stderr.contains(file), "{file}: {stderr}");
     }
+}
+
+/// 100,000-deep nesting in every nested format: a clear error naming the file, no overflow.
+#[test]
+fn deep_nesting_in_hcl_json_and_toml() {
+    let deep =
+        |open: &str, close: &str| format!("{}{}", open.repeat(100_000), close.repeat(100_000));
+    let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
+        (
+            vec![
+                (
+                    "terraform/variables.tf",
+                    format!("variable \"x\" {{\n  default = {}\n}}\n", deep("[", "]")),
+                ),
+                ("terraform/staging.tfvars", "x = 1\n".into()),
+            ],
+            "variables.tf:2",
+        ),
+        (
+            vec![
+                ("config.json", format!("{{\"a\": {}}}", deep("[", "]"))),
+                ("config.staging.json", "{}".into()),
+            ],
+            "config.json:1",
+        ),
+        (
+            vec![
+                ("config.toml", format!("a = {}\n", deep("[", "]"))),
+                ("config.staging.toml", "b = 1\n".into()),
+            ],
+            "config.toml:1",
+        ),
+        (
+            vec![
+                (
+                    "envparity.toml",
+                    format!("min_score = {}\n", deep("[", "]")),
+                ),
+                ("docker-compose.staging.yml", "services: {}\n".into()),
+            ],
+            "envparity.toml:1",
+        ),
+        (
+            vec![
+                (
+                    "k8s/staging/app.yaml",
+                    format!(
+                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {}\n",
+                        deep("[", "]")
+                    ),
+                ),
+                (
+                    "k8s/production/app.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n".into(),
+                ),
+            ],
+            "app.yaml:4",
+        ),
+    ];
+    for (files, expected) in cases {
+        let (code, e) = run_in(
+            |d| {
+                for (name, text) in &files {
+                    let path = d.join(name);
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    std::fs::write(path, text).unwrap();
+                }
+            },
+            &["report", ".", "--format", "json"],
+        );
+        assert_eq!(code, 2, "{expected}: {e}");
+        assert!(e.contains(expected), "{expected}: {e}");
+    }
+}
+
+/// Where a corpus file of another format goes, what valid files sit beside it, and the
+/// environments to read.
+struct Placement {
+    folder: &'static str,
+    target: &'static str,
+    companions: &'static [(&'static str, &'static str)],
+    envs: &'static [&'static str],
+}
+
+const VALID_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: web\n        image: app:1\n";
+
+const PLACEMENTS: &[Placement] = &[
+    Placement {
+        folder: "terraform_tfvars",
+        target: "terraform/staging.tfvars",
+        companions: &[
+            (
+                "terraform/variables.tf",
+                "variable \"instance_type\" {\n  default = \"t3.small\"\n}\n",
+            ),
+            (
+                "terraform/production.tfvars",
+                "instance_type = \"t3.xlarge\"\n",
+            ),
+        ],
+        envs: &[],
+    },
+    Placement {
+        folder: "terraform_tf",
+        target: "terraform/variables.tf",
+        companions: &[
+            ("terraform/staging.tfvars", "instance_type = \"t3.large\"\n"),
+            (
+                "terraform/production.tfvars",
+                "instance_type = \"t3.xlarge\"\n",
+            ),
+        ],
+        envs: &[],
+    },
+    Placement {
+        folder: "nginx",
+        target: "nginx/staging.conf",
+        companions: &[(
+            "nginx/production.conf",
+            "http {\n  server {\n    listen 80;\n  }\n}\n",
+        )],
+        envs: &[
+            "staging=nginx/staging.conf",
+            "production=nginx/production.conf",
+        ],
+    },
+    Placement {
+        folder: "postgres",
+        target: "postgres/postgresql.staging.conf",
+        companions: &[(
+            "postgres/postgresql.production.conf",
+            "shared_buffers = 4GB\n",
+        )],
+        envs: &[
+            "staging=postgres/postgresql.staging.conf",
+            "production=postgres/postgresql.production.conf",
+        ],
+    },
+    Placement {
+        folder: "redis",
+        target: "redis/redis.staging.conf",
+        companions: &[("redis/redis.production.conf", "maxmemory 512mb\n")],
+        envs: &[
+            "staging=redis/redis.staging.conf",
+            "production=redis/redis.production.conf",
+        ],
+    },
+    Placement {
+        folder: "config_json",
+        target: "config/config.staging.json",
+        companions: &[("config/config.production.json", "{\"a\": 1}")],
+        envs: &[
+            "staging=config/config.staging.json",
+            "production=config/config.production.json",
+        ],
+    },
+    Placement {
+        folder: "config_toml",
+        target: "config/config.staging.toml",
+        companions: &[("config/config.production.toml", "a = 1\n")],
+        envs: &[
+            "staging=config/config.staging.toml",
+            "production=config/config.production.toml",
+        ],
+    },
+    Placement {
+        folder: "kubernetes",
+        target: "k8s/staging/app.yaml",
+        companions: &[("k8s/production/app.yaml", VALID_DEPLOYMENT)],
+        envs: &[
+            "staging=k8s/staging/app.yaml",
+            "production=k8s/production/app.yaml",
+        ],
+    },
+    Placement {
+        folder: "kustomize",
+        target: "k8s/overlays/staging/kustomization.yaml",
+        companions: &[
+            ("k8s/base/kustomization.yaml", "resources:\n- deploy.yaml\n"),
+            ("k8s/base/deploy.yaml", VALID_DEPLOYMENT),
+            (
+                "k8s/overlays/production/kustomization.yaml",
+                "resources:\n- ../../base\n",
+            ),
+        ],
+        envs: &[
+            "staging=k8s/overlays/staging/kustomization.yaml",
+            "production=k8s/overlays/production/kustomization.yaml",
+        ],
+    },
+];
+
+#[test]
+fn malformed_files_of_every_other_format() {
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for p in PLACEMENTS {
+        let files = corpus(p.folder);
+        assert!(!files.is_empty(), "{}", p.folder);
+        for path in files {
+            total += 1;
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let dir = tempfile::tempdir().unwrap();
+            for (rel, text) in p.companions {
+                let f = dir.path().join(rel);
+                std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+                std::fs::write(f, text).unwrap();
+            }
+            let target = dir.path().join(p.target);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(&path, &target).unwrap();
+            let mut cmd = envparity();
+            cmd.current_dir(dir.path())
+                .args(["report", ".", "--format", "json"]);
+            for env in p.envs {
+                cmd.args(["--env", env]);
+            }
+            let out = cmd.output().unwrap();
+            if let Some(why) = judge(&out, p.target, &expectation(&name)) {
+                failures.push(format!("{}/{name}: {why}", p.folder));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -3,28 +3,13 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
+use common::{envparity, stdout_of};
+
 use serde_json::Value;
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
-
-fn envparity() -> Command {
-    let mut cmd = Command::cargo_bin("envparity").unwrap();
-    cmd.env_clear().env("NO_COLOR", "1");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = envparity().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "envparity {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn json_of(example: &str) -> Value {
     serde_json::from_str(&stdout_of(&["report", example, "--format", "json"])).unwrap()

@@ -5,19 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
-
-fn envparity(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("envparity").unwrap();
-    cmd.env_clear()
-        .env("NO_COLOR", "1")
-        .env("ENVPARITY_TODAY", "2026-11-23")
-        .current_dir(dir)
-        .timeout(std::time::Duration::from_secs(30));
-    cmd
-}
+mod common;
+use common::{envparity_in, MANIFEST};
 
 /// Every command and format that reads the repository at `.`.
 fn all_invocations() -> Vec<Vec<&'static str>> {
@@ -90,7 +79,7 @@ fn planted_repo() -> tempfile::TempDir {
 fn no_output_format_prints_a_canary() {
     let dir = planted_repo();
     for args in all_invocations() {
-        let out = envparity(dir.path()).args(&args).output().unwrap();
+        let out = envparity_in(dir.path()).args(&args).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
         assert!(matches!(out.status.code(), Some(0..=1)), "{args:?}: {text}");
@@ -103,7 +92,7 @@ fn no_output_format_prints_a_canary() {
 #[test]
 fn reuse_is_still_detected_through_the_mask() {
     let dir = planted_repo();
-    let out = envparity(dir.path())
+    let out = envparity_in(dir.path())
         .args(["check", ".", "--format", "json"])
         .output()
         .unwrap();
@@ -136,7 +125,10 @@ fn error_messages_do_not_quote_secrets() {
         ),
     )
     .unwrap();
-    let out = envparity(dir.path()).args(["check", "."]).output().unwrap();
+    let out = envparity_in(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("docker-compose.staging.yml:5"), "{stderr}");
@@ -152,7 +144,7 @@ fn error_messages_do_not_quote_secrets() {
         "services:\n  a:\n    image: x:${TOKEN}\n",
     )
     .unwrap();
-    let out = envparity(dir.path())
+    let out = envparity_in(dir.path())
         .args(["report", "."])
         .output()
         .unwrap();
@@ -242,7 +234,7 @@ fn commands_write_nothing_into_the_scanned_tree_and_run_nothing() {
         let decoys = decoy_path(&marker);
         let before = snapshot(&repo);
         for args in all_invocations() {
-            let out = envparity(&repo)
+            let out = envparity_in(&repo)
                 .env("PATH", decoys.path())
                 .args(&args)
                 .output()
@@ -296,7 +288,7 @@ fn outputs(repo: &Path, envs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
     all_invocations()
         .into_iter()
         .map(|args| {
-            let mut cmd = envparity(repo);
+            let mut cmd = envparity_in(repo);
             for (k, v) in envs {
                 cmd.env(k, v);
             }

@@ -2,27 +2,12 @@
 //! postgresql.conf and redis.conf mounted into Compose services; Terraform workspaces; app
 //! config files) and on broken input, with a cleared environment.
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
 
+mod common;
+use common::{envparity, stdout_of};
+
 const MIB: u64 = 1 << 20;
-
-fn envparity() -> Command {
-    let mut cmd = Command::cargo_bin("envparity").unwrap();
-    cmd.env_clear().env("NO_COLOR", "1");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = envparity().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "envparity {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn json_of(example: &str) -> Value {
     serde_json::from_str(&stdout_of(&["report", example, "--format", "json"])).unwrap()

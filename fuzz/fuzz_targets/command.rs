@@ -14,8 +14,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = units::compose_cpus(text);
         let _ = units::duration_seconds(text);
         let value = envparity::model::SettingValue::classify("env.DATABASE_URL", text.to_string());
-        if value.is_secret() && text.len() > 12 {
-            // The mask must hide the clear text.
+        // The mask must hide the clear text, unless the text already is what masking shows
+        // (a value containing the mask itself: found by this target, kept as a unit test).
+        if value.is_secret() && text.len() > 12 && !text.contains(envparity::model::secret::MASK) {
             assert!(!value.display().contains(text));
         }
         let _ = envparity::model::ImageRef::parse(text);

@@ -142,6 +142,9 @@ pub struct Instances {
     pub count: u32,
     /// Upper bound when an autoscaler manages the count.
     pub autoscale_max: Option<u32>,
+    /// What scales it (`HPA`), shown beside the range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscaler: Option<String>,
     /// Where the count was set; `None` when it is the platform default (one).
     pub origin: Option<Origin>,
 }
@@ -151,6 +154,7 @@ impl Default for Instances {
         Instances {
             count: 1,
             autoscale_max: None,
+            autoscaler: None,
             origin: None,
         }
     }

@@ -522,6 +522,19 @@ mod tests {
         assert!(!looks_like_secret_value("skater"));
     }
 
+    /// Found by `fuzz/run.sh` (target `command`): a URL whose user part already reads like the
+    /// mask. Masking it shows the same text, which exposes nothing.
+    #[test]
+    fn a_value_already_masked_stays_masked() {
+        let input = "${Aostgres://********@ch-w%\n ch-r':-${B:?e:-$B:?insecure+x}";
+        let v = SettingValue::classify("env.DATABASE_URL", input.to_string());
+        assert!(v.is_secret());
+        assert_eq!(v.display(), input);
+        let real =
+            SettingValue::classify("env.DATABASE_URL", "discord://s3cr3t-t0ken@hooks".into());
+        assert_eq!(real.display(), "discord://********@hooks");
+    }
+
     #[test]
     fn multibyte_text_never_panics() {
         assert_eq!(

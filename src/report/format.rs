@@ -52,8 +52,11 @@ pub fn cell(c: &Cell) -> String {
         CellValue::Instances {
             count,
             max: Some(max),
-        } => format!("{count}-{max} (autoscaled)"),
-        CellValue::Instances { count, max: None } => count.to_string(),
+            by,
+        } => format!("{count}-{max} ({})", by.as_deref().unwrap_or("autoscaled")),
+        CellValue::Instances {
+            count, max: None, ..
+        } => count.to_string(),
         CellValue::Millicores(Some(m)) => cpu(*m),
         CellValue::Bytes(Some(b)) => bytes(*b),
         CellValue::Millicores(None) | CellValue::Bytes(None) => "no limit".into(),

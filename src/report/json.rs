@@ -55,6 +55,7 @@ pub fn render(input: &ReportInput) -> String {
                             "members": s.members[i],
                             "instances": v.instances,
                             "instances_max": v.instances_max,
+                            "autoscaler": v.autoscaler,
                             "optional": v.optional,
                             "image": v.image,
                             "cpu_limit_millis": v.cpu_limit_millis,

@@ -107,20 +107,19 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 (theirs.contains(w.as_str()) || *w == other) && !own.contains(w.as_str())
             });
             if let Some(word) = named {
-                let mut f = Finding::new(
-                    &RULE,
-                    format!(
-                        "{} value of `{key}` names `{word}`, which is the {other} environment",
-                        envs[e]
-                    ),
-                )
-                .env(&envs[e])
-                .setting(key)
-                .at(&setting.origin);
-                if let Some(s) = service {
-                    f = f.service(s);
-                }
-                out.push(f);
+                out.push(
+                    Finding::new(
+                        &RULE,
+                        format!(
+                            "{} value of `{key}` names `{word}`, which is the {other} environment",
+                            envs[e]
+                        ),
+                    )
+                    .env(&envs[e])
+                    .setting(key)
+                    .at(&setting.origin)
+                    .in_service(service),
+                );
                 break;
             }
         }

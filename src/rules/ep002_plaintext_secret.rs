@@ -48,20 +48,19 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         if !seen.insert((e, &setting.origin)) {
             continue;
         }
-        let mut f = Finding::new(
-            &RULE,
-            format!(
-                "`{key}` holds a secret written literally in {}",
-                setting.origin.file
-            ),
-        )
-        .env(&envs[e])
-        .setting(key)
-        .at(&setting.origin);
-        if let Some(s) = service {
-            f = f.service(s);
-        }
-        out.push(f);
+        out.push(
+            Finding::new(
+                &RULE,
+                format!(
+                    "`{key}` holds a secret written literally in {}",
+                    setting.origin.file
+                ),
+            )
+            .env(&envs[e])
+            .setting(key)
+            .at(&setting.origin)
+            .in_service(service),
+        );
     }
 }
 

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Context, Finding, Rule};
-use crate::model::{Origin, SettingValue};
+use super::{report_shared, Context, Finding, Place, Rule};
+use crate::model::SettingValue;
 use crate::policy::Severity;
 
 pub static RULE: Rule = Rule {
@@ -36,8 +36,7 @@ Issue a separate secret for each environment and rotate the shared one.
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
-    // Fingerprint -> where it appears: (env, service, key, origin).
-    type Place<'a> = (usize, Option<&'a str>, &'a str, &'a Origin);
+    // Fingerprint -> where it appears.
     let mut seen: BTreeMap<[u8; 16], Vec<Place>> = BTreeMap::new();
     for (e, service, key, setting) in ctx.settings() {
         if let SettingValue::Secret(secret) = &setting.value {
@@ -52,34 +51,13 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         }
     }
     for places in seen.values() {
-        let first_env = places[0].0;
-        if places.iter().all(|p| p.0 == first_env) {
-            continue;
-        }
-        // Report once per environment other than the first, pointing at the first.
-        let (e0, _, _, o0) = places[0];
-        let mut reported = vec![e0];
-        for &(e, service, key, origin) in places {
-            if reported.contains(&e) {
-                continue;
-            }
-            reported.push(e);
-            let mut f = Finding::new(
-                &RULE,
-                format!(
-                    "`{key}` in {} has the same secret value as {} ({o0})",
-                    envs[e], envs[e0]
-                ),
-            )
-            .env(&envs[e])
-            .setting(key)
-            .at(origin)
-            .related(&envs[e0], o0);
-            if let Some(s) = service {
-                f = f.service(s);
-            }
-            out.push(f);
-        }
+        report_shared(
+            &RULE,
+            places,
+            envs,
+            |key, env, first| format!("`{key}` in {env} has the same secret value as {first}"),
+            out,
+        );
     }
 }
 

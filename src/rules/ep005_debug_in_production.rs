@@ -71,14 +71,13 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             _ => None,
         };
         if let Some(why) = why {
-            let mut f = Finding::new(&RULE, format!("{why} in {}", envs[e]))
-                .env(&envs[e])
-                .setting(key)
-                .at(&setting.origin);
-            if let Some(s) = service {
-                f = f.service(s);
-            }
-            out.push(f);
+            out.push(
+                Finding::new(&RULE, format!("{why} in {}", envs[e]))
+                    .env(&envs[e])
+                    .setting(key)
+                    .at(&setting.origin)
+                    .in_service(service),
+            );
         }
     }
 }

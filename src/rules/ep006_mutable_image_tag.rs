@@ -103,20 +103,19 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             && lower.ends_with(".version")
             && is_version_range(setting.display())
         {
-            let mut f = Finding::new(
-                &RULE,
-                format!(
-                    "chart version `{}` is a range, not a pinned version",
-                    setting.display()
-                ),
-            )
-            .env(&envs[e])
-            .setting(key)
-            .at(&setting.origin);
-            if let Some(s) = service {
-                f = f.service(s);
-            }
-            out.push(f);
+            out.push(
+                Finding::new(
+                    &RULE,
+                    format!(
+                        "chart version `{}` is a range, not a pinned version",
+                        setting.display()
+                    ),
+                )
+                .env(&envs[e])
+                .setting(key)
+                .at(&setting.origin)
+                .in_service(service),
+            );
         }
     }
 }

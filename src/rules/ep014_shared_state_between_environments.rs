@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{key_name, Context, Finding, Rule};
-use crate::model::{Origin, Role};
+use super::{key_name, report_shared, Context, Finding, Place, Rule};
+use crate::model::Role;
 use crate::policy::Severity;
 
 pub static RULE: Rule = Rule {
@@ -71,8 +71,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         .collect();
 
     // (what is shared, value) -> places.
-    // (what is shared, value) -> where: (env, service, key, origin).
-    type Place<'a> = (usize, Option<&'a str>, &'a str, &'a Origin);
+    // (what is shared, value) -> where.
     let mut places: BTreeMap<(String, String), Vec<Place>> = BTreeMap::new();
     for (e, service, key, setting) in ctx.settings() {
         let value = setting.display().trim();
@@ -129,29 +128,13 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         }
     }
     for ((what, _), list) in &places {
-        let (e0, _, _, o0) = list[0];
-        let mut reported = vec![e0];
-        for &(e, service, key, origin) in list {
-            if reported.contains(&e) {
-                continue;
-            }
-            reported.push(e);
-            let mut f = Finding::new(
-                &RULE,
-                format!(
-                    "`{key}` in {} names the same {what} as {} ({o0})",
-                    envs[e], envs[e0]
-                ),
-            )
-            .env(&envs[e])
-            .setting(key)
-            .at(origin)
-            .related(&envs[e0], o0);
-            if let Some(s) = service {
-                f = f.service(s);
-            }
-            out.push(f);
-        }
+        report_shared(
+            &RULE,
+            list,
+            envs,
+            |key, env, first| format!("`{key}` in {env} names the same {what} as {first}"),
+            out,
+        );
     }
 }
 

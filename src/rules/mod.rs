@@ -128,6 +128,12 @@ impl Finding {
         self
     }
 
+    /// The service, when the finding is about one (environment-wide settings have none).
+    pub fn in_service(mut self, service: Option<&str>) -> Self {
+        self.service = service.map(str::to_string);
+        self
+    }
+
     pub fn setting(mut self, key: &str) -> Self {
         self.setting = Some(key.to_string());
         self
@@ -303,6 +309,42 @@ fn waives(w: &crate::policy::Waiver, f: &Finding, today: Date) -> bool {
         && opt(&w.service, &f.service)
         && opt(&w.setting, &f.setting)
         && opt(&w.file, &f.file)
+}
+
+/// Where a value was found: (environment index, service or `None`, setting key, origin).
+pub(crate) type Place<'a> = (usize, Option<&'a str>, &'a str, &'a Origin);
+
+/// For a value found in several places, one finding per environment other than the first
+/// place's, pointing back at that first place (`describe` gives the message from the key, this
+/// environment and the first one). Places all in one environment report nothing.
+pub(crate) fn report_shared(
+    rule: &Rule,
+    places: &[Place],
+    envs: &[String],
+    describe: impl Fn(&str, &str, &str) -> String,
+    out: &mut Vec<Finding>,
+) {
+    let Some(&(e0, _, _, o0)) = places.first() else {
+        return;
+    };
+    let mut reported = vec![e0];
+    for &(e, service, key, origin) in places {
+        if reported.contains(&e) {
+            continue;
+        }
+        reported.push(e);
+        out.push(
+            Finding::new(
+                rule,
+                format!("{} ({o0})", describe(key, &envs[e], &envs[e0])),
+            )
+            .env(&envs[e])
+            .setting(key)
+            .at(origin)
+            .related(&envs[e0], o0)
+            .in_service(service),
+        );
+    }
 }
 
 /// Findings that count against the gate: not waived, at or above `fail_on`.

@@ -266,6 +266,120 @@ policy_binary = {
 }
 
 
+
+# --- Terraform, nginx, server configs, app config, Kubernetes, Kustomize ------------------------
+# tests/hostile.rs places each file (see PLACEMENTS there) beside valid companions.
+terraform_tfvars = {
+    "unterminated-string.L1": 'instance_type = "t3.large\n',
+    "missing-value.L1": "instance_type =\n",
+    "bad-identifier.L1": "1abc = 2\n",
+    "unclosed-list.L1": "zones = [\"a\", \"b\"\n",
+    "unclosed-map.L1": "tags = {\n  a = 1\n",
+    "stray-brace.L2": "a = 1\n}\n",
+    "heredoc-unterminated.L2": "script = <<EOF\nline\n",
+    "duplicate-key.L2": "instance_type = \"a\"\ninstance_type = \"b\"\n",
+    "unknown-variable.OK": "not_declared = 1\n",
+    "empty.OK": "",
+    "comments.OK": "# a\n// b\n/* c */\n",
+    "heredoc.OK": "script = <<-EOT\n  echo hi\n  EOT\n",
+    "deep-list.L1": "x = " + "[" * 200 + "]" * 200 + "\n",
+}
+terraform_tf = {
+    "unclosed-block.L2": 'variable "instance_type" {\n  default = "t3.small"\n',
+    "unquoted-block-label.OK": "variable instance_type {\n}\n",
+    "unterminated-string.L2": 'variable "x" {\n  default = "abc\n}\n',
+    "bad-expression.L2": 'variable "x" {\n  default = 1 +\n}\n',
+    "resource-unknown-var.OK": 'variable "instance_type" {\n  default = "t3.small"\n}\nresource "aws_instance" "web" {\n  instance_type = var.nope\n}\n',
+    "sensitive-not-bool.OK": 'variable "instance_type" {\n  default = "t3.small"\n  sensitive = "yes"\n}\n',
+    "empty.OK": "",
+}
+nginx = {
+    "unclosed-block.L2": "http {\n  server {\n    listen 80;\n",
+    "stray-closing-brace.L2": "worker_processes 1;\n}\n",
+    "missing-semicolon.L3": "http {\n  client_max_body_size 50m\n}\n",
+    "unterminated-quote.L3": "http {\n  server {\n    add_header X-Env \"staging;\n  }\n}\n",
+    "bad-size-unit.L3": "http {\n  server {\n    client_max_body_size 50q;\n  }\n}\n",
+    "bad-rate.L2": "http {\n  limit_req_zone $binary_remote_addr zone=api:10m rate=fast;\n}\n",
+    "bad-timeout.L2": "http {\n  proxy_read_timeout soon;\n}\n",
+    "include-outside-root.L2": "http {\n  include ../../../../etc/nginx/nginx.conf;\n}\n",
+    "include-self-cycle.E": "http {\n  include staging.conf;\n}\n",
+    "include-glob-matches-nothing.OK": "http {\n  include nowhere/*.conf;\n}\n",
+    "empty.OK": "",
+    "comments-only.OK": "# nothing\n",
+    "unknown-directives.OK": "load_module x.so;\nhttp {\n  weird_thing on;\n}\n",
+    "deep-blocks.E": "".join("b%d {\n" % i for i in range(300)) + "}\n" * 300,
+}
+postgres = {
+    "bad-unit.L2": "max_connections = 100\nshared_buffers = 512QB\n",
+    "unterminated-quote.L1": "log_line_prefix = '%m \n",
+    "missing-value.L1": "shared_buffers =\n",
+    "include-dir.L1": "include_dir 'conf.d'\n",
+    "include-outside.L1": "include '../../../../etc/postgresql.conf'\n",
+    "garbage-line.L2": "max_connections = 100\n%%%\n",
+    "empty.OK": "",
+    "units.OK": "shared_buffers = 4GB\nwork_mem = 16MB\ncheckpoint_timeout = 15min\n",
+}
+redis = {
+    "bad-memory-unit.L1": "maxmemory 256zb\n",
+    "unterminated-quote.L1": "requirepass \"open\n",
+    "include-container-path.OK": "include /etc/redis/other.conf\n",
+    "empty.OK": "",
+    "units.OK": "maxmemory 1gb\nmaxmemory-policy allkeys-lru\nsave 900 1\n",
+    "unknown-directives.OK": "frobnicate yes\n",
+}
+config_json = {
+    "trailing-comma.ANY": '{"a": 1,}',
+    "unterminated-string.L1": '{"a": "x}',
+    "unclosed-object.ANY": '{"a": {"b": 1}',
+    "duplicate-key.L1": '{"a": 1, "a": 2}',
+    "top-level-array.L1": "[1, 2, 3]",
+    "top-level-string.L1": '"just a string"',
+    "nul-escape.OK": '{"a": "x\\u0000y"}',
+    "empty.OK": "",
+    "nested.OK": '{"ai": {"min_match_score": 80, "models": ["a", "b"]}}',
+}
+config_toml = {
+    "unterminated-string.L1": 'a = "x\n',
+    "bad-table.L1": "[a\nb = 1\n",
+    "duplicate-key.L2": "a = 1\na = 2\n",
+    "bad-date.L1": "a = 2024-13-45\n",
+    "mixed-array.OK": "a = [1, \"two\"]\n",
+    "empty.OK": "",
+    "nested.OK": "[ai]\nmin_match_score = 80\n[ai.models]\nfast = \"x\"\n",
+}
+DEPLOY = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: %s\n  template:\n    spec:\n      containers:\n      - name: web\n        image: app:1\n%s"
+kubernetes = {
+    "bad-cpu-quantity.L14": DEPLOY % ("2", "        resources:\n          limits:\n            cpu: lots\n"),
+    "bad-memory-quantity.L14": DEPLOY % ("2", "        resources:\n          limits:\n            memory: 1Gb\n"),
+    "replicas-string.L6": DEPLOY % ("many", ""),
+    "replicas-negative.L6": DEPLOY % ("-3", ""),
+    "containers-not-list.L8": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        name: web\n",
+    "no-kind.L1": "apiVersion: v1\nmetadata:\n  name: x\n",
+    "scalar-document.L1": "hello\n",
+    "list-kind-bad-items.L3": "apiVersion: v1\nkind: List\nitems: 5\n",
+    "secret-bad-base64.L6": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: '!!!not-base64!!!'\n",
+    "hpa-missing-max.ANY": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n  minReplicas: 2\n",
+    "unknown-kind.OK": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 3}\n",
+    "empty-documents.OK": "---\n---\n" + DEPLOY % ("2", "") + "---\n",
+    "tab-indent.L2": "apiVersion: v1\nkind: ConfigMap\n\tmetadata: {}\n",
+}
+kustomize = {
+    "remote-resource.L2": "resources:\n- https://github.com/example/repo//base?ref=main\n",
+    "resource-outside-root.L2": "resources:\n- ../../../../../etc\n",
+    "missing-resource.L2": "resources:\n- ./does-not-exist.yaml\n",
+    "cycle.E": "resources:\n- ../staging\n",
+    "patch-missing-target.E": "resources:\n- ../../base\npatches:\n- target: {kind: Deployment, name: ghost}\n  patch: |-\n    - op: replace\n      path: /spec/replicas\n      value: 3\n",
+    "json-patch-bad-path.E": "resources:\n- ../../base\npatches:\n- target: {kind: Deployment, name: web}\n  patch: |-\n    - op: replace\n      path: /spec/nope/deeper\n      value: 3\n",
+    "unsupported-helmcharts.L4": "resources:\n- ../../base\nhelmCharts:\n- name: redis\n",
+    "unsupported-replacements.L3": "resources:\n- ../../base\nreplacements: []\n",
+    "images-not-list.L3": "resources:\n- ../../base\nimages: app\n",
+    "bad-replicas-count.L5": "resources:\n- ../../base\nreplicas:\n- name: web\n  count: many\n",
+    "generator-missing-file.E": "resources:\n- ../../base\nconfigMapGenerator:\n- name: cfg\n  files: [missing.properties]\n",
+    "empty.L1": "",
+    "prefix-and-images.OK": "resources:\n- ../../base\nnamePrefix: stg-\nimages:\n- name: app\n  newTag: '2'\n",
+}
+
+
 def write(folder, name, ext, data):
     path = os.path.join(HERE, folder, name + ext)
     with open(path, "wb") as f:
@@ -273,7 +387,18 @@ def write(folder, name, ext, data):
 
 
 def main():
-    for folder in ("compose", "dotenv", "policy"):
+    folders = {
+        "terraform_tfvars": (terraform_tfvars, ".tfvars"),
+        "terraform_tf": (terraform_tf, ".tf"),
+        "nginx": (nginx, ".conf"),
+        "postgres": (postgres, ".conf"),
+        "redis": (redis, ".conf"),
+        "config_json": (config_json, ".json"),
+        "config_toml": (config_toml, ".toml"),
+        "kubernetes": (kubernetes, ".yaml"),
+        "kustomize": (kustomize, ".yaml"),
+    }
+    for folder in ("compose", "dotenv", "policy", *folders):
         shutil.rmtree(os.path.join(HERE, folder), ignore_errors=True)
         os.makedirs(os.path.join(HERE, folder))
     for name, text in compose.items():
@@ -289,7 +414,10 @@ def main():
         write("policy", name, ".toml", text)
     for name, data in policy_binary.items():
         write("policy", name, ".toml", data)
-    total = len(compose) + len(binary) + len(dotenv) + len(dotenv_binary) + len(policy) + len(policy_binary)
+    for folder, (cases, ext) in folders.items():
+        for name, text in cases.items():
+            write(folder, name, ext, text)
+    total = sum(len(c) for c, _ in folders.values()) + len(compose) + len(binary) + len(dotenv) + len(dotenv_binary) + len(policy) + len(policy_binary)
     print("wrote %d files" % total)
 
 

@@ -443,6 +443,7 @@ fn read_instances(def: &Val, service: &mut Service) -> Result<()> {
         service.instances = Instances {
             count,
             autoscale_max: None,
+            autoscaler: None,
             origin: Some(v.origin.clone()),
         };
     }

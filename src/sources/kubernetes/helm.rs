@@ -129,6 +129,7 @@ fn generic<'a>(values: &'a Val, settings: &mut Settings) -> Result<Topology<'a>>
                     .transpose()?
                     .unwrap_or(1),
                 autoscale_max: Some(count(max_v, "autoscaling.maxReplicas")?),
+                autoscaler: Some("HPA".into()),
                 origin: Some(min.unwrap_or(max_v).origin.clone()),
             });
         }
@@ -168,6 +169,7 @@ fn postgresql<'a>(values: &'a Val, settings: &mut Settings) -> Result<Topology<'
         instances: replicas.map(|(count, at)| Instances {
             count,
             autoscale_max: None,
+            autoscaler: None,
             origin: at.map(|a| a.origin.clone()),
         }),
         resources: values.at(&["primary", "resources"]),
@@ -204,6 +206,7 @@ fn redis<'a>(values: &'a Val, settings: &mut Settings) -> Result<Topology<'a>> {
         instances: Some(Instances {
             count,
             autoscale_max: None,
+            autoscaler: None,
             origin: arch.or(replicas).map(|v| v.origin.clone()),
         }),
         resources: values.at(&["master", "resources"]),
@@ -222,6 +225,7 @@ fn redis_cluster<'a>(values: &'a Val, settings: &mut Settings) -> Result<Topolog
                 .transpose()?
                 .unwrap_or(6),
             autoscale_max: None,
+            autoscaler: None,
             origin: nodes.map(|v| v.origin.clone()),
         }),
         resources: values.at(&["redis", "resources"]),
@@ -232,6 +236,7 @@ fn fixed(v: &Val, what: &str) -> Result<Instances> {
     Ok(Instances {
         count: count(v, what)?,
         autoscale_max: None,
+        autoscaler: None,
         origin: Some(v.origin.clone()),
     })
 }

@@ -45,6 +45,7 @@ fn cnpg_cluster(spec: &Val, service: &mut Service) -> Result<()> {
         Some(v) => Instances {
             count: count(v, "spec.instances")?,
             autoscale_max: None,
+            autoscaler: None,
             origin: Some(v.origin.clone()),
         },
         None => Instances::default(),

@@ -211,6 +211,7 @@ pub fn apply_hpa(
             b.service.instances = Instances {
                 count: min.as_ref().map_or(1, |m| m.0),
                 autoscale_max: Some(max),
+                autoscaler: Some("HPA".into()),
                 origin: Some(min.map_or_else(|| max_val.origin.clone(), |m| m.1)),
             };
             b.service.settings.extend(settings);

@@ -588,6 +588,7 @@ fn read_workload_spec(
                 service.instances = Instances {
                     count: count(r, "spec.replicas")?,
                     autoscale_max: None,
+                    autoscaler: None,
                     origin: Some(r.origin.clone()),
                 };
             }
@@ -597,6 +598,7 @@ fn read_workload_spec(
                 service.instances = Instances {
                     count: count(p, "spec.parallelism")?,
                     autoscale_max: None,
+                    autoscaler: None,
                     origin: Some(p.origin.clone()),
                 };
             }

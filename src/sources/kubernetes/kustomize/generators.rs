@@ -113,7 +113,10 @@ pub fn generate(
             v.kind = Kind::Str(encoded);
         }
     }
-    val.set("data", Val::new(Kind::Map(data), origin.clone()));
+    // Like Kustomize, a ConfigMap generated from nothing has no `data` (a Secret has `data: {}`).
+    if kind == "Secret" || !data.is_empty() {
+        val.set("data", Val::new(Kind::Map(data), origin.clone()));
+    }
     let disable =
         |o: Option<&Val>| o.and_then(|o| o.text(&["disableNameSuffixHash"])) == Some("true");
     let hashed = !(disable(entry.get("options"))
@@ -167,6 +170,11 @@ pub fn generate(
 /// The hash Kustomize appends to a generated ConfigMap or Secret name: SHA-256 of the object's
 /// JSON encoding (kind, name, data; type for Secrets), as Go encodes it, first 10 hex digits
 /// with some letters swapped so the suffix is never all digits or a bad word.
+///
+/// Kustomize 4 and 5 (`kubectl kustomize`, Flux) look the name up with a path their lookup does
+/// not follow, so the name they encode is always empty: two generators with the same data get
+/// the same suffix, and a prefix does not change it. A ConfigMap without `data` encodes it as an
+/// empty string. Checked against `kubectl kustomize` (Kustomize v5.5.0).
 pub fn name_hash(obj: &Object) -> String {
     let string_map = |field: &str| -> serde_json::Value {
         let mut entries: Vec<(String, String)> = obj
@@ -190,9 +198,13 @@ pub fn name_hash(obj: &Object) -> String {
     if binary.as_object().is_some_and(|b| !b.is_empty()) {
         m.insert("binaryData".into(), binary);
     }
-    m.insert("data".into(), string_map("data"));
+    let data = match obj.val.get("data") {
+        Some(d) if d.map().is_some() => string_map("data"),
+        _ => serde_json::Value::String(String::new()),
+    };
+    m.insert("data".into(), data);
     m.insert("kind".into(), obj.kind().into());
-    m.insert("name".into(), obj.name().into());
+    m.insert("name".into(), "".into());
     if obj.kind() == "Secret" {
         m.insert(
             "type".into(),
@@ -284,34 +296,94 @@ mod tests {
         generate(&ws, "kustomization.yaml", kind, &entry(text), None, objects)
     }
 
+    /// The name and hash of what each (kind, generator entry) generates.
+    fn hashes(dir: &std::path::Path, items: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut objects = Vec::new();
+        for (kind, text) in items {
+            generate_in(dir, kind, text, &mut objects).unwrap();
+        }
+        objects
+            .iter()
+            .map(|o| (o.name().to_string(), name_hash(o)))
+            .collect()
+    }
+
     #[test]
-    fn hashes_match_kustomize() {
+    fn hashes_match_kubectl_kustomize() {
+        // Every expected suffix here was printed by `kubectl kustomize` (Kustomize v5.5.0) for
+        // the same generators.
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("application.properties"), "FOO=Bar\n").unwrap();
-        let mut objects = Vec::new();
-        // The Kubernetes documentation's example: example-configmap-1-8mbdf7882g.
-        generate_in(
+        let got = hashes(
             dir.path(),
-            "ConfigMap",
-            "name: example-configmap-1\nfiles: [application.properties]\n",
-            &mut objects,
-        )
-        .unwrap();
-        assert_eq!(name_hash(&objects[0]), "8mbdf7882g");
-        assert!(objects[0].needs_hash);
+            &[
+                (
+                    "ConfigMap",
+                    "name: example-configmap-1\nfiles: [application.properties]\n",
+                ),
+                // Go escapes `&`, `<` and `>` in JSON strings; other text is UTF-8 as is.
+                (
+                    "ConfigMap",
+                    "name: html\nliterals: ['URL=http://a/?x=1&y=<2>', UNI=é]\n",
+                ),
+                // No data: no `data` field, hashed as an empty string.
+                ("ConfigMap", "name: empty\n"),
+                // The name is not part of the hash: same data, same suffix.
+                ("ConfigMap", "name: x\nliterals: [A=B]\n"),
+                ("ConfigMap", "name: z\nliterals: [A=B]\n"),
+                // A Secret's hash covers its type and base64 data.
+                (
+                    "Secret",
+                    "name: my-secret\nliterals: [baz=whatever, foo=bar, initial=whatever]\n",
+                ),
+                (
+                    "Secret",
+                    "name: other-secret\nliterals: [baz=whatever, foo=bar, initial=whatever]\n",
+                ),
+                (
+                    "Secret",
+                    "name: tls\ntype: kubernetes.io/tls\nliterals: [baz=whatever, foo=bar, initial=whatever]\n",
+                ),
+                ("Secret", "name: sempty\n"),
+            ],
+        );
+        let want = [
+            ("example-configmap-1", "g4hk9g2ff8"),
+            ("html", "k2c9c48848"),
+            ("empty", "6ct58987ht"),
+            ("x", "mh97k977cd"),
+            ("z", "mh97k977cd"),
+            ("my-secret", "hbdt4bm55c"),
+            ("other-secret", "hbdt4bm55c"),
+            ("tls", "77m6664mfd"),
+            ("sempty", "46f8b28mk5"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(n, h)| (n.to_string(), h.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
 
-        // A Secret's hash covers its type and base64 data.
+    #[test]
+    fn generated_objects_look_like_kustomize_ones() {
+        let dir = tempfile::tempdir().unwrap();
         let mut objects = Vec::new();
         generate_in(
             dir.path(),
             "Secret",
-            "name: my-secret\nliterals: [baz=whatever, foo=bar, initial=whatever]\n",
+            "name: my-secret\nliterals: [foo=bar]\n",
             &mut objects,
         )
         .unwrap();
+        generate_in(dir.path(), "Secret", "name: sempty\n", &mut objects).unwrap();
+        generate_in(dir.path(), "ConfigMap", "name: empty\n", &mut objects).unwrap();
         assert_eq!(objects[0].val.text(&["data", "foo"]), Some("YmFy"));
         assert_eq!(objects[0].val.text(&["type"]), Some("Opaque"));
-        assert_eq!(name_hash(&objects[0]), "b22th6mh4g");
+        assert!(objects[0].needs_hash);
+        // An empty Secret keeps `data: {}`; an empty ConfigMap has no `data`, as with Kustomize.
+        assert_eq!(objects[1].val.get("data").and_then(Val::map), Some(&[][..]));
+        assert!(objects[2].val.get("data").is_none());
     }
 
     #[test]

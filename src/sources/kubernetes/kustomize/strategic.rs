@@ -131,26 +131,55 @@ fn merge_list(
         *items = patch_items.iter().map(clean).collect();
         return Ok(());
     };
+    // Ordered as `kubectl kustomize` (Kustomize v5.5.0) orders them: the patch's items first, in
+    // the patch's order, then the target's other items. Ports (a container's or a Service's) are
+    // the exception once either side writes a `protocol`: they are then told apart by port and
+    // protocol (none meaning TCP), merge in place, and only new ones come first.
+    let ports = key == "containerPort" || key == "port";
+    let by_protocol = ports
+        && items
+            .iter()
+            .chain(patch_items)
+            .any(|i| i.get("protocol").is_some());
+    let protocol = |v: &Val| v.text(&["protocol"]).unwrap_or("TCP").to_string();
+    let mut rest: Vec<Option<Val>> = std::mem::take(items).into_iter().map(Some).collect();
+    let mut front: Vec<Val> = Vec::new();
     for p in patch_items {
         let Some(id) = p.text(&[key]) else {
             return Err(p.error(format!(
                 "this list merges by `{key}`, and the patch item has none"
             )));
         };
-        let pos = items.iter().position(|i| i.text(&[key]) == Some(id));
+        let pos = rest.iter().position(|i| {
+            i.as_ref().is_some_and(|i| {
+                i.text(&[key]) == Some(id) && (!by_protocol || protocol(i) == protocol(p))
+            })
+        });
         if directive(p)? == Some("delete") {
             if let Some(pos) = pos {
-                items.remove(pos);
+                rest[pos] = None;
             }
             continue;
         }
         match pos {
-            Some(pos) => {
-                merge(&mut items[pos], p, builtin, path)?;
+            Some(pos) if by_protocol => {
+                if let Some(item) = rest[pos].as_mut() {
+                    merge(item, p, builtin, path)?;
+                }
             }
-            None => items.push(clean(p)),
+            Some(pos) => {
+                if let Some(mut item) = rest[pos].take() {
+                    merge(&mut item, p, builtin, path)?;
+                    front.push(item);
+                }
+            }
+            None => front.push(clean(p)),
         }
     }
+    *items = front
+        .into_iter()
+        .chain(rest.into_iter().flatten())
+        .collect();
     Ok(())
 }
 
@@ -220,8 +249,9 @@ mod tests {
             .iter()
             .map(|e| (e.text(&["name"]).unwrap(), e.text(&["value"]).unwrap()))
             .collect();
-        assert_eq!(shown, [("A", "1"), ("B", "changed"), ("C", "3")]);
-        assert_eq!(env[1].get("value").unwrap().origin.file, "patch.yaml");
+        // The patch's items first, then the others, as `kubectl kustomize` orders them.
+        assert_eq!(shown, [("B", "changed"), ("C", "3"), ("A", "1")]);
+        assert_eq!(env[0].get("value").unwrap().origin.file, "patch.yaml");
         assert_eq!(app.text(&["resources", "limits", "cpu"]), Some("500m"));
         let tol = t
             .at(&["spec", "template", "spec", "tolerations"])
@@ -230,6 +260,89 @@ mod tests {
             .unwrap();
         assert_eq!(tol.len(), 1, "lists without a merge key are replaced");
         assert_eq!(tol[0].text(&["key"]), Some("b"));
+    }
+
+    fn names(v: &Val, path: &[&str], key: &str) -> Vec<String> {
+        v.at(path)
+            .unwrap()
+            .seq()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let id = i.text(&[key]).unwrap_or("");
+                match i.text(&["protocol"]) {
+                    Some(p) => format!("{id}/{p}"),
+                    None => id.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merged_lists_are_ordered_as_kubectl_kustomize_orders_them() {
+        // Each expected order is what `kubectl kustomize` (Kustomize v5.5.0) printed for the
+        // same patch: the patch's items first, then the target's others; ports, where a
+        // `protocol` is written, merge in place, new ones first, told apart by protocol (none
+        // meaning TCP).
+        let mut t = val("spec:\n  template:\n    spec:\n      containers:\n      - name: web\n        env: [{name: A}, {name: B}, {name: C}]\n        volumeMounts: [{name: a, mountPath: /a}, {name: b, mountPath: /b}]\n        ports: [{containerPort: 80}, {containerPort: 53, protocol: UDP}]\n      - {name: side}\n      - {name: third}\n      volumes: [{name: a}, {name: b}]\n", "b.yaml");
+        let p = val("spec:\n  template:\n    spec:\n      containers:\n      - {name: third, image: t}\n      - name: web\n        env: [{name: C, value: c}, {name: A, $patch: delete}, {name: Z}]\n        volumeMounts: [{name: c, mountPath: /c}, {name: b, mountPath: /b, readOnly: true}]\n        ports: [{containerPort: 53, protocol: TCP}, {containerPort: 9000}, {containerPort: 80, hostPort: 4}]\n      volumes: [{name: c}]\n", "p.yaml");
+        apply(&mut t, &p, true).unwrap();
+        let pod = ["spec", "template", "spec"];
+        let containers = [&pod[..], &["containers"]].concat();
+        assert_eq!(names(&t, &containers, "name"), ["third", "web", "side"]);
+        let web = &t.at(&containers).unwrap().seq().unwrap()[1];
+        assert_eq!(names(web, &["env"], "name"), ["C", "Z", "B"]);
+        assert_eq!(
+            names(web, &["volumeMounts"], "mountPath"),
+            ["/c", "/b", "/a"]
+        );
+        assert_eq!(
+            names(web, &["ports"], "containerPort"),
+            ["53/TCP", "9000", "80", "53/UDP"]
+        );
+        assert_eq!(
+            web.get("ports").unwrap().seq().unwrap()[2].text(&["hostPort"]),
+            Some("4")
+        );
+        assert_eq!(
+            names(&t, &[&pod[..], &["volumes"]].concat(), "name"),
+            ["c", "a", "b"]
+        );
+
+        // Without any `protocol`, ports are ordered like other lists.
+        let mut svc = val(
+            "spec:\n  ports: [{port: 80}, {port: 443}, {port: 8080}]\n",
+            "b.yaml",
+        );
+        let p = val(
+            "spec:\n  ports: [{port: 443, nodePort: 1}, {port: 9000}]\n",
+            "p.yaml",
+        );
+        apply(&mut svc, &p, true).unwrap();
+        assert_eq!(
+            names(&svc, &["spec", "ports"], "port"),
+            ["443", "9000", "80", "8080"]
+        );
+        // With one, they merge in place and new ones come first.
+        let mut svc = val(
+            "spec:\n  ports: [{port: 80}, {port: 443}, {port: 8080, protocol: TCP}]\n",
+            "b.yaml",
+        );
+        apply(&mut svc, &p, true).unwrap();
+        assert_eq!(
+            names(&svc, &["spec", "ports"], "port"),
+            ["9000", "80", "443", "8080/TCP"]
+        );
+        assert_eq!(
+            svc.get("spec")
+                .unwrap()
+                .get("ports")
+                .unwrap()
+                .seq()
+                .unwrap()[2]
+                .text(&["nodePort"]),
+            Some("1")
+        );
     }
 
     #[test]

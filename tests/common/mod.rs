@@ -1,0 +1,38 @@
+//! What every end-to-end test runs: the binary with a cleared environment (so `${VAR}`
+//! interpolation, colour and locale never depend on the machine), a fixed "today" (so waiver
+//! expiry in the examples does not change results over time), and a time limit.
+
+#![allow(dead_code)] // Each test file uses its own subset.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+pub const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The binary, run from the repository root.
+pub fn envparity() -> Command {
+    envparity_in(Path::new(MANIFEST))
+}
+
+/// The binary, run from `dir`.
+pub fn envparity_in(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("envparity").unwrap();
+    cmd.env_clear()
+        .env("NO_COLOR", "1")
+        .env("ENVPARITY_TODAY", "2026-11-23")
+        .current_dir(dir)
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+/// Standard output of a successful run.
+pub fn stdout_of(args: &[&str]) -> String {
+    let out = envparity().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "envparity {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -1,0 +1,4 @@
+variable "instance_type" {
+  default = "t3.small"
+  sensitive = "yes"
+}

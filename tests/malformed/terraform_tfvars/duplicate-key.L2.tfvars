@@ -1,0 +1,2 @@
+instance_type = "a"
+instance_type = "b"

@@ -1,0 +1,3 @@
+script = <<-EOT
+  echo hi
+  EOT
