@@ -6,7 +6,7 @@
 //! (`job-finder-staging` ~ `job-finder-production`), then by role and image for what is left.
 //! Every match records why, so a user can check it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -110,52 +110,84 @@ pub fn align(scan: &Scan) -> Vec<AlignedService> {
             entry.members[e].push(i);
         }
     }
-    let mut aligned: Vec<AlignedService> = by_key.into_values().collect();
-
-    // What is left unmatched: one environment only. Match by role and image repository when
-    // exactly one candidate on each side fits.
-    let mut i = 0;
-    while i < aligned.len() {
-        let present = |a: &AlignedService| a.members.iter().filter(|m| !m.is_empty()).count();
-        if present(&aligned[i]) == n_envs {
-            i += 1;
-            continue;
-        }
-        let repo_of = |a: &AlignedService| image_repos(a, scan);
-        let mine = repo_of(&aligned[i]);
-        let candidates: Vec<usize> = (0..aligned.len())
-            .filter(|&j| {
-                j != i
-                    && aligned[j].role == aligned[i].role
-                    && disjoint_envs(&aligned[i], &aligned[j])
-                    && !mine.is_empty()
-                    && repo_of(&aligned[j]) == mine
-            })
-            .collect();
-        if let [j] = candidates[..] {
-            let other = aligned.remove(j);
-            let i = if j < i { i - 1 } else { i };
-            let this = &mut aligned[i];
-            this.reasons.push(format!(
-                "matched by role ({}) and image `{}`: `{}` ~ `{}`",
-                this.role,
-                mine.join(", "),
-                this.name,
-                other.name
-            ));
-            for (e, m) in other.members.into_iter().enumerate() {
-                this.members[e].extend(m);
-            }
-            continue;
-        }
-        i += 1;
-    }
+    let aligned: Vec<AlignedService> = by_key.into_values().collect();
+    let mut aligned = match_leftovers(aligned, scan, n_envs);
 
     for a in &mut aligned {
         explain(a, scan);
     }
     aligned.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
     aligned
+}
+
+/// What is left unmatched (missing from some environment): match by role and image repository
+/// when exactly one candidate on each side fits, in list order.
+///
+/// Candidates are found through an index keyed by (role, image repositories), so the cost is
+/// linear in the number of services rather than quadratic; merging never changes a group's key
+/// (both sides have the same repositories).
+fn match_leftovers(
+    mut aligned: Vec<AlignedService>,
+    scan: &Scan,
+    n_envs: usize,
+) -> Vec<AlignedService> {
+    let complete = |a: &AlignedService| a.members.iter().all(|m| !m.is_empty());
+    let keys: Vec<Option<(Role, Vec<String>)>> = aligned
+        .iter()
+        .map(|a| {
+            let repos = image_repos(a, scan);
+            (!complete(a) && !repos.is_empty()).then_some((a.role, repos))
+        })
+        .collect();
+    let mut buckets: HashMap<&(Role, Vec<String>), Vec<usize>> = HashMap::new();
+    for (k, key) in keys.iter().enumerate() {
+        if let Some(key) = key {
+            buckets.entry(key).or_default().push(k);
+        }
+    }
+    let mut alive = vec![true; aligned.len()];
+    for i in 0..aligned.len() {
+        if !alive[i] {
+            continue;
+        }
+        let Some(key) = &keys[i] else { continue };
+        let bucket = &buckets[key];
+        while aligned[i].members.iter().filter(|m| !m.is_empty()).count() != n_envs {
+            let mut candidates = bucket
+                .iter()
+                .copied()
+                .filter(|&j| j != i && alive[j] && disjoint_envs(&aligned[i], &aligned[j]));
+            let (Some(j), None) = (candidates.next(), candidates.next()) else {
+                break;
+            };
+            alive[j] = false;
+            let other = std::mem::replace(
+                &mut aligned[j],
+                AlignedService {
+                    name: String::new(),
+                    role: key.0,
+                    members: Vec::new(),
+                    reasons: Vec::new(),
+                },
+            );
+            let this = &mut aligned[i];
+            this.reasons.push(format!(
+                "matched by role ({}) and image `{}`: `{}` ~ `{}`",
+                this.role,
+                key.1.join(", "),
+                this.name,
+                other.name
+            ));
+            for (e, m) in other.members.into_iter().enumerate() {
+                this.members[e].extend(m);
+            }
+        }
+    }
+    aligned
+        .into_iter()
+        .zip(alive)
+        .filter_map(|(a, alive)| alive.then_some(a))
+        .collect()
 }
 
 /// Record name-based reasons: environment tokens stripped, replicas grouped.
@@ -327,6 +359,89 @@ mod tests {
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].members, vec![vec![0], vec![0]]);
         assert!(a[0].reasons[0].contains("matched by role (database) and image `postgres`"));
+    }
+
+    #[test]
+    fn fallback_merges_across_three_environments_and_refuses_ambiguity() {
+        let s = scan(vec![
+            (
+                "development",
+                vec![
+                    service("main-pg", Role::Database, "postgres:15"),
+                    service("q1", Role::Queue, "rabbitmq:3"),
+                ],
+            ),
+            (
+                "staging",
+                vec![
+                    service("main-pg", Role::Database, "postgres:15"),
+                    service("qa", Role::Queue, "rabbitmq:3"),
+                    service("qb", Role::Queue, "rabbitmq:3"),
+                ],
+            ),
+            (
+                "production",
+                vec![service("core-db", Role::Database, "postgres:16")],
+            ),
+        ]);
+        let a = align(&s);
+        // `main-pg` (development, staging) takes production's `core-db`.
+        let db: Vec<_> = a.iter().filter(|x| x.role == Role::Database).collect();
+        assert_eq!(db.len(), 1);
+        assert_eq!(db[0].members, vec![vec![0], vec![0], vec![0]]);
+        assert!(db[0].reasons[0].starts_with("matched by role (database)"));
+        // `q` (development) has two candidates and is passed over; `qa` then has one: `q`.
+        let queues: Vec<_> = a
+            .iter()
+            .filter(|x| x.role == Role::Queue)
+            .map(|x| (x.name.as_str(), x.members.clone()))
+            .collect();
+        assert_eq!(
+            queues,
+            vec![
+                ("qa", vec![vec![1], vec![1], vec![]]),
+                ("qb", vec![vec![], vec![2], vec![]])
+            ]
+        );
+    }
+
+    /// Many services present in one environment only, each with its own image: linear, and
+    /// each finds its single partner.
+    #[test]
+    fn many_leftovers_match_pairwise() {
+        let n = 2000;
+        // Letters, not numbers: trailing numbers mean replicas.
+        let word = |mut i: usize| {
+            let mut w = String::new();
+            for _ in 0..3 {
+                w.push((b'a' + (i % 26) as u8) as char);
+                i /= 26;
+            }
+            w
+        };
+        let s = scan(vec![
+            (
+                "staging",
+                (0..n)
+                    .map(|i| {
+                        service(
+                            &format!("s-{}", word(i * 7 % n)),
+                            Role::Web,
+                            &format!("img{i}"),
+                        )
+                    })
+                    .collect(),
+            ),
+            (
+                "production",
+                (0..n)
+                    .map(|i| service(&format!("p-{}", word(i)), Role::Web, &format!("img{i}")))
+                    .collect(),
+            ),
+        ]);
+        let a = align(&s);
+        assert_eq!(a.len(), n);
+        assert!(a.iter().all(|x| x.members.iter().all(|m| m.len() == 1)));
     }
 
     #[test]

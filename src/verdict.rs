@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::compare::{CellValue, Comparison, Row, ServiceComparison, Status};
 use crate::discover::is_env_word;
 use crate::model::Role;
-use crate::policy::Policy;
+use crate::policy::{PatternSet, Policy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,18 +89,47 @@ pub struct ServiceVerdicts {
     pub rows: Vec<Option<Verdict>>,
 }
 
+/// The policy's setting patterns, each list matched in one pass per row (a row is checked
+/// against every `[[intended]]` and `[[must_match]]` entry).
+struct SettingSets<'p> {
+    policy: &'p Policy,
+    /// Over the `[[intended]]` entries with a setting, and their indices in `policy.intended`.
+    intended: PatternSet,
+    intended_at: Vec<usize>,
+    must_match: PatternSet,
+}
+
+impl<'p> SettingSets<'p> {
+    fn new(policy: &'p Policy) -> Self {
+        let intended_at: Vec<usize> = (0..policy.intended.len())
+            .filter(|&i| policy.intended[i].setting.is_some())
+            .collect();
+        SettingSets {
+            policy,
+            intended: PatternSet::new(
+                intended_at
+                    .iter()
+                    .filter_map(|&i| policy.intended[i].setting.as_ref()),
+            ),
+            intended_at,
+            must_match: PatternSet::new(policy.must_match.iter().map(|m| &m.setting)),
+        }
+    }
+}
+
 pub fn classify(c: &Comparison, policy: &Policy) -> Verdicts {
+    let sets = SettingSets::new(policy);
     let services = c
         .services
         .iter()
-        .map(|s| classify_service(c, s, policy))
+        .map(|s| classify_service(c, s, &sets))
         .collect();
     let environment_rows = c
         .environment_rows
         .iter()
         .map(|r| {
             let present = vec![true; c.environments.len()];
-            classify_row(c, r, None, None, &present, policy)
+            classify_row(c, r, None, None, &present, &sets)
         })
         .collect();
     Verdicts {
@@ -109,7 +138,8 @@ pub fn classify(c: &Comparison, policy: &Policy) -> Verdicts {
     }
 }
 
-fn classify_service(c: &Comparison, s: &ServiceComparison, policy: &Policy) -> ServiceVerdicts {
+fn classify_service(c: &Comparison, s: &ServiceComparison, sets: &SettingSets) -> ServiceVerdicts {
+    let policy = sets.policy;
     let present: Vec<bool> = s.envs.iter().map(Option::is_some).collect();
     let count = present.iter().filter(|p| **p).count();
     let category = if is_backing(s.role) {
@@ -152,7 +182,7 @@ fn classify_service(c: &Comparison, s: &ServiceComparison, policy: &Policy) -> S
         .iter()
         .map(|r| {
             (count >= 2)
-                .then(|| classify_row(c, r, Some(s.name.as_str()), Some(s.role), &present, policy))
+                .then(|| classify_row(c, r, Some(s.name.as_str()), Some(s.role), &present, sets))
         })
         .collect();
     excuse_command_lines(s, &mut rows);
@@ -223,8 +253,9 @@ fn classify_row(
     service: Option<&str>,
     role: Option<Role>,
     present: &[bool],
-    policy: &Policy,
+    sets: &SettingSets,
 ) -> Verdict {
+    let policy = sets.policy;
     let id = r.aspect.id();
     let category = category_of(&id, role);
     let cells: Vec<(usize, &CellValue)> = r
@@ -245,15 +276,20 @@ fn classify_row(
         (Some(p), Some(name)) => p.matches(name),
         (Some(_), None) => false,
     };
-    let intended = policy
+    // The first entry (in file order) whose setting and service both match.
+    let intended = sets
         .intended
-        .iter()
-        .find(|i| i.setting.as_ref().is_some_and(|p| p.matches(&id)) && service_matches(&i.service))
+        .matches(&id)
+        .into_iter()
+        .map(|k| &policy.intended[sets.intended_at[k]])
+        .find(|i| service_matches(&i.service))
         .map(|i| i.reason.clone());
-    let must_match = policy
+    let must_match = sets
         .must_match
-        .iter()
-        .find(|m| m.setting.matches(&id) && service_matches(&m.service));
+        .matches(&id)
+        .into_iter()
+        .map(|k| &policy.must_match[k])
+        .find(|m| service_matches(&m.service));
 
     let reference = c.reference;
     let ref_value = r.cells.get(reference).map(|cell| &cell.value);

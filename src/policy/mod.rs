@@ -14,7 +14,7 @@ use std::ops::Range;
 use serde::Deserialize;
 
 pub use date::Date;
-pub use pattern::Pattern;
+pub use pattern::{Pattern, PatternSet};
 pub use starter::starter;
 
 use crate::error::{Error, Result};

@@ -1,7 +1,7 @@
 //! Setting and service patterns in the policy: globs, case-insensitive, where `*` crosses dots
 //! (`postgres.*`, `*retention*`, `env.LOG_*`).
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -9,13 +9,45 @@ pub struct Pattern {
     matcher: GlobMatcher,
 }
 
+fn glob(text: &str) -> Result<Glob, String> {
+    GlobBuilder::new(text)
+        .case_insensitive(true)
+        .literal_separator(false)
+        .build()
+        .map_err(|e| format!("invalid pattern `{text}`: {}", e.kind()))
+}
+
+/// Several patterns matched in one pass: which of them match a value, in the order given.
+#[derive(Debug, Clone)]
+pub struct PatternSet {
+    set: GlobSet,
+}
+
+impl PatternSet {
+    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a Pattern>) -> PatternSet {
+        let mut builder = GlobSetBuilder::new();
+        for p in patterns {
+            // Each pattern compiled once already, so this cannot fail.
+            if let Ok(g) = glob(&p.text) {
+                builder.add(g);
+            }
+        }
+        PatternSet {
+            set: builder.build().unwrap_or_else(|_| GlobSet::empty()),
+        }
+    }
+
+    /// Indices of the patterns matching `value`, ascending.
+    pub fn matches(&self, value: &str) -> Vec<usize> {
+        let mut found = self.set.matches(value);
+        found.sort_unstable();
+        found
+    }
+}
+
 impl Pattern {
     pub fn new(text: &str) -> Result<Pattern, String> {
-        let glob = GlobBuilder::new(text)
-            .case_insensitive(true)
-            .literal_separator(false)
-            .build()
-            .map_err(|e| format!("invalid pattern `{text}`: {}", e.kind()))?;
+        let glob = glob(text)?;
         Ok(Pattern {
             text: text.to_string(),
             matcher: glob.compile_matcher(),
@@ -47,5 +79,32 @@ mod tests {
             .unwrap()
             .matches("volumes./app/data"));
         assert!(Pattern::new("[").is_err());
+    }
+
+    #[test]
+    fn a_set_matches_like_its_patterns_in_order() {
+        let texts = [
+            "env.LOG_*",
+            "*retention*",
+            "postgres.*",
+            "ENV.log_level",
+            "volumes./app/*",
+        ];
+        let patterns: Vec<Pattern> = texts.iter().map(|t| Pattern::new(t).unwrap()).collect();
+        let set = PatternSet::new(&patterns);
+        for value in [
+            "env.LOG_LEVEL",
+            "env.log_level",
+            "env.BACKUP_RETENTION_DAYS",
+            "postgres.work_mem",
+            "volumes./app/data",
+            "image",
+            "",
+        ] {
+            let one_by_one: Vec<usize> = (0..patterns.len())
+                .filter(|&i| patterns[i].matches(value))
+                .collect();
+            assert_eq!(set.matches(value), one_by_one, "{value}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The JSON report: stable and versioned. The schema is documented in `docs/json-schema.md`;
 //! a change that removes or retypes a field bumps `SCHEMA_VERSION`.
 
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::ReportInput;
@@ -17,9 +18,11 @@ pub fn render(input: &ReportInput) -> String {
         }
         Value::Object(m)
     };
-    let services: Vec<Value> = c
+    // The large arrays are built and printed element by element on every core; each element is
+    // dropped once printed, so the whole document never exists as one tree.
+    let services: Vec<String> = c
         .services
-        .iter()
+        .par_iter()
         .map(|s| {
             json!({
                 "name": s.name,
@@ -69,6 +72,7 @@ pub fn render(input: &ReportInput) -> String {
                 }),
             })
         })
+        .map(|v| element(&v))
         .collect();
     let verdicts = &input.analysis.verdicts;
     let judged = c
@@ -87,8 +91,11 @@ pub fn render(input: &ReportInput) -> String {
                 .zip(&verdicts.environment_rows)
                 .map(|(r, v)| (None, r, Some(v))),
         );
-    let differences: Vec<Value> = judged
+    let judged: Vec<_> = judged
         .filter(|(_, r, _)| r.status != crate::compare::Status::Same)
+        .collect();
+    let differences: Vec<String> = judged
+        .into_par_iter()
         .map(|(service, r, v)| {
             json!({
                 "service": service,
@@ -101,11 +108,12 @@ pub fn render(input: &ReportInput) -> String {
                 "change_pct": env_map(&|i| json!(r.change_pct[i].map(round2))),
             })
         })
+        .map(|v| element(&v))
         .collect();
     let a = input.analysis;
-    let findings: Vec<Value> = a
+    let findings: Vec<String> = a
         .findings
-        .iter()
+        .par_iter()
         .map(|f| {
             json!({
                 "rule": f.rule,
@@ -121,6 +129,7 @@ pub fn render(input: &ReportInput) -> String {
                 "waived": f.waived,
             })
         })
+        .map(|v| element(&v))
         .collect();
     let component = |comp: &crate::score::ComponentScore| {
         json!({
@@ -156,6 +165,7 @@ pub fn render(input: &ReportInput) -> String {
             })
         })
         .collect();
+    let placeholder = || Value::Array(Vec::new());
     let doc = json!({
         "schema_version": SCHEMA_VERSION,
         "tool": { "name": "envparity", "version": env!("CARGO_PKG_VERSION") },
@@ -163,10 +173,10 @@ pub fn render(input: &ReportInput) -> String {
         "reference_environment": c.environments.get(c.reference),
         "files": env_map(&|i| json!(input.files[i])),
         "summary": c.summary,
-        "services": services,
+        "services": placeholder(),
         "totals": env_map(&|i| totals_json(&c.totals[i])),
-        "differences": differences,
-        "findings": findings,
+        "differences": placeholder(),
+        "findings": placeholder(),
         "score": score,
         "gate": {
             "passed": a.passed,
@@ -176,10 +186,61 @@ pub fn render(input: &ReportInput) -> String {
         "environment_settings": environment_settings,
         "notes": notes,
     });
-    let mut text =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
+    let Value::Object(doc) = doc else {
+        unreachable!("the document is an object")
+    };
+    let mut arrays = [
+        ("services", services),
+        ("differences", differences),
+        ("findings", findings),
+    ];
+    // What `serde_json::to_string_pretty(&doc)` prints, with the large arrays spliced in.
+    let mut text = String::from("{\n");
+    let last = doc.len().saturating_sub(1);
+    for (i, (key, value)) in doc.iter().enumerate() {
+        text.push_str("  ");
+        text.push_str(&serde_json::to_string(key).unwrap_or_default());
+        text.push_str(": ");
+        match arrays.iter_mut().find(|(k, _)| k == key) {
+            Some((_, items)) if !items.is_empty() => {
+                text.push_str("[\n");
+                let items = std::mem::take(items);
+                let n = items.len();
+                for (j, item) in items.into_iter().enumerate() {
+                    text.push_str(&item);
+                    text.push_str(if j + 1 < n { ",\n" } else { "\n" });
+                }
+                text.push_str("  ]");
+            }
+            _ => indented(&mut text, &pretty(value), "  "),
+        }
+        text.push_str(if i < last { ",\n" } else { "\n" });
+    }
+    text.push_str("}\n");
     text
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// An element of a top-level array, printed as it appears there: two levels deep.
+fn element(v: &Value) -> String {
+    let mut out = String::from("    ");
+    indented(&mut out, &pretty(v), "    ");
+    out
+}
+
+/// Append `text`, indenting every line after the first by `indent` (JSON strings hold no raw
+/// line breaks, so every line break is the printer's).
+fn indented(out: &mut String, text: &str, indent: &str) {
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        out.push_str(line);
+    }
 }
 
 fn round2(v: f64) -> f64 {

@@ -206,76 +206,26 @@ pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
 }
 
 /// Read every environment of a plan into the model.
+///
+/// Environments are read in parallel (each on its own thread when cores allow); results, notes
+/// and the first error are taken in plan order, so output never depends on thread scheduling.
 pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
+    use rayon::prelude::*;
+    let env_names: Vec<String> = plan.environments.iter().map(|e| e.name.clone()).collect();
+    let loaded: Vec<Result<(Environment, Vec<Note>)>> = plan
+        .environments
+        .par_iter()
+        .map(|env| {
+            let mut notes = Vec::new();
+            let environment = load_environment(workspace, env, &env_names, &mut notes)?;
+            Ok((environment, notes))
+        })
+        .collect();
     let mut notes: Vec<Note> = plan.notes.clone();
     let mut environments = Vec::with_capacity(plan.environments.len());
-    let env_names: Vec<String> = plan.environments.iter().map(|e| e.name.clone()).collect();
-    for env in &plan.environments {
-        let mut environment = Environment::new(env.name.clone());
-        environment.files = env.files();
-        // Files mounted into services are theirs; the same file found by name is not read twice.
-        let mut mounted: Vec<String> = Vec::new();
-        let mut sources: Vec<_> = env.sources.iter().collect();
-        sources.sort_by_key(|s| s.kind);
-        // Kubernetes-family sources are read together: a LimitRange or an HPA in one file
-        // applies to workloads in another.
-        let mut kubernetes_sources = Vec::new();
-        for source in sources {
-            let unmounted = || -> Vec<String> {
-                source
-                    .files
-                    .iter()
-                    .filter(|f| !mounted.contains(f))
-                    .cloned()
-                    .collect()
-            };
-            match source.kind {
-                SourceKind::Compose => {
-                    compose::load(workspace, &source.files, &mut environment, &mut notes)?;
-                    mounted = attach::attach(workspace, &mut environment, &mut notes)?;
-                }
-                SourceKind::Terraform => {
-                    terraform::load(workspace, &source.files, &mut environment, &mut notes)?
-                }
-                SourceKind::Dotenv => envfiles::load(workspace, &source.files, &mut environment)?,
-                SourceKind::AppConfig => {
-                    appconfig::load(workspace, &source.files, &mut environment)?
-                }
-                SourceKind::Nginx => {
-                    let tops = unmounted();
-                    if !tops.is_empty() {
-                        let loaded = nginx::load(workspace, &tops, None, &mut notes)?;
-                        environment.settings.extend(loaded.settings);
-                        add_files(&mut environment.files, loaded.files);
-                    }
-                }
-                SourceKind::PostgresConf | SourceKind::RedisConf => {
-                    let server = if source.kind == SourceKind::PostgresConf {
-                        serverconf::Server::Postgres
-                    } else {
-                        serverconf::Server::Redis
-                    };
-                    for file in unmounted() {
-                        let loaded = serverconf::load(workspace, &file, server, None, &mut notes)?;
-                        environment.settings.extend(loaded.settings);
-                        add_files(&mut environment.files, loaded.files);
-                    }
-                }
-                SourceKind::Kubernetes | SourceKind::Kustomize | SourceKind::HelmValues => {
-                    kubernetes_sources.push(source)
-                }
-            }
-        }
-        add_files(&mut environment.files, mounted);
-        if !kubernetes_sources.is_empty() {
-            kubernetes::load(
-                workspace,
-                &kubernetes_sources,
-                &env_names,
-                &mut environment,
-                &mut notes,
-            )?;
-        }
+    for result in loaded {
+        let (environment, env_notes) = result?;
+        notes.extend(env_notes);
         environments.push(environment);
     }
     notes.sort();
@@ -284,6 +234,79 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
         environments,
         notes,
     })
+}
+
+/// Read one environment of a plan.
+fn load_environment(
+    workspace: &Workspace,
+    env: &crate::discover::EnvPlan,
+    env_names: &[String],
+    notes: &mut Vec<Note>,
+) -> Result<Environment> {
+    let mut environment = Environment::new(env.name.clone());
+    environment.files = env.files();
+    // Files mounted into services are theirs; the same file found by name is not read twice.
+    let mut mounted: Vec<String> = Vec::new();
+    let mut sources: Vec<_> = env.sources.iter().collect();
+    sources.sort_by_key(|s| s.kind);
+    // Kubernetes-family sources are read together: a LimitRange or an HPA in one file
+    // applies to workloads in another.
+    let mut kubernetes_sources = Vec::new();
+    for source in sources {
+        let unmounted = || -> Vec<String> {
+            source
+                .files
+                .iter()
+                .filter(|f| !mounted.contains(f))
+                .cloned()
+                .collect()
+        };
+        match source.kind {
+            SourceKind::Compose => {
+                compose::load(workspace, &source.files, &mut environment, notes)?;
+                mounted = attach::attach(workspace, &mut environment, notes)?;
+            }
+            SourceKind::Terraform => {
+                terraform::load(workspace, &source.files, &mut environment, notes)?
+            }
+            SourceKind::Dotenv => envfiles::load(workspace, &source.files, &mut environment)?,
+            SourceKind::AppConfig => appconfig::load(workspace, &source.files, &mut environment)?,
+            SourceKind::Nginx => {
+                let tops = unmounted();
+                if !tops.is_empty() {
+                    let loaded = nginx::load(workspace, &tops, None, notes)?;
+                    environment.settings.extend(loaded.settings);
+                    add_files(&mut environment.files, loaded.files);
+                }
+            }
+            SourceKind::PostgresConf | SourceKind::RedisConf => {
+                let server = if source.kind == SourceKind::PostgresConf {
+                    serverconf::Server::Postgres
+                } else {
+                    serverconf::Server::Redis
+                };
+                for file in unmounted() {
+                    let loaded = serverconf::load(workspace, &file, server, None, notes)?;
+                    environment.settings.extend(loaded.settings);
+                    add_files(&mut environment.files, loaded.files);
+                }
+            }
+            SourceKind::Kubernetes | SourceKind::Kustomize | SourceKind::HelmValues => {
+                kubernetes_sources.push(source)
+            }
+        }
+    }
+    add_files(&mut environment.files, mounted);
+    if !kubernetes_sources.is_empty() {
+        kubernetes::load(
+            workspace,
+            &kubernetes_sources,
+            env_names,
+            &mut environment,
+            notes,
+        )?;
+    }
+    Ok(environment)
 }
 
 /// Add files read along the way (mounted, included) to an environment's list, once each.

@@ -101,20 +101,29 @@ fn merge_at(path: &mut Vec<String>, base: &mut Val, over: Val, hook: Hook) {
     }
     match (&mut base.kind, over.kind) {
         (Kind::Map(_), Kind::Map(over_entries)) => {
+            let mut index = KeyIndex::default();
             for (key, value) in over_entries {
                 if value.has_tag("!reset") {
                     remove_key(base, &key);
+                    index.clear();
                     continue;
                 }
                 path.push(key.clone());
                 let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                match get_mut(base, &key) {
-                    Some(existing) => {
+                match index.position(base, &key) {
+                    Some(i) => {
+                        let Kind::Map(entries) = &mut base.kind else {
+                            unreachable!("the base is a mapping")
+                        };
+                        let existing = &mut entries[i].1;
                         if let Some(value) = hook(&refs, existing, value) {
                             merge_at(path, existing, value, hook);
                         }
                     }
-                    None => push_key(base, key, value),
+                    None => {
+                        index.pushed(base, &key);
+                        push_key(base, key, value);
+                    }
                 }
                 path.pop();
             }
@@ -226,6 +235,51 @@ pub fn names_to_map(v: &mut Val) {
         })
         .collect();
     v.kind = Kind::Map(entries);
+}
+
+/// Positions of a mapping's keys, for merging a large override mapping (a file's `services`)
+/// into a large base: a linear search per key would make the merge quadratic. Small mappings
+/// are searched directly; the index is built on the first lookup in a large one.
+#[derive(Default)]
+struct KeyIndex {
+    positions: Option<std::collections::HashMap<String, usize>>,
+}
+
+impl KeyIndex {
+    /// Mappings up to this size are searched linearly.
+    const LINEAR: usize = 16;
+
+    fn position(&mut self, map: &Val, key: &str) -> Option<usize> {
+        let Kind::Map(entries) = &map.kind else {
+            return None;
+        };
+        if entries.len() <= Self::LINEAR && self.positions.is_none() {
+            return entries.iter().position(|(k, _)| k == key);
+        }
+        self.positions
+            .get_or_insert_with(|| {
+                let mut positions = std::collections::HashMap::with_capacity(entries.len());
+                for (i, (k, _)) in entries.iter().enumerate() {
+                    // Keys are unique; keep the first like the linear search would.
+                    positions.entry(k.clone()).or_insert(i);
+                }
+                positions
+            })
+            .get(key)
+            .copied()
+    }
+
+    /// `key` is about to be appended to `map`.
+    fn pushed(&mut self, map: &Val, key: &str) {
+        if let (Some(positions), Kind::Map(entries)) = (&mut self.positions, &map.kind) {
+            positions.entry(key.to_string()).or_insert(entries.len());
+        }
+    }
+
+    /// Entries were removed: positions changed.
+    fn clear(&mut self) {
+        self.positions = None;
+    }
 }
 
 fn get_mut<'a>(v: &'a mut Val, key: &str) -> Option<&'a mut Val> {

@@ -177,11 +177,13 @@ fn render_fields(
             generators::generate(workspace, kfile, kind, entry, options, &mut objects)?;
         }
     }
+    // The objects stay put while patches apply (patches change contents, not the list).
+    let mut targets = patches::Targets::default();
     for entry in list(k, "patchesStrategicMerge")? {
-        patches::strategic_merge_entry(workspace, kfile, entry, &mut objects)?;
+        patches::strategic_merge_entry(workspace, kfile, entry, &mut objects, &mut targets)?;
     }
     for entry in list(k, "patches")? {
-        patches::patches_entry(workspace, kfile, entry, &mut objects)?;
+        patches::patches_entry(workspace, kfile, entry, &mut objects, &mut targets)?;
     }
     if let Some(ns) = k.get("namespace") {
         transform::namespace(&mut objects, ns)?;

@@ -1,6 +1,8 @@
 //! Patch entries of a kustomization (`patches`, `patchesStrategicMerge`, `patchesJson6902`):
 //! where the patch text is, which objects it targets, and which kind of patch it is.
 
+use std::collections::HashMap;
+
 use crate::error::Result;
 use crate::sources::{join_relative, Workspace};
 use crate::yaml;
@@ -51,6 +53,7 @@ pub fn strategic_merge_entry(
     kfile: &str,
     entry: &Val,
     objects: &mut [Object],
+    targets: &mut Targets,
 ) -> Result<()> {
     let text = entry.expect_str("patchesStrategicMerge")?;
     let docs = if text.contains('\n') || text.trim_start().starts_with("apiVersion") {
@@ -63,7 +66,7 @@ pub fn strategic_merge_entry(
         patch_documents(workspace, kfile, &by_path)?
     };
     for doc in &docs {
-        apply_to_named(doc, objects)?;
+        apply_to_named(doc, objects, targets)?;
     }
     Ok(())
 }
@@ -75,6 +78,7 @@ pub fn patches_entry(
     kfile: &str,
     entry: &Val,
     objects: &mut [Object],
+    targets: &mut Targets,
 ) -> Result<()> {
     if let Some(opts) = entry.get("options") {
         return Err(opts.error("patch `options` are not supported (see docs/kubernetes.md)"));
@@ -84,6 +88,8 @@ pub fn patches_entry(
     for doc in &docs {
         match (doc.seq().is_some(), target) {
             (true, Some(t)) => {
+                // A JSON patch may change a kind or a name.
+                targets.invalidate();
                 for i in matching(t, objects, entry)? {
                     jsonpatch::apply(&mut objects[i].val, doc)?;
                 }
@@ -95,7 +101,7 @@ pub fn patches_entry(
                     strategic::apply(&mut objects[i].val, &without_identity(doc), builtin)?;
                 }
             }
-            (false, None) => apply_to_named(doc, objects)?,
+            (false, None) => apply_to_named(doc, objects, targets)?,
         }
     }
     Ok(())
@@ -122,7 +128,7 @@ pub fn json6902_entry(
 }
 
 /// A strategic merge patch applied to the object its own kind and name designate.
-fn apply_to_named(doc: &Val, objects: &mut [Object]) -> Result<()> {
+fn apply_to_named(doc: &Val, objects: &mut [Object], targets: &mut Targets) -> Result<()> {
     if doc.map().is_none() {
         return Err(doc.error(format!(
             "a strategic merge patch must be a mapping, found {}",
@@ -136,13 +142,14 @@ fn apply_to_named(doc: &Val, objects: &mut [Object]) -> Result<()> {
         doc.error("a strategic merge patch needs `metadata.name` (or a `target`)")
     })?;
     let ns = doc.text(&["metadata", "namespace"]);
-    let found: Vec<usize> = objects
+    let found: Vec<usize> = targets
+        .candidates(objects, kind, name)
         .iter()
-        .enumerate()
-        .filter(|(_, o)| {
+        .copied()
+        .filter(|&i| {
+            let o = &objects[i];
             o.kind() == kind && o.answers_to(name) && (ns.is_none() || o.namespace() == ns)
         })
-        .map(|(i, _)| i)
         .collect();
     match found[..] {
         [] => Err(doc.error(format!(
@@ -155,6 +162,45 @@ fn apply_to_named(doc: &Val, objects: &mut [Object]) -> Result<()> {
         _ => Err(doc.error(format!(
             "patch target `{kind}/{name}` matches several resources; add `metadata.namespace`"
         ))),
+    }
+}
+
+/// Objects by kind and every name they answer to, for strategic merge patches that name their
+/// target: a search through all objects per patch would make an overlay with one patch per
+/// object quadratic. Built on first use; patches that name their target never change a kind or
+/// a name (their identity fields are removed), others must `invalidate` it.
+#[derive(Debug, Default)]
+pub struct Targets {
+    index: Option<HashMap<(String, String), Vec<usize>>>,
+}
+
+impl Targets {
+    /// Indices (ascending) of the objects of this kind answering to this name.
+    fn candidates(&mut self, objects: &[Object], kind: &str, name: &str) -> &[usize] {
+        let index = self.index.get_or_insert_with(|| {
+            let mut index: HashMap<(String, String), Vec<usize>> = HashMap::new();
+            for (i, o) in objects.iter().enumerate() {
+                let names =
+                    std::iter::once(o.name()).chain(o.previous_names.iter().map(String::as_str));
+                for n in names {
+                    let at = index
+                        .entry((o.kind().to_string(), n.to_string()))
+                        .or_default();
+                    if at.last() != Some(&i) {
+                        at.push(i);
+                    }
+                }
+            }
+            index
+        });
+        index
+            .get(&(kind.to_string(), name.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Objects were added, removed, renamed or changed kind.
+    pub fn invalidate(&mut self) {
+        self.index = None;
     }
 }
 
