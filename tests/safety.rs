@@ -350,3 +350,149 @@ fn same_input_same_bytes() {
         );
     }
 }
+
+/// Canaries in every other source type: dotenv, Terraform, app config, Kubernetes Secret
+/// `data` (base64) and `stringData`, HelmRelease values, nginx auth lines.
+#[test]
+fn no_output_prints_a_canary_from_any_source_type() {
+    use base64_free::encode;
+    let canaries = [
+        ("dotenv", "cnry-dotenv-src-Ry7Kq2Wm"),
+        ("tfvars", "cnry-tfvars-Pw3Nx8Lt"),
+        ("app config", "cnry-appconfig-Zu6Hd1Vs"),
+        ("secret data", "cnry-k8s-data-Mq4Tb9Xe"),
+        ("secret stringData", "cnry-k8s-string-Jc2Gf7Ya"),
+        ("helm values", "cnry-helm-values-Ek5Sw3Nd"),
+        ("nginx auth", "cnry-nginx-auth-Bv8Lp4Qz"),
+    ];
+    let c = |place: &str| canaries.iter().find(|(p, _)| *p == place).unwrap().1;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("terraform/variables.tf", "variable \"db_password\" {\n  sensitive = true\n  default = \"unset\"\n}\nvariable \"license\" {\n  sensitive = true\n  default = \"x\"\n}\n".into());
+    for env in ["staging", "production"] {
+        write(
+            &format!(".env.{env}"),
+            format!("API_TOKEN={}\n", c("dotenv")),
+        );
+        write(
+            &format!("terraform/{env}.tfvars"),
+            format!(
+                "db_password = \"{}\"\nlicense = \"{}\"\n",
+                c("tfvars"),
+                c("tfvars")
+            ),
+        );
+        write(
+            &format!("config/config.{env}.yaml"),
+            format!("auth:\n  password: {}\n", c("app config")),
+        );
+        write(
+            &format!("k8s/{env}/secret.yaml"),
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: app}}\ndata:\n  DB_PASSWORD: {}\nstringData:\n  API_KEY: {}\n",
+                encode(c("secret data")),
+                c("secret stringData")
+            ),
+        );
+        write(
+            &format!("k8s/{env}/helmrelease.yaml"),
+            format!(
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: redis}}\nspec:\n  chart: {{spec: {{chart: redis, version: 18.1.0}}}}\n  values:\n    auth:\n      password: {}\n",
+                c("helm values")
+            ),
+        );
+        write(
+            &format!("nginx/{env}.conf"),
+            format!("http {{\n  server {{\n    listen 80;\n    proxy_set_header Authorization \"Basic {}\";\n    add_header X-Token {};\n  }}\n}}\n", c("nginx auth"), c("nginx auth")),
+        );
+    }
+    let files = |env: &str| {
+        format!(
+            "{env}=.env.{env},terraform/{env}.tfvars,config/config.{env}.yaml,k8s/{env}/secret.yaml,k8s/{env}/helmrelease.yaml,nginx/{env}.conf"
+        )
+    };
+    let mut read_anything = false;
+    for args in all_invocations() {
+        let out = envparity_in(dir.path())
+            .args(&args)
+            .args(["--env", &files("staging"), "--env", &files("production")])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0..=1)), "{args:?}: {text}");
+        for (place, canary) in canaries {
+            assert!(!text.contains(canary), "{args:?} leaks the {place} canary");
+        }
+        read_anything |= text.contains("********");
+    }
+    assert!(read_anything, "the planted secrets were read and masked");
+    // The reuse rule still sees through the mask.
+    let out = envparity_in(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--env",
+            &files("staging"),
+            "--env",
+            &files("production"),
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reused: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "EP004")
+        .filter_map(|f| f["setting"].as_str())
+        .collect();
+    for expected in [
+        "env.API_TOKEN",
+        "terraform.db_password",
+        "config.auth.password",
+        "values.auth.password",
+    ] {
+        assert!(
+            reused.contains(&expected),
+            "{expected} not read: {reused:?}"
+        );
+    }
+    assert!(
+        reused.iter().any(|s| s.contains("DB_PASSWORD"))
+            && reused.iter().any(|s| s.contains("API_KEY")),
+        "{reused:?}"
+    );
+}
+
+/// Standard base64, enough to write a Kubernetes Secret's `data` (the test has no dependency
+/// for it).
+mod base64_free {
+    pub fn encode(text: &str) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let bytes = text.as_bytes();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}
