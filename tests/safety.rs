@@ -348,6 +348,13 @@ fn same_input_same_bytes() {
             outputs(b.path(), &other_locale),
             "{example}: locale or time zone changes the output"
         );
+        for threads in ["1", "2", "7"] {
+            assert_eq!(
+                first,
+                outputs(a.path(), &[("RAYON_NUM_THREADS", threads)]),
+                "{example}: {threads} threads change the output"
+            );
+        }
     }
 }
 
