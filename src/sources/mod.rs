@@ -14,6 +14,7 @@ pub mod mounts;
 pub mod nginx;
 pub mod serverconf;
 pub mod terraform;
+pub mod tree;
 pub mod units;
 
 use std::path::{Component, Path, PathBuf};

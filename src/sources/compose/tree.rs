@@ -1,4 +1,4 @@
-//! A Compose file as a tree whose every value knows its file and line, after interpolation.
+//! A Compose file as a provenance tree (`crate::sources::tree`), after interpolation.
 //!
 //! Converted from the YAML tree so that values from the base file and from an override file keep
 //! their own provenance through merging.
@@ -9,78 +9,7 @@ use crate::yaml::{Node, Value};
 
 use super::interpolate::interpolate;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Val {
-    pub kind: Kind,
-    pub origin: Origin,
-    /// Some `${VAR}` was substituted in this scalar.
-    pub interpolated: bool,
-    /// YAML tag, for Compose's `!reset` and `!override`.
-    pub tag: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Kind {
-    Null,
-    Str(String),
-    Seq(Vec<Val>),
-    /// Keys in source order; keys are unique (the YAML reader rejects duplicates).
-    Map(Vec<(String, Val)>),
-}
-
-impl Val {
-    pub fn new(kind: Kind, origin: Origin) -> Self {
-        Val {
-            kind,
-            origin,
-            interpolated: false,
-            tag: None,
-        }
-    }
-
-    pub fn str(&self) -> Option<&str> {
-        match &self.kind {
-            Kind::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    pub fn map(&self) -> Option<&[(String, Val)]> {
-        match &self.kind {
-            Kind::Map(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    pub fn seq(&self) -> Option<&[Val]> {
-        match &self.kind {
-            Kind::Seq(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    pub fn get(&self, key: &str) -> Option<&Val> {
-        self.map()?.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            Kind::Null => "null",
-            Kind::Str(_) => "a string",
-            Kind::Seq(_) => "a list",
-            Kind::Map(_) => "a mapping",
-        }
-    }
-
-    pub fn has_tag(&self, tag: &str) -> bool {
-        self.tag.as_deref() == Some(tag)
-    }
-
-    /// An error at this value's position.
-    pub fn error(&self, message: impl Into<String>) -> Error {
-        Error::at(self.origin.file.clone(), self.origin.line, message)
-    }
-}
+pub use crate::sources::tree::{Kind, Val};
 
 /// Variables referenced but unset, for a warning note.
 pub type Unset = Vec<(String, Origin)>;

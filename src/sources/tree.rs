@@ -1,0 +1,166 @@
+//! A configuration tree whose every value knows its file and line, shared by the sources that
+//! merge values from several files (Compose overrides, Kustomize patches and generators): keeping
+//! an `Origin` per value lets every setting still point at the line that decided it.
+
+use crate::error::{Error, Result};
+use crate::model::Origin;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Val {
+    pub kind: Kind,
+    pub origin: Origin,
+    /// Some `${VAR}` was substituted in this scalar (Compose).
+    pub interpolated: bool,
+    /// YAML tag, for Compose's `!reset` and `!override`.
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Null,
+    Str(String),
+    Seq(Vec<Val>),
+    /// Keys in source order, unique (the YAML reader rejects duplicates).
+    Map(Vec<(String, Val)>),
+}
+
+impl Val {
+    pub fn new(kind: Kind, origin: Origin) -> Self {
+        Val {
+            kind,
+            origin,
+            interpolated: false,
+            tag: None,
+        }
+    }
+
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tag.as_deref() == Some(tag)
+    }
+
+    pub fn str_at(text: impl Into<String>, origin: Origin) -> Self {
+        Val::new(Kind::Str(text.into()), origin)
+    }
+
+    pub fn empty_map(origin: Origin) -> Self {
+        Val::new(Kind::Map(Vec::new()), origin)
+    }
+
+    pub fn str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn map(&self) -> Option<&[(String, Val)]> {
+        match &self.kind {
+            Kind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn seq(&self) -> Option<&[Val]> {
+        match &self.kind {
+            Kind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn seq_mut(&mut self) -> Option<&mut Vec<Val>> {
+        match &mut self.kind {
+            Kind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn map_mut(&mut self) -> Option<&mut Vec<(String, Val)>> {
+        match &mut self.kind {
+            Kind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Val> {
+        self.map()?.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
+        self.map_mut()?
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Follow a path of mapping keys.
+    pub fn at(&self, path: &[&str]) -> Option<&Val> {
+        path.iter().try_fold(self, |v, k| v.get(k))
+    }
+
+    pub fn at_mut(&mut self, path: &[&str]) -> Option<&mut Val> {
+        let mut v = self;
+        for k in path {
+            v = v.get_mut(k)?;
+        }
+        Some(v)
+    }
+
+    /// The text at a path, if it is a scalar.
+    pub fn text(&self, path: &[&str]) -> Option<&str> {
+        self.at(path).and_then(Val::str)
+    }
+
+    /// Set `key` in a mapping (replacing in place, else appending). No-op on non-mappings.
+    pub fn set(&mut self, key: &str, value: Val) {
+        if let Some(entries) = self.map_mut() {
+            match entries.iter_mut().find(|(k, _)| k == key) {
+                Some((_, v)) => *v = value,
+                None => entries.push((key.to_string(), value)),
+            }
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Val> {
+        let entries = self.map_mut()?;
+        let i = entries.iter().position(|(k, _)| k == key)?;
+        Some(entries.remove(i).1)
+    }
+
+    /// The mapping at `key`, created (at this value's origin) when missing or null.
+    pub fn ensure_map(&mut self, key: &str) -> Option<&mut Val> {
+        let origin = self.origin.clone();
+        let missing = self.get(key).is_none_or(Val::is_null);
+        if missing {
+            self.set(key, Val::empty_map(origin));
+        }
+        self.get_mut(key).filter(|v| v.map().is_some())
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Null => "null",
+            Kind::Str(_) => "a string",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a mapping",
+        }
+    }
+
+    /// An error at this value's position.
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        Error::at(self.origin.file.clone(), self.origin.line, message)
+    }
+
+    /// A scalar's text, or an error naming `what` was expected.
+    pub fn expect_str(&self, what: &str) -> Result<&str> {
+        self.str().ok_or_else(|| {
+            self.error(format!(
+                "`{what}` must be a single value, found {}",
+                self.kind_name()
+            ))
+        })
+    }
+}
