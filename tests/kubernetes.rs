@@ -4,25 +4,9 @@
 use std::path::Path;
 
 mod common;
-use common::{envparity, stdout_of};
+use common::{envparity, json_of, service, stdout_of, GIB, MIB};
 
 use serde_json::Value;
-
-const MIB: u64 = 1 << 20;
-const GIB: u64 = 1 << 30;
-
-fn json_of(example: &str) -> Value {
-    serde_json::from_str(&stdout_of(&["report", example, "--format", "json"])).unwrap()
-}
-
-fn service<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == name)
-        .unwrap_or_else(|| panic!("no service {name}"))
-}
 
 fn env_setting<'a>(doc: &'a Value, aspect: &str) -> &'a Value {
     doc["environment_settings"]

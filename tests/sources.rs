@@ -5,13 +5,7 @@
 use serde_json::{json, Value};
 
 mod common;
-use common::{envparity, stdout_of};
-
-const MIB: u64 = 1 << 20;
-
-fn json_of(example: &str) -> Value {
-    serde_json::from_str(&stdout_of(&["report", example, "--format", "json"])).unwrap()
-}
+use common::{envparity, json_of, stdout_of, MIB};
 
 /// A service's setting in one environment.
 fn setting<'a>(doc: &'a Value, service: &str, env: &str, key: &str) -> &'a Value {

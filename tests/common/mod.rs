@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use assert_cmd::Command;
+use serde_json::Value;
 
 pub const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -35,4 +36,22 @@ pub fn stdout_of(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+pub const MIB: u64 = 1 << 20;
+pub const GIB: u64 = 1 << 30;
+
+/// The JSON report of an example.
+pub fn json_of(example: &str) -> Value {
+    serde_json::from_str(&stdout_of(&["report", example, "--format", "json"])).unwrap()
+}
+
+/// A logical service of a JSON report, by name.
+pub fn service<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no service {name}"))
 }
