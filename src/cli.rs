@@ -225,23 +225,29 @@ fn run(command: Command, color: bool) -> Result<i32> {
         } => {
             let p = pipeline(&scan)?;
             let input = p.input();
-            let text = match format {
-                CheckFormat::Text => report::text::render_check(&input, color && output.is_none()),
-                CheckFormat::Json => report::json::render(&input),
-                CheckFormat::Sarif => report::sarif::render(&input),
-                CheckFormat::Junit => report::junit::render(&input),
-                CheckFormat::Md => report::comment::render(
+            let rendered = match format {
+                CheckFormat::Json => None,
+                CheckFormat::Text => Some(report::text::render_check(
+                    &input,
+                    color && output.is_none(),
+                )),
+                CheckFormat::Sarif => Some(report::sarif::render(&input)),
+                CheckFormat::Junit => Some(report::junit::render(&input)),
+                CheckFormat::Md => Some(report::comment::render(
                     &input,
                     &format!("run `envparity report {}` for the full report", p.root),
-                ),
+                )),
             };
-            write_output(output.as_deref(), &text)?;
+            write_output(output.as_deref(), |w| match &rendered {
+                Some(text) => w.write_all(text.as_bytes()),
+                None => report::json::write(&input, w),
+            })?;
             let code = if p.analysis.passed {
                 EXIT_OK
             } else {
                 EXIT_FINDINGS
             };
-            exit_without_freeing(p, text);
+            exit_without_freeing(p);
             Ok(code)
         }
         Command::Explain { rule, list } => explain(rule.as_deref(), list),
@@ -257,9 +263,10 @@ fn run(command: Command, color: bool) -> Result<i32> {
         } => {
             let p = pipeline(&scan)?;
             let color = color && output.is_none() && format == Format::Text;
-            let text = report::render(format, &p.input(), color);
-            write_output(output.as_deref(), &text)?;
-            exit_without_freeing(p, text);
+            write_output(output.as_deref(), |w| {
+                report::write(format, &p.input(), color, w)
+            })?;
+            exit_without_freeing(p);
             Ok(EXIT_OK)
         }
     }
@@ -268,9 +275,8 @@ fn run(command: Command, color: bool) -> Result<i32> {
 /// The process is about to exit: freeing the model and the report piece by piece (millions of
 /// small allocations on a large repository) costs time and changes nothing, so they are left
 /// to the operating system.
-fn exit_without_freeing(p: Pipeline, text: String) {
+fn exit_without_freeing(p: Pipeline) {
     std::mem::forget(p);
-    std::mem::forget(text);
 }
 
 fn plan(args: &ScanArgs) -> Result<(Workspace, Plan)> {
@@ -352,13 +358,35 @@ fn order_environments(mut scan: Scan, policy: &policy::Policy) -> Result<Scan> {
     Ok(scan)
 }
 
-fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
+/// Writes an output through a buffer to the file given with `-o`, or to standard output, where a
+/// closed pipe (`| head`) is not an error.
+fn write_output(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     match path {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Error::in_file(path.display().to_string(), format!("cannot write: {e}"))),
-        None => print(text),
+        Some(path) => {
+            let cannot = |e: std::io::Error| {
+                Error::in_file(path.display().to_string(), format!("cannot write: {e}"))
+            };
+            let file = std::fs::File::create(path).map_err(cannot)?;
+            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, file);
+            write(&mut out).and_then(|_| out.flush()).map_err(cannot)
+        }
+        None => {
+            let mut out =
+                std::io::BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
+            match write(&mut out).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Error::msg(format!("cannot write output: {e}"))),
+            }
+        }
     }
 }
+
+/// Large enough that a streamed report reaches the pipe in few system calls.
+const OUTPUT_BUFFER: usize = 1 << 16;
 
 fn explain(rule: Option<&str>, list: bool) -> Result<i32> {
     if list || rule.is_none() {

@@ -42,3 +42,16 @@ pub fn render(format: Format, input: &ReportInput, color: bool) -> String {
         Format::Text => text::render(input, color),
     }
 }
+
+/// Writes the report to `out`; the JSON, which can be far larger than the input, is streamed.
+pub fn write(
+    format: Format,
+    input: &ReportInput,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(input, out),
+        _ => out.write_all(render(format, input, color).as_bytes()),
+    }
+}
