@@ -168,39 +168,82 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 /// and `auth.password` both count; words split at `_`, `-` and lower-to-upper case changes.
 pub fn is_secret_key(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key);
-    let mut words: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut prev_lower = false;
-    for c in last.chars() {
-        if c == '_' || c == '-' || c == ' ' {
-            words.push(std::mem::take(&mut current));
-            prev_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && prev_lower {
-            words.push(std::mem::take(&mut current));
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        current.extend(c.to_lowercase());
-    }
-    words.push(current);
-    words.retain(|w| !w.is_empty());
-    if matches!(
-        words.last().map(String::as_str),
-        Some("file" | "path" | "ref" | "name" | "names")
-    ) {
+    // Called for every setting of every service: words are slices of the key compared without
+    // regard to ASCII case, so nothing is allocated.
+    let words = || key_words(last);
+    let is = |w: &str, s: &str| w.eq_ignore_ascii_case(s);
+    if words().last().is_some_and(|w| {
+        ["file", "path", "ref", "name", "names"]
+            .iter()
+            .any(|s| is(w, s))
+    }) {
         // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one.
         return false;
     }
-    let whole = words.concat();
-    words.iter().any(|w| {
-        SECRET_WORDS
-            .iter()
-            .any(|s| w == s || (w.len() > s.len() && w.ends_with(s)))
-    }) || words
-        .windows(2)
-        .any(|p| SECRET_PAIRS.contains(&(p[0].as_str(), p[1].as_str())))
-        || SECRET_WORDS.iter().any(|s| whole == *s)
+    let ends_with = |w: &str, s: &str| {
+        w.len() > s.len() && w.is_char_boundary(w.len() - s.len()) && is(&w[w.len() - s.len()..], s)
+    };
+    let mut previous: Option<&str> = None;
+    for w in words() {
+        if SECRET_WORDS.iter().any(|s| is(w, s) || ends_with(w, s)) {
+            return true;
+        }
+        if let Some(p) = previous {
+            if SECRET_PAIRS.iter().any(|(a, b)| is(p, a) && is(w, b)) {
+                return true;
+            }
+        }
+        previous = Some(w);
+    }
+    let whole = || words().flat_map(str::bytes).map(|b| b.to_ascii_lowercase());
+    SECRET_WORDS.iter().any(|s| whole().eq(s.bytes()))
+}
+
+/// The words of a key: split at `_`, `-`, spaces and lower-to-upper case changes (`accessToken`),
+/// empty words dropped.
+fn key_words(key: &str) -> impl Iterator<Item = &str> + '_ {
+    KeyWords {
+        key,
+        start: 0,
+        chars: key.char_indices(),
+        prev_lower: false,
+    }
+    .filter(|w| !w.is_empty())
+}
+
+struct KeyWords<'a> {
+    key: &'a str,
+    start: usize,
+    chars: std::str::CharIndices<'a>,
+    prev_lower: bool,
+}
+
+impl<'a> Iterator for KeyWords<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        for (i, c) in self.chars.by_ref() {
+            if c == '_' || c == '-' || c == ' ' {
+                self.prev_lower = false;
+                let word = &self.key[self.start..i];
+                self.start = i + c.len_utf8();
+                return Some(word);
+            }
+            let split = c.is_uppercase() && self.prev_lower;
+            self.prev_lower = c.is_lowercase() || c.is_ascii_digit();
+            if split {
+                let word = &self.key[self.start..i];
+                self.start = i;
+                return Some(word);
+            }
+        }
+        if self.start <= self.key.len() {
+            let word = &self.key[self.start..];
+            self.start = self.key.len() + 1;
+            return Some(word);
+        }
+        None
+    }
 }
 
 /// Values that are secrets whatever their key: well-known token prefixes and key material.
@@ -411,6 +454,10 @@ mod tests {
             "env.STRIPE_SECRET_KEY",
             "values.auth.apiKey",
             "env.GOOGLE_APPLICATION_CREDENTIALS",
+            "env.PASS_WORD",
+            "tls.private-key",
+            "env.__DB_PASSWORD__",
+            "config.dbPassword",
         ] {
             assert!(is_secret_key(key), "{key}");
         }
@@ -429,6 +476,17 @@ mod tests {
         ] {
             assert!(!is_secret_key(key), "{key}");
         }
+    }
+
+    #[test]
+    fn key_words_split_at_separators_and_case_changes() {
+        let words = |k| key_words(k).collect::<Vec<_>>();
+        assert_eq!(words("DB_PASSWORD"), ["DB", "PASSWORD"]);
+        assert_eq!(words("accessToken"), ["access", "Token"]);
+        assert_eq!(words("__a--b c_"), ["a", "b", "c"]);
+        assert_eq!(words("dbPassword2x"), ["db", "Password2x"]);
+        assert_eq!(words("ümlautÄnderung"), ["ümlaut", "Änderung"]);
+        assert!(words("").is_empty());
     }
 
     #[test]

@@ -88,11 +88,12 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             .map(|(_, a)| a.iter().copied().collect())
             .unwrap_or_default()
     };
+    let alias_sets: Vec<HashSet<&str>> = envs.iter().map(|e| aliases(e)).collect();
     for (e, service, key, setting) in ctx.settings() {
         if setting.display().is_empty() || !addresses_something(key) {
             continue;
         }
-        let own = aliases(&envs[e]);
+        let own = &alias_sets[e];
         let value = setting.display();
         if value.starts_with("/dev/") {
             continue;
@@ -102,7 +103,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             if o == e {
                 continue;
             }
-            let theirs = aliases(other);
+            let theirs = &alias_sets[o];
             let named = found.iter().find(|w| {
                 (theirs.contains(w.as_str()) || *w == other) && !own.contains(w.as_str())
             });

@@ -58,7 +58,8 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         .iter()
         .map(|env| env.services.iter().any(|s| s.role == Role::Database))
         .collect();
-    let service_names: Vec<Vec<String>> = ctx
+    // A set per environment: data URLs are checked against thousands of service names.
+    let service_names: Vec<std::collections::HashSet<String>> = ctx
         .scan
         .environments
         .iter()
@@ -82,10 +83,11 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let lower_key = key.to_ascii_lowercase();
         let shared = if name.contains("BUCKET") {
             Some("bucket")
-        } else if DATA_SCHEMES
-            .iter()
-            .any(|s| value.to_ascii_lowercase().starts_with(s))
-        {
+        } else if DATA_SCHEMES.iter().any(|s| {
+            value
+                .get(..s.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(s))
+        }) {
             let host = value
                 .split("://")
                 .nth(1)
