@@ -17,7 +17,10 @@ pub mod terraform;
 pub mod tree;
 pub mod units;
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::discover::{Plan, SourceKind};
 use crate::error::{Error, Result};
@@ -33,6 +36,25 @@ pub struct Workspace {
     root: PathBuf,
     canonical_root: PathBuf,
     pub max_file_bytes: u64,
+    parsed: Arc<Mutex<ParsedFiles>>,
+}
+
+/// Files parsed once for every environment that reads them (a Compose base, a Kustomize base):
+/// per file and result type, the parse result, computed by the first reader while the others
+/// wait for it, and dropped after the last expected reader.
+#[derive(Debug, Default)]
+struct ParsedFiles {
+    entries: HashMap<(PathBuf, TypeId), SharedParse>,
+    /// Readers expected per file: the number of environments.
+    readers: usize,
+    /// Files the plan gives to one environment only: parsed without keeping the result.
+    unshared: std::collections::HashSet<PathBuf>,
+}
+
+#[derive(Debug)]
+struct SharedParse {
+    result: Arc<OnceLock<Result<Arc<dyn Any + Send + Sync>>>>,
+    reads: usize,
 }
 
 impl Workspace {
@@ -53,6 +75,7 @@ impl Workspace {
             root: root.to_path_buf(),
             canonical_root,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            parsed: Arc::default(),
         })
     }
 
@@ -145,6 +168,78 @@ impl Workspace {
         })
     }
 
+    /// Read a text file and parse it with `parse`, once per run: environments sharing the file
+    /// share the result (and its error). `parse` must not use rayon: a worker waiting here for
+    /// another's parse must not be handed the same file's parse to run.
+    pub fn read_parsed<T: Any + Send + Sync>(
+        &self,
+        relative: &str,
+        parse: impl FnOnce(&str) -> Result<T>,
+    ) -> Result<Arc<T>> {
+        let path = self.resolve(relative)?;
+        let cell = {
+            let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            if parsed.readers < 2 || parsed.unshared.contains(&path) {
+                drop(parsed);
+                return self
+                    .read_text(relative)
+                    .and_then(|t| parse(&t))
+                    .map(Arc::new);
+            }
+            let readers = parsed.readers;
+            let key = (path, TypeId::of::<T>());
+            let entry = parsed
+                .entries
+                .entry(key.clone())
+                .or_insert_with(|| SharedParse {
+                    result: Arc::default(),
+                    reads: 0,
+                });
+            entry.reads += 1;
+            let cell = Arc::clone(&entry.result);
+            if entry.reads >= readers {
+                parsed.entries.remove(&key);
+            }
+            cell
+        };
+        let result = cell.get_or_init(|| {
+            self.read_text(relative)
+                .and_then(|text| parse(&text))
+                .map(|v| Arc::new(v) as Arc<dyn Any + Send + Sync>)
+        });
+        match result {
+            Ok(any) => Arc::clone(any).downcast::<T>().map_err(|_| {
+                Error::in_file(relative, "internal error: parsed file of another type")
+            }),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// Share parsed files between the environments of `plan` while they are read: files
+    /// the plan gives to one environment only are not kept.
+    fn share_parsed(&self, plan: &Plan) {
+        let mut uses: HashMap<PathBuf, usize> = HashMap::new();
+        for env in &plan.environments {
+            for file in env.files() {
+                if let Ok(path) = self.resolve(&file) {
+                    *uses.entry(path).or_default() += 1;
+                }
+            }
+        }
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        parsed.readers = plan.environments.len();
+        parsed.unshared = uses
+            .into_iter()
+            .filter(|(_, n)| *n == 1)
+            .map(|(p, _)| p)
+            .collect();
+    }
+
+    /// Drop what was kept for sharing, once every environment is read.
+    fn forget_parsed(&self) {
+        *self.parsed.lock().unwrap_or_else(|e| e.into_inner()) = ParsedFiles::default();
+    }
+
     /// The names of the files directly inside a directory of the root, sorted. Used for
     /// `include dir/*.conf`: entries that resolve outside the root are left out.
     pub fn list_dir(&self, relative: &str) -> Result<Vec<String>> {
@@ -213,6 +308,7 @@ pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
 pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
     use rayon::prelude::*;
     let env_names: Vec<String> = plan.environments.iter().map(|e| e.name.clone()).collect();
+    workspace.share_parsed(plan);
     let loaded: Vec<Result<(Environment, Vec<Note>)>> = plan
         .environments
         .par_iter()
@@ -222,6 +318,7 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
             Ok((environment, notes))
         })
         .collect();
+    workspace.forget_parsed();
     let mut notes: Vec<Note> = plan.notes.clone();
     let mut environments = Vec::with_capacity(plan.environments.len());
     for result in loaded {
@@ -334,6 +431,65 @@ mod tests {
             Some("nginx/a.conf")
         );
         assert_eq!(join_relative("compose.yml", "../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn shared_files_are_parsed_once_per_run() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("base.yml"), "x: 1").unwrap();
+        std::fs::write(dir.path().join("only-prod.yml"), "y: 2").unwrap();
+        std::fs::write(dir.path().join("bad.yml"), "z: 3").unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        let env = |name: &str, files: &[&str]| crate::discover::EnvPlan {
+            name: name.into(),
+            sources: vec![crate::discover::SourcePlan {
+                kind: SourceKind::Compose,
+                files: files.iter().map(|f| f.to_string()).collect(),
+                reason: String::new(),
+            }],
+        };
+        let plan = Plan {
+            environments: vec![
+                env("staging", &["base.yml"]),
+                env("production", &["base.yml", "only-prod.yml"]),
+            ],
+            notes: Vec::new(),
+        };
+        ws.share_parsed(&plan);
+        let parses = AtomicUsize::new(0);
+        let parse = |text: &str| {
+            parses.fetch_add(1, Ordering::SeqCst);
+            Ok(text.len())
+        };
+        for _ in 0..2 {
+            assert_eq!(*ws.read_parsed("base.yml", parse).unwrap(), 4);
+        }
+        assert_eq!(parses.load(Ordering::SeqCst), 1, "the base is parsed once");
+        // The second reader was the last expected one: nothing is kept.
+        assert!(ws.parsed.lock().unwrap().entries.is_empty());
+        for _ in 0..2 {
+            ws.read_parsed("only-prod.yml", parse).unwrap();
+        }
+        assert_eq!(
+            parses.load(Ordering::SeqCst),
+            3,
+            "a file of one environment is not kept"
+        );
+        // An error is shared like a result, and names the file.
+        let fail = |_: &str| -> Result<usize> { Err(Error::at("bad.yml", 1, "broken")) };
+        assert_eq!(
+            ws.read_parsed("bad.yml", fail).unwrap_err().to_string(),
+            "bad.yml:1: broken"
+        );
+        assert_eq!(
+            ws.read_parsed("bad.yml", |_| Ok(0usize))
+                .unwrap_err()
+                .to_string(),
+            "bad.yml:1: broken"
+        );
+        ws.forget_parsed();
+        assert_eq!(*ws.read_parsed("base.yml", |_| Ok(7usize)).unwrap(), 7);
     }
 
     #[test]

@@ -116,8 +116,11 @@ fn read_file(
     lookup: &dyn Fn(&str) -> Option<String>,
     unset: &mut Unset,
 ) -> Result<Val> {
-    let text = workspace.read_text(file)?;
-    let node = yaml::parse_document(&text, file, yaml::Limits::default())?;
+    // Every environment reads the base file: it is parsed once, and converted (interpolated)
+    // per environment.
+    let node = workspace.read_parsed(file, |text| {
+        yaml::parse_document(text, file, yaml::Limits::default())
+    })?;
     let doc = tree::from_yaml(&node, file, lookup, unset)?;
     match &doc.kind {
         Kind::Map(entries) => {

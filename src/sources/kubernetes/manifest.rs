@@ -98,9 +98,10 @@ impl Object {
 }
 
 /// Read every object of a manifest file.
+/// Every overlay reads its base's files: they are parsed once per run and copied per environment.
 pub fn read_file(workspace: &Workspace, file: &str) -> Result<Vec<Object>> {
-    let text = workspace.read_text(file)?;
-    parse_objects(&text, file, 0)
+    let objects = workspace.read_parsed(file, |text| parse_objects(text, file, 0))?;
+    Ok(Vec::clone(&objects))
 }
 
 /// Parse objects from text written in `file`, its lines shifted by `line_offset` (for documents
