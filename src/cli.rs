@@ -275,7 +275,8 @@ fn run(command: Command, color: bool) -> Result<i32> {
 /// The process is about to exit: freeing the model and the report piece by piece (millions of
 /// small allocations on a large repository) costs time and changes nothing, so they are left
 /// to the operating system.
-fn exit_without_freeing(p: Pipeline) {
+fn exit_without_freeing(mut p: Pipeline) {
+    p.clock.lap("output");
     std::mem::forget(p);
 }
 
@@ -297,6 +298,7 @@ struct Pipeline {
     comparison: crate::compare::Comparison,
     analysis: check::Analysis,
     files: Vec<Vec<String>>,
+    clock: StageClock,
 }
 
 impl Pipeline {
@@ -313,7 +315,9 @@ impl Pipeline {
 
 /// The whole pipeline: discover -> sources -> align -> compare -> verdicts, rules, score.
 fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
+    let mut clock = StageClock::from_env();
     let (workspace, plan) = plan(args)?;
+    clock.lap("discover");
     if plan.environments.is_empty() {
         return Err(Error::in_file(
             args.path.display().to_string(),
@@ -323,9 +327,13 @@ fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
     let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
     let scan: Scan = sources::load(&workspace, &plan)?;
     let scan = order_environments(scan, &policy)?;
+    clock.lap("read");
     let aligned = align(&scan);
+    clock.lap("align");
     let comparison = compare(&scan, &aligned);
+    clock.lap("compare");
     let analysis = check::analyse(&scan, &aligned, &comparison, &policy, Date::today());
+    clock.lap("analyse");
     let files = scan.environments.iter().map(|e| e.files.clone()).collect();
     Ok(Pipeline {
         root: args.path.display().to_string(),
@@ -333,7 +341,32 @@ fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
         comparison,
         analysis,
         files,
+        clock,
     })
+}
+
+/// With `ENVPARITY_TIMINGS` set, each stage's wall time goes to standard error (for the
+/// benchmark's profile; see bench/README.md).
+struct StageClock {
+    last: Option<std::time::Instant>,
+}
+
+impl StageClock {
+    fn from_env() -> Self {
+        StageClock {
+            last: std::env::var_os("ENVPARITY_TIMINGS").map(|_| std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if let Some(last) = self.last {
+            eprintln!(
+                "envparity timing: {stage:<9} {:>9.1} ms",
+                last.elapsed().as_secs_f64() * 1000.0
+            );
+            self.last = Some(std::time::Instant::now());
+        }
+    }
 }
 
 /// Apply the policy's `[environments] order`: every environment found must be listed.

@@ -41,9 +41,9 @@ impl Error {
     }
 
     /// An error at a line (and optionally column) of a file.
-    pub fn at(file: impl Into<String>, line: u32, message: impl Into<String>) -> Self {
+    pub fn at(file: impl AsRef<str>, line: u32, message: impl Into<String>) -> Self {
         Error {
-            file: Some(file.into()),
+            file: Some(file.as_ref().to_string()),
             line: Some(line),
             column: None,
             message: message.into(),

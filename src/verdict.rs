@@ -2,6 +2,7 @@
 //! reason), drift, only in some environments, or a must-match item that differs. Each item also
 //! gets the score category it counts in.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::compare::{CellValue, Comparison, Row, ServiceComparison, Status};
@@ -119,9 +120,10 @@ impl<'p> SettingSets<'p> {
 
 pub fn classify(c: &Comparison, policy: &Policy) -> Verdicts {
     let sets = SettingSets::new(policy);
+    // Services are judged independently: on every core, collected in order.
     let services = c
         .services
-        .iter()
+        .par_iter()
         .map(|s| classify_service(c, s, &sets))
         .collect();
     let environment_rows = c

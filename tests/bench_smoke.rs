@@ -5,6 +5,8 @@
 #[allow(dead_code)]
 mod gen;
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -95,4 +97,38 @@ fn scales_count_objects_per_environment() {
     let rendered =
         std::fs::read_to_string(dir.path().join("rendered-kustomize/production.yaml")).unwrap();
     assert_eq!(rendered.matches("\nkind: ").count(), 13);
+}
+
+/// `ENVPARITY_TIMINGS` (used when profiling, bench/README.md) reports every stage on standard
+/// error and leaves standard output as it is.
+#[test]
+fn stage_timings_go_to_stderr_only_when_asked() {
+    let args = ["check", "examples/job-finder", "--format", "json"];
+    let plain = common::envparity().args(args).output().unwrap();
+    assert!(
+        plain.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let timed = common::envparity()
+        .env("ENVPARITY_TIMINGS", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(timed.stdout, plain.stdout);
+    let stderr = String::from_utf8(timed.stderr).unwrap();
+    let stages: Vec<&str> = stderr
+        .lines()
+        .map(|l| {
+            l.strip_prefix("envparity timing: ")
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        ["discover", "read", "align", "compare", "analyse", "output"]
+    );
 }

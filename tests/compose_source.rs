@@ -39,7 +39,7 @@ fn setting(s: &Service, key: &str) -> (String, String, u32) {
         .unwrap_or_else(|| panic!("no setting {key}"));
     (
         st.display().to_string(),
-        st.origin.file.clone(),
+        st.origin.file.to_string(),
         st.origin.line,
     )
 }

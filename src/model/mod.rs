@@ -12,6 +12,8 @@ pub mod secret;
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 pub use image::ImageRef;
@@ -22,17 +24,37 @@ pub use secret::{MaskedSecret, SettingValue};
 /// 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Origin {
-    pub file: String,
+    /// Shared: a large file gives its name to hundreds of thousands of values.
+    pub file: Arc<str>,
     pub line: u32,
 }
 
 impl Origin {
-    pub fn new(file: impl Into<String>, line: u32) -> Self {
+    pub fn new(file: impl AsRef<str>, line: u32) -> Self {
         Origin {
-            file: file.into(),
+            file: shared_file_name(file.as_ref()),
             line,
         }
     }
+}
+
+/// The file name as a shared string. Sources create the origins of one file one after another,
+/// so remembering the last name per thread shares it without a global table.
+fn shared_file_name(file: &str) -> Arc<str> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match last.as_ref() {
+            Some(name) if **name == *file => Arc::clone(name),
+            _ => {
+                let name: Arc<str> = Arc::from(file);
+                *last = Some(Arc::clone(&name));
+                name
+            }
+        }
+    })
 }
 
 impl std::fmt::Display for Origin {

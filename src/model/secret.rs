@@ -168,35 +168,56 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 /// and `auth.password` both count; words split at `_`, `-` and lower-to-upper case changes.
 pub fn is_secret_key(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key);
-    // Called for every setting of every service: words are slices of the key compared without
-    // regard to ASCII case, so nothing is allocated.
-    let words = || key_words(last);
-    let is = |w: &str, s: &str| w.eq_ignore_ascii_case(s);
-    if words().last().is_some_and(|w| {
-        ["file", "path", "ref", "name", "names"]
-            .iter()
-            .any(|s| is(w, s))
-    }) {
-        // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one.
-        return false;
-    }
-    let ends_with = |w: &str, s: &str| {
-        w.len() > s.len() && w.is_char_boundary(w.len() - s.len()) && is(&w[w.len() - s.len()..], s)
+    // Called for every setting of every service: each word is lowercased into a buffer on the
+    // stack, so nothing is allocated. A word longer than the buffer names no secret word (the
+    // longest is 13 bytes) and is compared truncated only for the suffix test, on its end.
+    const WORD: usize = 64;
+    let lower = |w: &str| -> ([u8; WORD], usize) {
+        let bytes = w.as_bytes();
+        let tail = &bytes[bytes.len().saturating_sub(WORD)..];
+        let mut buf = [0u8; WORD];
+        for (b, c) in buf.iter_mut().zip(tail) {
+            *b = c.to_ascii_lowercase();
+        }
+        (buf, tail.len())
     };
-    let mut previous: Option<&str> = None;
-    for w in words() {
-        if SECRET_WORDS.iter().any(|s| is(w, s) || ends_with(w, s)) {
+    if let Some(w) = key_words(last).last() {
+        let (buf, n) = lower(w);
+        if matches!(&buf[..n], b"file" | b"path" | b"ref" | b"name" | b"names") {
+            // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one.
+            return false;
+        }
+    }
+    let mut previous: Option<([u8; WORD], usize)> = None;
+    for w in key_words(last) {
+        let (buf, n) = lower(w);
+        let word = &buf[..n];
+        // A word that is, or ends with, a secret word: `PASSWORD`, `clientSecret`.
+        if SECRET_WORDS.iter().any(|s| word.ends_with(s.as_bytes())) {
             return true;
         }
-        if let Some(p) = previous {
-            if SECRET_PAIRS.iter().any(|(a, b)| is(p, a) && is(w, b)) {
+        if let Some((p, pn)) = &previous {
+            let p = &p[..*pn];
+            if SECRET_PAIRS
+                .iter()
+                .any(|(a, b)| p == a.as_bytes() && word == b.as_bytes())
+            {
                 return true;
             }
         }
-        previous = Some(w);
+        previous = Some((buf, n));
     }
-    let whole = || words().flat_map(str::bytes).map(|b| b.to_ascii_lowercase());
-    SECRET_WORDS.iter().any(|s| whole().eq(s.bytes()))
+    // The words run together: `PASS_WORD`, `api-key` read as one word.
+    let mut whole = [0u8; WORD];
+    let mut n = 0;
+    for b in key_words(last).flat_map(str::bytes) {
+        if n == WORD {
+            return false; // longer than any secret word
+        }
+        whole[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    SECRET_WORDS.iter().any(|s| &whole[..n] == s.as_bytes())
 }
 
 /// The words of a key: split at `_`, `-`, spaces and lower-to-upper case changes (`accessToken`),

@@ -167,7 +167,7 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
         .notes
         .iter()
         .map(|n| NoteJson {
-            file: n.origin.as_ref().map(|o| o.file.as_str()),
+            file: n.origin.as_ref().map(|o| &*o.file),
             line: n.origin.as_ref().map(|o| o.line),
             message: &n.message,
         })
@@ -505,7 +505,7 @@ impl<'a> CellJson<'a> {
         Some(CellJson {
             value,
             secret: matches!(cell.value, CellValue::Text { secret: true, .. }),
-            file: cell.origin.as_ref().map(|o| o.file.as_str()),
+            file: cell.origin.as_ref().map(|o| &*o.file),
             line: cell.origin.as_ref().map(|o| o.line),
         })
     }

@@ -140,7 +140,7 @@ impl Finding {
     }
 
     pub fn at(mut self, origin: &Origin) -> Self {
-        self.file = Some(origin.file.clone());
+        self.file = Some(origin.file.to_string());
         self.line = Some(origin.line);
         self
     }
@@ -148,7 +148,7 @@ impl Finding {
     pub fn related(mut self, env: &str, origin: &Origin) -> Self {
         self.related.push(Related {
             environment: env.to_string(),
-            file: origin.file.clone(),
+            file: origin.file.to_string(),
             line: origin.line,
         });
         self
@@ -250,20 +250,27 @@ impl<'a> Context<'a> {
 
 /// Run every enabled rule, apply severity overrides and waivers, sort deterministically.
 pub fn run(ctx: &Context) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let setting = ctx.policy.rules.get(rule.id).copied();
-        if setting == Some(RuleSetting::Off) {
-            continue;
-        }
-        let start = findings.len();
-        (rule.check)(ctx, &mut findings);
-        if let Some(RuleSetting::Severity(sev)) = setting {
-            for f in &mut findings[start..] {
-                f.severity = sev;
+    use rayon::prelude::*;
+    // Rules are independent: they run on every core, and their findings are taken in catalog
+    // order (then sorted), so the result never depends on scheduling.
+    let per_rule: Vec<Vec<Finding>> = RULES
+        .par_iter()
+        .map(|rule| {
+            let setting = ctx.policy.rules.get(rule.id).copied();
+            let mut found = Vec::new();
+            if setting == Some(RuleSetting::Off) {
+                return found;
             }
-        }
-    }
+            (rule.check)(ctx, &mut found);
+            if let Some(RuleSetting::Severity(sev)) = setting {
+                for f in &mut found {
+                    f.severity = sev;
+                }
+            }
+            found
+        })
+        .collect();
+    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     for f in &mut findings {
         if let Some(w) = ctx.policy.waivers.iter().find(|w| waives(w, f, ctx.today)) {
             f.waived = Some(w.reason.clone());

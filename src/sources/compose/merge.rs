@@ -331,13 +331,10 @@ mod tests {
         let web = service(&v, "web");
         let image = web.get("image").unwrap();
         assert_eq!(image.str(), Some("app:2"));
-        assert_eq!(
-            (image.origin.file.as_str(), image.origin.line),
-            ("over.yml", 3)
-        );
+        assert_eq!((&*image.origin.file, image.origin.line), ("over.yml", 3));
         let restart = web.get("restart").unwrap();
         assert_eq!(
-            (restart.origin.file.as_str(), restart.origin.line),
+            (&*restart.origin.file, restart.origin.line),
             ("base.yml", 4)
         );
     }

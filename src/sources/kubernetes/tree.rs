@@ -98,7 +98,7 @@ mod tests {
         deep_merge(&mut base, over);
         assert_eq!(base.text(&["a", "b"]), Some("1"));
         assert_eq!(base.text(&["a", "c"]), Some("3"));
-        assert_eq!(base.at(&["a", "c"]).unwrap().origin.file, "o.yaml");
+        assert_eq!(&*base.at(&["a", "c"]).unwrap().origin.file, "o.yaml");
         assert_eq!(base.get("l").unwrap().seq().unwrap().len(), 1);
         assert!(base.get("gone").is_none());
     }

@@ -251,7 +251,7 @@ mod tests {
             .collect();
         // The patch's items first, then the others, as `kubectl kustomize` orders them.
         assert_eq!(shown, [("B", "changed"), ("C", "3"), ("A", "1")]);
-        assert_eq!(env[0].get("value").unwrap().origin.file, "patch.yaml");
+        assert_eq!(&*env[0].get("value").unwrap().origin.file, "patch.yaml");
         assert_eq!(app.text(&["resources", "limits", "cpu"]), Some("500m"));
         let tol = t
             .at(&["spec", "template", "spec", "tolerations"])
