@@ -9,8 +9,10 @@ pub mod tree;
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
-use crate::model::{Environment, Note, Setting};
+use crate::model::{Environment, Note, Service, Setting};
 use crate::sources::{dotenv, join_relative, Workspace};
 use crate::yaml;
 
@@ -66,12 +68,22 @@ pub fn load(
                 services.kind_name()
             )));
         };
-        for (name, def) in entries {
-            let def = resolve_extends(workspace, name, def, entries, &lookup, 0)?;
-            let env_vars = read_env_files(workspace, &def, &lookup)?;
-            environment
-                .services
-                .push(service::build(name, &def, env_vars, notes)?);
+        // Services are built on every core and taken in file order, with their notes; the
+        // first error in file order is the one reported.
+        let built: Vec<Result<(Service, Vec<Note>)>> = entries
+            .par_iter()
+            .map(|(name, def)| {
+                let def = resolve_extends(workspace, name, def, entries, &lookup, 0)?;
+                let env_vars = read_env_files(workspace, &def, &lookup)?;
+                let mut service_notes = Vec::new();
+                let service = service::build(name, &def, env_vars, &mut service_notes)?;
+                Ok((service, service_notes))
+            })
+            .collect();
+        for result in built {
+            let (service, service_notes) = result?;
+            environment.services.push(service);
+            notes.extend(service_notes);
         }
     }
     for section in ["networks", "volumes", "secrets", "configs"] {

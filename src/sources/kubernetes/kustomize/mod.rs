@@ -13,6 +13,8 @@ pub mod patches;
 pub mod strategic;
 pub mod transform;
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::sources::{join_relative, Workspace};
 use crate::yaml;
@@ -155,8 +157,18 @@ fn render_fields(
     stack: &mut Vec<String>,
 ) -> Result<Vec<Object>> {
     for field in ["resources", "bases"] {
-        for entry in list(k, field)? {
-            objects.extend(resource(workspace, kfile, entry, stack)?);
+        let entries = list(k, field)?;
+        // A base lists hundreds of manifest files: they are read on every core first, then
+        // taken in order with the kustomization directories rendered between them.
+        let files: Vec<Option<Result<Vec<Object>>>> = entries
+            .par_iter()
+            .map(|entry| manifest_resource(workspace, kfile, entry).transpose())
+            .collect();
+        for (entry, file) in entries.into_iter().zip(files) {
+            match file {
+                Some(read) => objects.extend(read?),
+                None => objects.extend(resource(workspace, kfile, entry, stack)?),
+            }
         }
     }
     for entry in list(k, "components")? {
@@ -253,6 +265,25 @@ fn resource(
         render(workspace, &sub, &sk, Vec::new(), stack)
     } else {
         manifest::read_file(workspace, &rel)
+    }
+}
+
+/// A `resources` entry naming a manifest file: its objects; `None` for anything else (a
+/// directory, an error), which `resource` handles in order.
+fn manifest_resource(
+    workspace: &Workspace,
+    kfile: &str,
+    entry: &Val,
+) -> Result<Option<Vec<Object>>> {
+    let Ok(written) = entry.expect_str("resources") else {
+        return Ok(None);
+    };
+    let Ok(rel) = local_path(kfile, written, entry) else {
+        return Ok(None);
+    };
+    match workspace.resolve(&rel) {
+        Ok(path) if path.is_file() => manifest::read_file(workspace, &rel).map(Some),
+        _ => Ok(None),
     }
 }
 
