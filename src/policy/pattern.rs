@@ -1,12 +1,17 @@
 //! Setting and service patterns in the policy: globs, case-insensitive, where `*` crosses dots
 //! (`postgres.*`, `*retention*`, `env.LOG_*`).
 
+use std::sync::OnceLock;
+
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 
 #[derive(Debug, Clone)]
 pub struct Pattern {
     text: String,
-    matcher: GlobMatcher,
+    glob: Glob,
+    /// Compiled on first use: most patterns (the default scale patterns) are only ever matched
+    /// through a `PatternSet`, and compiling each one costs more than a small scan.
+    matcher: OnceLock<GlobMatcher>,
 }
 
 fn glob(text: &str) -> Result<Glob, String> {
@@ -27,10 +32,7 @@ impl PatternSet {
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a Pattern>) -> PatternSet {
         let mut builder = GlobSetBuilder::new();
         for p in patterns {
-            // Each pattern compiled once already, so this cannot fail.
-            if let Ok(g) = glob(&p.text) {
-                builder.add(g);
-            }
+            builder.add(p.glob.clone());
         }
         PatternSet {
             set: builder.build().unwrap_or_else(|_| GlobSet::empty()),
@@ -47,15 +49,17 @@ impl PatternSet {
 
 impl Pattern {
     pub fn new(text: &str) -> Result<Pattern, String> {
-        let glob = glob(text)?;
         Ok(Pattern {
             text: text.to_string(),
-            matcher: glob.compile_matcher(),
+            glob: glob(text)?,
+            matcher: OnceLock::new(),
         })
     }
 
     pub fn matches(&self, value: &str) -> bool {
-        self.matcher.is_match(value)
+        self.matcher
+            .get_or_init(|| self.glob.compile_matcher())
+            .is_match(value)
     }
 
     pub fn as_str(&self) -> &str {
