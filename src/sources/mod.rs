@@ -40,21 +40,28 @@ pub struct Workspace {
 }
 
 /// Files parsed once for every environment that reads them (a Compose base, a Kustomize base):
-/// per file and result type, the parse result, computed by the first reader while the others
-/// wait for it, and dropped after the last expected reader.
+/// per file and result type, the parse result, computed by the first reader (or a prefetch)
+/// while the others wait for it, and dropped after the last expected reader.
 #[derive(Debug, Default)]
 struct ParsedFiles {
     entries: HashMap<(PathBuf, TypeId), SharedParse>,
-    /// Readers expected per file: the number of environments.
+    /// Readers expected for a file the plan does not list (a Kustomize base's manifest): the
+    /// number of environments.
     readers: usize,
-    /// Files the plan gives to one environment only: parsed without keeping the result.
-    unshared: std::collections::HashSet<PathBuf>,
+    /// Readers expected for each file the plan lists: the environments listing it.
+    planned: HashMap<PathBuf, usize>,
 }
 
 #[derive(Debug)]
 struct SharedParse {
     result: Arc<OnceLock<Result<Arc<dyn Any + Send + Sync>>>>,
-    reads: usize,
+    reads_left: usize,
+}
+
+impl ParsedFiles {
+    fn expected_readers(&self, path: &Path) -> usize {
+        self.planned.get(path).copied().unwrap_or(self.readers)
+    }
 }
 
 impl Workspace {
@@ -179,34 +186,84 @@ impl Workspace {
         let path = self.resolve(relative)?;
         let cell = {
             let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-            if parsed.readers < 2 || parsed.unshared.contains(&path) {
-                drop(parsed);
-                return self
-                    .read_text(relative)
-                    .and_then(|t| parse(&t))
-                    .map(Arc::new);
-            }
-            let readers = parsed.readers;
+            let expected = parsed.expected_readers(&path);
             let key = (path, TypeId::of::<T>());
+            match parsed.entries.get_mut(&key) {
+                Some(entry) => {
+                    entry.reads_left = entry.reads_left.saturating_sub(1);
+                    let cell = Arc::clone(&entry.result);
+                    if entry.reads_left == 0 {
+                        parsed.entries.remove(&key);
+                    }
+                    cell
+                }
+                // The only reader: nothing to keep.
+                None if expected < 2 => {
+                    drop(parsed);
+                    return self
+                        .read_text(relative)
+                        .and_then(|t| parse(&t))
+                        .map(Arc::new);
+                }
+                None => {
+                    let result = Arc::<OnceLock<_>>::default();
+                    parsed.entries.insert(
+                        key,
+                        SharedParse {
+                            result: Arc::clone(&result),
+                            reads_left: expected - 1,
+                        },
+                    );
+                    result
+                }
+            }
+        };
+        Self::parsed_result(relative, self.parse_once(&cell, relative, parse))
+    }
+
+    /// Parse a file the plan lists before its environments are read, so that files are parsed
+    /// on every core at once; the result waits for its readers. Errors wait too: each reader
+    /// reports it where it would have found it.
+    pub fn prefetch_parsed<T: Any + Send + Sync>(
+        &self,
+        relative: &str,
+        parse: impl FnOnce(&str) -> Result<T>,
+    ) {
+        let Ok(path) = self.resolve(relative) else {
+            return;
+        };
+        let cell = {
+            let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            let reads_left = parsed.expected_readers(&path);
             let entry = parsed
                 .entries
-                .entry(key.clone())
+                .entry((path, TypeId::of::<T>()))
                 .or_insert_with(|| SharedParse {
                     result: Arc::default(),
-                    reads: 0,
+                    reads_left,
                 });
-            entry.reads += 1;
-            let cell = Arc::clone(&entry.result);
-            if entry.reads >= readers {
-                parsed.entries.remove(&key);
-            }
-            cell
+            Arc::clone(&entry.result)
         };
-        let result = cell.get_or_init(|| {
+        self.parse_once(&cell, relative, parse);
+    }
+
+    fn parse_once<'c, T: Any + Send + Sync>(
+        &self,
+        cell: &'c OnceLock<Result<Arc<dyn Any + Send + Sync>>>,
+        relative: &str,
+        parse: impl FnOnce(&str) -> Result<T>,
+    ) -> &'c Result<Arc<dyn Any + Send + Sync>> {
+        cell.get_or_init(|| {
             self.read_text(relative)
                 .and_then(|text| parse(&text))
                 .map(|v| Arc::new(v) as Arc<dyn Any + Send + Sync>)
-        });
+        })
+    }
+
+    fn parsed_result<T: Any + Send + Sync>(
+        relative: &str,
+        result: &Result<Arc<dyn Any + Send + Sync>>,
+    ) -> Result<Arc<T>> {
         match result {
             Ok(any) => Arc::clone(any).downcast::<T>().map_err(|_| {
                 Error::in_file(relative, "internal error: parsed file of another type")
@@ -215,24 +272,19 @@ impl Workspace {
         }
     }
 
-    /// Share parsed files between the environments of `plan` while they are read: files
-    /// the plan gives to one environment only are not kept.
+    /// Share parsed files between the environments of `plan` while they are read.
     fn share_parsed(&self, plan: &Plan) {
-        let mut uses: HashMap<PathBuf, usize> = HashMap::new();
+        let mut planned: HashMap<PathBuf, usize> = HashMap::new();
         for env in &plan.environments {
             for file in env.files() {
                 if let Ok(path) = self.resolve(&file) {
-                    *uses.entry(path).or_default() += 1;
+                    *planned.entry(path).or_default() += 1;
                 }
             }
         }
         let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
         parsed.readers = plan.environments.len();
-        parsed.unshared = uses
-            .into_iter()
-            .filter(|(_, n)| *n == 1)
-            .map(|(p, _)| p)
-            .collect();
+        parsed.planned = planned;
     }
 
     /// Drop what was kept for sharing, once every environment is read.
@@ -309,6 +361,7 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
     use rayon::prelude::*;
     let env_names: Vec<String> = plan.environments.iter().map(|e| e.name.clone()).collect();
     workspace.share_parsed(plan);
+    prefetch(workspace, plan);
     let loaded: Vec<Result<(Environment, Vec<Note>)>> = plan
         .environments
         .par_iter()
@@ -332,6 +385,24 @@ pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
         environments,
         notes,
     })
+}
+
+/// Parse every Compose file of the plan at once, on every core: each environment then finds
+/// its files parsed instead of waiting on a file another environment is parsing.
+fn prefetch(workspace: &Workspace, plan: &Plan) {
+    use rayon::prelude::*;
+    let mut files: Vec<&String> = plan
+        .environments
+        .iter()
+        .flat_map(|e| &e.sources)
+        .filter(|s| s.kind == SourceKind::Compose)
+        .flat_map(|s| &s.files)
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+        .par_iter()
+        .for_each(|file| compose::prefetch(workspace, file));
 }
 
 /// Read one environment of a plan.
@@ -490,6 +561,22 @@ mod tests {
         );
         ws.forget_parsed();
         assert_eq!(*ws.read_parsed("base.yml", |_| Ok(7usize)).unwrap(), 7);
+
+        // Prefetched files wait for exactly their planned readers, then are dropped.
+        ws.share_parsed(&plan);
+        ws.prefetch_parsed("base.yml", parse);
+        ws.prefetch_parsed("only-prod.yml", parse);
+        assert_eq!(parses.load(Ordering::SeqCst), 5);
+        assert_eq!(*ws.read_parsed("only-prod.yml", parse).unwrap(), 4);
+        assert_eq!(*ws.read_parsed("base.yml", parse).unwrap(), 4);
+        assert_eq!(ws.parsed.lock().unwrap().entries.len(), 1);
+        assert_eq!(*ws.read_parsed("base.yml", parse).unwrap(), 4);
+        assert_eq!(
+            parses.load(Ordering::SeqCst),
+            5,
+            "prefetched files are not parsed again"
+        );
+        assert!(ws.parsed.lock().unwrap().entries.is_empty());
     }
 
     #[test]

@@ -121,6 +121,15 @@ pub fn load(
     Ok(())
 }
 
+/// Parse a Compose file ahead of its environments (`sources::load`).
+pub fn prefetch(workspace: &Workspace, file: &str) {
+    workspace.prefetch_parsed(file, |text| parse(text, file));
+}
+
+fn parse(text: &str, file: &str) -> Result<yaml::Node> {
+    yaml::parse_document(text, file, yaml::Limits::default())
+}
+
 /// Parse one Compose file and check its top level.
 fn read_file(
     workspace: &Workspace,
@@ -130,9 +139,7 @@ fn read_file(
 ) -> Result<Val> {
     // Every environment reads the base file: it is parsed once, and converted (interpolated)
     // per environment.
-    let node = workspace.read_parsed(file, |text| {
-        yaml::parse_document(text, file, yaml::Limits::default())
-    })?;
+    let node = workspace.read_parsed(file, |text| parse(text, file))?;
     let doc = tree::from_yaml(&node, file, lookup, unset)?;
     match &doc.kind {
         Kind::Map(entries) => {
