@@ -194,8 +194,15 @@ fn render_fields(
     for entry in list(k, "patchesStrategicMerge")? {
         patches::strategic_merge_entry(workspace, kfile, entry, &mut objects, &mut targets)?;
     }
-    for entry in list(k, "patches")? {
-        patches::patches_entry(workspace, kfile, entry, &mut objects, &mut targets)?;
+    // An overlay may carry a patch file per application: they are read on every core, then
+    // applied in order.
+    let entries = list(k, "patches")?;
+    let documents: Vec<Result<Vec<Val>>> = entries
+        .par_iter()
+        .map(|entry| patches::patch_documents(workspace, kfile, entry))
+        .collect();
+    for (entry, docs) in entries.into_iter().zip(documents) {
+        patches::patches_entry(entry, docs, &mut objects, &mut targets)?;
     }
     if let Some(ns) = k.get("namespace") {
         transform::namespace(&mut objects, ns)?;

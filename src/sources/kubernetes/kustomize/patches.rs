@@ -12,7 +12,7 @@ use super::super::tree::{from_yaml, Val};
 use super::{jsonpatch, strategic};
 
 /// Patch documents from `path` (a file next to the kustomization) or inline `patch` text.
-fn patch_documents(workspace: &Workspace, kfile: &str, entry: &Val) -> Result<Vec<Val>> {
+pub fn patch_documents(workspace: &Workspace, kfile: &str, entry: &Val) -> Result<Vec<Val>> {
     let (text, file, offset) = if let Some(path) = entry.get("path") {
         let written = path.expect_str("path")?;
         let rel = join_relative(kfile, written).ok_or_else(|| {
@@ -72,18 +72,18 @@ pub fn strategic_merge_entry(
 }
 
 /// `patches` entry: `path` or `patch`, optional `target`. A list is a JSON patch, a mapping a
-/// strategic merge patch (on the target, or on the object it names).
+/// strategic merge patch (on the target, or on the object it names). `docs` are the entry's
+/// `patch_documents`, read beforehand (an overlay's patch files are read on every core).
 pub fn patches_entry(
-    workspace: &Workspace,
-    kfile: &str,
     entry: &Val,
+    docs: Result<Vec<Val>>,
     objects: &mut [Object],
     targets: &mut Targets,
 ) -> Result<()> {
     if let Some(opts) = entry.get("options") {
         return Err(opts.error("patch `options` are not supported (see docs/kubernetes.md)"));
     }
-    let docs = patch_documents(workspace, kfile, entry)?;
+    let docs = docs?;
     let target = entry.get("target");
     for doc in &docs {
         match (doc.seq().is_some(), target) {
