@@ -131,7 +131,8 @@ pub enum CellValue {
     Bytes(Option<u64>),
     Flag(bool),
     Text {
-        text: String,
+        /// Shared with the setting it shows.
+        text: std::sync::Arc<str>,
         secret: bool,
         quantity: Option<Quantity>,
     },
@@ -329,7 +330,7 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
                 Some(v) => Cell {
                     value: match &v.image {
                         Some(i) => CellValue::Text {
-                            text: i.clone(),
+                            text: i.as_str().into(),
                             secret: false,
                             quantity: None,
                         },
@@ -444,7 +445,7 @@ fn setting_row(key: String, settings: &[Option<&Setting>], reference: usize) -> 
         .map(|s| match s {
             Some(s) => Cell {
                 value: CellValue::Text {
-                    text: s.display().to_string(),
+                    text: s.value.shared_display(),
                     secret: s.is_secret(),
                     quantity: s.quantity,
                 },
@@ -561,7 +562,7 @@ fn merged_settings(members: &[&BTreeMap<String, Setting>]) -> BTreeMap<String, S
                     text,
                 ))
             } else {
-                SettingValue::Text(text)
+                SettingValue::Text(text.into())
             };
             s.quantity = None;
             s

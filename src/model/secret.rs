@@ -5,16 +5,19 @@
 //! secret in staging and production"). The clear text is dropped here, so nothing downstream can
 //! leak it: not a report, not a debug print.
 
+use std::sync::Arc;
+
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 /// What every masked value shows.
 pub const MASK: &str = "********";
 
-/// A setting's value: plain text, or a secret that was masked on creation.
+/// A setting's value: plain text, or a secret that was masked on creation. The text is shared:
+/// the comparison and its rows show the same value without copying it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingValue {
-    Text(String),
+    Text(Arc<str>),
     Secret(MaskedSecret),
 }
 
@@ -22,7 +25,7 @@ impl SettingValue {
     /// Decide from the setting key and the value whether the value is secret, and mask it if so.
     pub fn classify(key: &str, text: String) -> Self {
         if text.is_empty() {
-            return SettingValue::Text(text);
+            return SettingValue::Text(text.into());
         }
         if let Some((masked, passwords)) = mask_url(&text) {
             let mut secret = MaskedSecret::new(&text, masked);
@@ -32,7 +35,15 @@ impl SettingValue {
         if (is_secret_key(key) && !is_file_path(&text)) || looks_like_secret_value(&text) {
             return SettingValue::Secret(MaskedSecret::new(&text, MASK.to_string()));
         }
-        SettingValue::Text(text)
+        SettingValue::Text(text.into())
+    }
+
+    /// The text that may be shown anywhere, shared rather than copied.
+    pub fn shared_display(&self) -> Arc<str> {
+        match self {
+            SettingValue::Text(t) => Arc::clone(t),
+            SettingValue::Secret(s) => Arc::clone(&s.display),
+        }
     }
 
     pub fn is_secret(&self) -> bool {
@@ -62,7 +73,7 @@ impl Serialize for SettingValue {
 /// A secret reduced to what may be shown and what may be compared.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MaskedSecret {
-    display: String,
+    display: Arc<str>,
     /// SHA-256 of the clear text, truncated. Never serialised or printed: a hash of a short
     /// password can be brute-forced, so it only ever leaves this type as an equality.
     fingerprint: [u8; 16],
@@ -79,7 +90,7 @@ impl MaskedSecret {
         let mut fingerprint = [0u8; 16];
         fingerprint.copy_from_slice(&digest[..16]);
         MaskedSecret {
-            display,
+            display: display.into(),
             fingerprint,
             length: clear.chars().count(),
             weakness: weakness(clear),

@@ -70,7 +70,7 @@ pub fn cell(c: &Cell) -> String {
                 Some(Quantity::Bytes(b)) if !same_number(&bytes(*b), text) => {
                     format!("{text} ({})", bytes(*b))
                 }
-                _ => text.clone(),
+                _ => text.to_string(),
             }
         }
     }

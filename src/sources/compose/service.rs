@@ -262,7 +262,7 @@ pub fn build(
             };
             // A mount is a path, never a secret, whatever its target is called.
             let setting = Setting {
-                value: SettingValue::Text(source),
+                value: SettingValue::Text(source.into()),
                 ..Setting::new("volumes", "", mount.origin.clone()).interpolated(mount.interpolated)
             };
             service

@@ -82,7 +82,7 @@ const REFERENCE_KEYS: &[&str] = &[
 /// key says.
 pub fn insert_plain(out: &mut Settings, key: &str, text: impl Into<String>, at: &Val) {
     let mut setting = Setting::new("", "", at.origin.clone());
-    setting.value = SettingValue::Text(text.into());
+    setting.value = SettingValue::Text(text.into().into());
     out.insert(key.to_string(), setting);
 }
 

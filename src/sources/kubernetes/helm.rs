@@ -251,7 +251,7 @@ fn storage(persistence: Option<&Val>, key: &str, settings: &mut Settings) -> Res
     if let Some(size) = p.get("size") {
         let b = bytes(size, "persistence.size")?;
         let mut s = Setting::new("", "", size.origin.clone());
-        s.value = SettingValue::Text(size.str().unwrap_or("").to_string());
+        s.value = SettingValue::Text(size.str().unwrap_or("").into());
         s.quantity = Some(Quantity::Bytes(b));
         settings.insert(key.to_string(), s);
     }

@@ -62,7 +62,7 @@ fn cnpg_cluster(spec: &Val, service: &mut Service) -> Result<()> {
         if let Some(size) = st.get("size") {
             let b = bytes(size, &format!("{field}.size"))?;
             let mut s = Setting::new("", "", size.origin.clone());
-            s.value = SettingValue::Text(size.str().unwrap_or("").to_string());
+            s.value = SettingValue::Text(size.str().unwrap_or("").into());
             s.quantity = Some(Quantity::Bytes(b));
             service.settings.insert(key.to_string(), s);
         }

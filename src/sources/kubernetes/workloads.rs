@@ -470,7 +470,7 @@ fn container_resources(
                     v.value.to_string()
                 };
                 let mut s = Setting::new("", "", v.origin.clone());
-                s.value = SettingValue::Text(text);
+                s.value = SettingValue::Text(text.into());
                 s.quantity = Some(if unit == 'c' {
                     Quantity::Millicores(v.value)
                 } else {
@@ -646,7 +646,7 @@ pub fn read_claim(key: &str, spec: Option<&Val>, at: &Val, settings: &mut Settin
     if let Some(size) = spec.at(&["resources", "requests", "storage"]) {
         let b = bytes(size, "resources.requests.storage")?;
         let mut s = Setting::new("", "", size.origin.clone());
-        s.value = SettingValue::Text(size.str().unwrap_or("").to_string());
+        s.value = SettingValue::Text(size.str().unwrap_or("").into());
         s.quantity = Some(Quantity::Bytes(b));
         settings.insert(key.to_string(), s);
     } else {
