@@ -309,6 +309,37 @@ fn report_writes_to_the_output_file() {
     assert!(written.starts_with("# Environment comparison: staging vs production\n"));
 }
 
+/// The JSON report is streamed: to a file it is the same bytes as on standard output, and a file
+/// that cannot be written is an input error naming it.
+#[test]
+fn streamed_json_is_the_same_in_a_file_and_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report.json");
+    let to_file = envparity()
+        .args(["check", "examples/obcms", "--format", "json", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(to_file.stdout.is_empty());
+    let to_stdout = envparity()
+        .args(["check", "examples/obcms", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(to_file.status.code(), to_stdout.status.code());
+    assert_eq!(std::fs::read(&target).unwrap(), to_stdout.stdout);
+    assert!(to_stdout.stdout.ends_with(b"}\n"));
+
+    let missing = dir.path().join("no-such-dir").join("report.json");
+    let out = envparity()
+        .args(["report", "examples/obcms", "--format", "json", "-o"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("report.json: cannot write"), "{stderr}");
+}
+
 /// Run on a temporary repository and return (exit code, stderr).
 fn run_on(files: &[(&str, &str)], args: &[&str]) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
