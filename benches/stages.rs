@@ -146,39 +146,31 @@ fn rules_and_score_1000(bencher: Bencher) {
     bencher.bench(|| analyse(&f.scan, &f.aligned, &f.comparison, &f.policy, today()));
 }
 
-fn input(f: &Fixture) -> (Vec<Vec<String>>, &Fixture) {
-    (
-        f.scan
-            .environments
-            .iter()
-            .map(|e| e.files.clone())
-            .collect(),
-        f,
-    )
+/// Renders the fixture's report with `render`.
+fn bench_render(bencher: Bencher, render: fn(&ReportInput) -> String) {
+    let f = fixture();
+    let files: Vec<Vec<String>> = f
+        .scan
+        .environments
+        .iter()
+        .map(|e| e.files.clone())
+        .collect();
+    let input = ReportInput {
+        root: ".",
+        comparison: &f.comparison,
+        analysis: &f.analysis,
+        files: &files,
+        notes: &f.scan.notes,
+    };
+    bencher.bench(|| render(&input));
 }
 
 #[divan::bench(sample_count = 10)]
 fn render_json_1000(bencher: Bencher) {
-    let (files, f) = input(fixture());
-    let input = ReportInput {
-        root: ".",
-        comparison: &f.comparison,
-        analysis: &f.analysis,
-        files: &files,
-        notes: &f.scan.notes,
-    };
-    bencher.bench(|| report::json::render(&input));
+    bench_render(bencher, report::json::render);
 }
 
 #[divan::bench(sample_count = 10)]
 fn render_check_text_1000(bencher: Bencher) {
-    let (files, f) = input(fixture());
-    let input = ReportInput {
-        root: ".",
-        comparison: &f.comparison,
-        analysis: &f.analysis,
-        files: &files,
-        notes: &f.scan.notes,
-    };
-    bencher.bench(|| report::text::render_check(&input, false));
+    bench_render(bencher, |input| report::text::render_check(input, false));
 }

@@ -12,6 +12,7 @@ use super::format::{self, plural};
 use super::ReportInput;
 use crate::policy::Severity;
 use crate::rules::Finding;
+use crate::score::ComponentScore;
 use crate::verdict::Kind;
 
 /// The longest comment rendered, in bytes (so also in characters).
@@ -242,40 +243,45 @@ fn all_findings(input: &ReportInput) -> Block {
 
 fn categories(input: &ReportInput) -> Block {
     let s = &input.analysis.score;
-    let envs = &input.comparison.environments;
-    let mut lines = Vec::new();
-    if !s.categories.is_empty() {
-        lines.push(table_header(&["Category", "Score", "In parity"], envs));
-        for c in &s.categories {
-            lines.push(clip(table_row(
-                &[
-                    text_cell(&c.name),
-                    format::percent(c.score),
-                    format!("{} of {}", c.in_parity, c.items),
-                ],
-                &c.per_environment,
-            )));
-        }
-    }
-    Block {
-        open: "<details><summary>Score by category</summary>\n\n".to_string(),
-        lines,
-        close: "\n</details>\n\n".to_string(),
-        cut_order: 3,
-        title: "score by category",
-    }
+    component_scores(
+        input,
+        &s.categories,
+        "Category",
+        text_cell,
+        3,
+        "score by category",
+    )
 }
 
 fn services(input: &ReportInput) -> Block {
     let s = &input.analysis.score;
+    component_scores(
+        input,
+        &s.services,
+        "Service",
+        code_cell,
+        2,
+        "score by service",
+    )
+}
+
+/// A collapsible table of component scores (categories or services).
+fn component_scores(
+    input: &ReportInput,
+    components: &[ComponentScore],
+    heading: &str,
+    name_cell: fn(&str) -> String,
+    cut_order: u8,
+    title: &'static str,
+) -> Block {
     let envs = &input.comparison.environments;
     let mut lines = Vec::new();
-    if !s.services.is_empty() {
-        lines.push(table_header(&["Service", "Score", "In parity"], envs));
-        for c in &s.services {
+    if !components.is_empty() {
+        lines.push(table_header(&[heading, "Score", "In parity"], envs));
+        for c in components {
             lines.push(clip(table_row(
                 &[
-                    code_cell(&c.name),
+                    name_cell(&c.name),
                     format::percent(c.score),
                     format!("{} of {}", c.in_parity, c.items),
                 ],
@@ -283,12 +289,13 @@ fn services(input: &ReportInput) -> Block {
             )));
         }
     }
+    let summary = title[..1].to_uppercase() + &title[1..];
     Block {
-        open: "<details><summary>Score by service</summary>\n\n".to_string(),
+        open: format!("<details><summary>{summary}</summary>\n\n"),
         lines,
         close: "\n</details>\n\n".to_string(),
-        cut_order: 2,
-        title: "score by service",
+        cut_order,
+        title,
     }
 }
 

@@ -137,10 +137,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                             envs[e]
                         ),
                     )
-                    .env(&envs[e])
-                    .setting(key)
-                    .at(&setting.origin)
-                    .in_service(service),
+                    .on_setting(&envs[e], service, key, setting),
                 );
                 break;
             }

@@ -56,10 +56,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     setting.origin.file
                 ),
             )
-            .env(&envs[e])
-            .setting(key)
-            .at(&setting.origin)
-            .in_service(service),
+            .on_setting(&envs[e], service, key, setting),
         );
     }
 }

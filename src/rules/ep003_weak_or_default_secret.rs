@@ -54,10 +54,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         }
         out.push(
             Finding::new(&RULE, format!("`{key}` is a weak secret: {why}"))
-                .env(&envs[e])
-                .setting(key)
-                .at(&setting.origin)
-                .in_service(service),
+                .on_setting(&envs[e], service, key, setting),
         );
     }
 }

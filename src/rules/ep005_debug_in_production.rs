@@ -73,10 +73,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         if let Some(why) = why {
             out.push(
                 Finding::new(&RULE, format!("{why} in {}", envs[e]))
-                    .env(&envs[e])
-                    .setting(key)
-                    .at(&setting.origin)
-                    .in_service(service),
+                    .on_setting(&envs[e], service, key, setting),
             );
         }
     }

@@ -111,10 +111,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         setting.display()
                     ),
                 )
-                .env(&envs[e])
-                .setting(key)
-                .at(&setting.origin)
-                .in_service(service),
+                .on_setting(&envs[e], service, key, setting),
             );
         }
     }

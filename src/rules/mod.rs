@@ -139,6 +139,21 @@ impl Finding {
         self
     }
 
+    /// On a setting as `Context::settings` yields it: environment, service (if any), key and the
+    /// place it was written.
+    pub fn on_setting(
+        self,
+        env: &str,
+        service: Option<&str>,
+        key: &str,
+        setting: &Setting,
+    ) -> Self {
+        self.env(env)
+            .setting(key)
+            .at(&setting.origin)
+            .in_service(service)
+    }
+
     pub fn at(mut self, origin: &Origin) -> Self {
         self.file = Some(origin.file.to_string());
         self.line = Some(origin.line);

@@ -60,6 +60,18 @@ impl Val {
         }
     }
 
+    /// The list under `key`: empty when absent or null, an error naming the key when it is
+    /// something else.
+    pub fn list_at(&self, key: &str) -> Result<&[Val]> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(v) if v.is_null() => Ok(&[]),
+            Some(v) => v
+                .seq()
+                .ok_or_else(|| v.error(format!("`{key}` must be a list, found {}", v.kind_name()))),
+        }
+    }
+
     pub fn seq(&self) -> Option<&[Val]> {
         match &self.kind {
             Kind::Seq(s) => Some(s),

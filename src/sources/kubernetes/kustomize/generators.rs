@@ -32,7 +32,7 @@ pub fn generate(
         data.retain(|(k, _)| *k != key);
         data.push((key, Val::str_at(value, at)));
     };
-    for lit in list(entry, "literals")? {
+    for lit in entry.list_at("literals")? {
         let text = lit.expect_str("literals")?;
         let (k, v) = text
             .split_once('=')
@@ -44,7 +44,7 @@ pub fn generate(
             &mut data,
         );
     }
-    for file in list(entry, "files")? {
+    for file in entry.list_at("files")? {
         let text = file.expect_str("files")?;
         let (key, path) = match text.split_once('=') {
             Some((k, p)) => (k.to_string(), p),
@@ -54,7 +54,7 @@ pub fn generate(
         let content = workspace.read_text(&rel).map_err(|e| at_entry(e, file))?;
         put(key, content, Origin::new(&rel, 1), &mut data);
     }
-    let mut env_files = list(entry, "envs")?;
+    let mut env_files: Vec<&Val> = entry.list_at("envs")?.iter().collect();
     if let Some(env) = entry.get("env") {
         env_files.push(env);
     }
@@ -232,17 +232,6 @@ pub fn name_hash(obj: &Object) -> String {
             c => c,
         })
         .collect()
-}
-
-fn list<'a>(entry: &'a Val, key: &str) -> Result<Vec<&'a Val>> {
-    match entry.get(key) {
-        None => Ok(Vec::new()),
-        Some(v) if v.is_null() => Ok(Vec::new()),
-        Some(v) => v
-            .seq()
-            .map(|s| s.iter().collect())
-            .ok_or_else(|| v.error(format!("`{key}` must be a list, found {}", v.kind_name()))),
-    }
 }
 
 /// A path written in the kustomization, checked to stay inside the scanned root.

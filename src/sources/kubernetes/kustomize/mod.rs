@@ -157,21 +157,21 @@ fn render_fields(
     stack: &mut Vec<String>,
 ) -> Result<Vec<Object>> {
     for field in ["resources", "bases"] {
-        let entries = list(k, field)?;
+        let entries = k.list_at(field)?;
         // A base lists hundreds of manifest files: they are read on every core first, then
         // taken in order with the kustomization directories rendered between them.
         let files: Vec<Option<Result<Vec<Object>>>> = entries
             .par_iter()
             .map(|entry| manifest_resource(workspace, kfile, entry).transpose())
             .collect();
-        for (entry, file) in entries.into_iter().zip(files) {
+        for (entry, file) in entries.iter().zip(files) {
             match file {
                 Some(read) => objects.extend(read?),
                 None => objects.extend(resource(workspace, kfile, entry, stack)?),
             }
         }
     }
-    for entry in list(k, "components")? {
+    for entry in k.list_at("components")? {
         let (cfile, ck) = sub_kustomization(workspace, kfile, entry)?;
         if ck.text(&["kind"]) != Some("Component") {
             return Err(
@@ -185,23 +185,23 @@ fn render_fields(
         ("configMapGenerator", "ConfigMap"),
         ("secretGenerator", "Secret"),
     ] {
-        for entry in list(k, field)? {
+        for entry in k.list_at(field)? {
             generators::generate(workspace, kfile, kind, entry, options, &mut objects)?;
         }
     }
     // The objects stay put while patches apply (patches change contents, not the list).
     let mut targets = patches::Targets::default();
-    for entry in list(k, "patchesStrategicMerge")? {
+    for entry in k.list_at("patchesStrategicMerge")? {
         patches::strategic_merge_entry(workspace, kfile, entry, &mut objects, &mut targets)?;
     }
     // An overlay may carry a patch file per application: they are read on every core, then
     // applied in order.
-    let entries = list(k, "patches")?;
+    let entries = k.list_at("patches")?;
     let documents: Vec<Result<Vec<Val>>> = entries
         .par_iter()
         .map(|entry| patches::patch_documents(workspace, kfile, entry))
         .collect();
-    for (entry, docs) in entries.into_iter().zip(documents) {
+    for (entry, docs) in entries.iter().zip(documents) {
         patches::patches_entry(entry, docs, &mut objects, &mut targets)?;
     }
     if let Some(ns) = k.get("namespace") {
@@ -223,7 +223,7 @@ fn render_fields(
     if let Some(labels) = k.get("commonLabels") {
         transform::labels(&mut objects, labels, true, true)?;
     }
-    for entry in list(k, "labels")? {
+    for entry in k.list_at("labels")? {
         let pairs = entry
             .get("pairs")
             .ok_or_else(|| entry.error("a `labels` entry needs `pairs`"))?;
@@ -238,7 +238,7 @@ fn render_fields(
     if let Some(a) = k.get("commonAnnotations") {
         transform::annotations(&mut objects, a)?;
     }
-    for entry in list(k, "patchesJson6902")? {
+    for entry in k.list_at("patchesJson6902")? {
         patches::json6902_entry(workspace, kfile, entry, &mut objects)?;
     }
     if let Some(r) = k.get("replicas") {
@@ -330,15 +330,4 @@ fn local_path(kfile: &str, written: &str, at: &Val) -> Result<String> {
             "`{written}` is outside the scanned directory; envparity reads nothing outside it"
         ))
     })
-}
-
-fn list<'a>(k: &'a Val, key: &str) -> Result<Vec<&'a Val>> {
-    match k.get(key) {
-        None => Ok(Vec::new()),
-        Some(v) if v.is_null() => Ok(Vec::new()),
-        Some(v) => v
-            .seq()
-            .map(|s| s.iter().collect())
-            .ok_or_else(|| v.error(format!("`{key}` must be a list, found {}", v.kind_name()))),
-    }
 }

@@ -505,6 +505,48 @@ pub fn fix_references(objects: &mut [Object]) {
     }
 }
 
+/// Where a pod spec names other objects: per list field, the paths inside each item and the
+/// kind of object each names.
+type References = &'static [(&'static [&'static str], &'static str)];
+
+const ENV_FROM: References = &[
+    (&["configMapRef", "name"], "ConfigMap"),
+    (&["secretRef", "name"], "Secret"),
+];
+const ENV: References = &[
+    (&["valueFrom", "configMapKeyRef", "name"], "ConfigMap"),
+    (&["valueFrom", "secretKeyRef", "name"], "Secret"),
+];
+const VOLUMES: References = &[
+    (&["configMap", "name"], "ConfigMap"),
+    (&["secret", "secretName"], "Secret"),
+    (
+        &["persistentVolumeClaim", "claimName"],
+        "PersistentVolumeClaim",
+    ),
+];
+const PROJECTED_SOURCES: References = &[
+    (&["configMap", "name"], "ConfigMap"),
+    (&["secret", "name"], "Secret"),
+];
+const IMAGE_PULL_SECRETS: References = &[(&["name"], "Secret")];
+
+/// Fix the references of every item of the list under `field` of `parent`.
+fn fix_list(parent: &mut Val, field: &[&str], refs: References, fix: &dyn Fn(&mut Val, &str)) {
+    for item in parent
+        .at_mut(field)
+        .and_then(Val::seq_mut)
+        .into_iter()
+        .flatten()
+    {
+        for (path, kind) in refs {
+            if let Some(v) = item.at_mut(path) {
+                fix(v, kind);
+            }
+        }
+    }
+}
+
 fn fix_pod(pod: &mut Val, fix: &dyn Fn(&mut Val, &str)) {
     for field in ["containers", "initContainers"] {
         for c in pod
@@ -513,69 +555,20 @@ fn fix_pod(pod: &mut Val, fix: &dyn Fn(&mut Val, &str)) {
             .into_iter()
             .flatten()
         {
-            for e in c
-                .get_mut("envFrom")
-                .and_then(Val::seq_mut)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(v) = e.at_mut(&["configMapRef", "name"]) {
-                    fix(v, "ConfigMap");
-                }
-                if let Some(v) = e.at_mut(&["secretRef", "name"]) {
-                    fix(v, "Secret");
-                }
-            }
-            for e in c
-                .get_mut("env")
-                .and_then(Val::seq_mut)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(v) = e.at_mut(&["valueFrom", "configMapKeyRef", "name"]) {
-                    fix(v, "ConfigMap");
-                }
-                if let Some(v) = e.at_mut(&["valueFrom", "secretKeyRef", "name"]) {
-                    fix(v, "Secret");
-                }
-            }
+            fix_list(c, &["envFrom"], ENV_FROM, fix);
+            fix_list(c, &["env"], ENV, fix);
         }
     }
+    fix_list(pod, &["volumes"], VOLUMES, fix);
     for v in pod
         .get_mut("volumes")
         .and_then(Val::seq_mut)
         .into_iter()
         .flatten()
     {
-        if let Some(n) = v.at_mut(&["configMap", "name"]) {
-            fix(n, "ConfigMap");
-        }
-        if let Some(n) = v.at_mut(&["secret", "secretName"]) {
-            fix(n, "Secret");
-        }
-        if let Some(n) = v.at_mut(&["persistentVolumeClaim", "claimName"]) {
-            fix(n, "PersistentVolumeClaim");
-        }
-        let sources = v.at_mut(&["projected", "sources"]).and_then(Val::seq_mut);
-        for s in sources.into_iter().flatten() {
-            if let Some(n) = s.at_mut(&["configMap", "name"]) {
-                fix(n, "ConfigMap");
-            }
-            if let Some(n) = s.at_mut(&["secret", "name"]) {
-                fix(n, "Secret");
-            }
-        }
+        fix_list(v, &["projected", "sources"], PROJECTED_SOURCES, fix);
     }
-    for s in pod
-        .get_mut("imagePullSecrets")
-        .and_then(Val::seq_mut)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(n) = s.get_mut("name") {
-            fix(n, "Secret");
-        }
-    }
+    fix_list(pod, &["imagePullSecrets"], IMAGE_PULL_SECRETS, fix);
     if let Some(sa) = pod.get_mut("serviceAccountName") {
         fix(sa, "ServiceAccount");
     }
