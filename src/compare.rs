@@ -184,31 +184,35 @@ pub struct Summary {
 pub struct Difference<'a> {
     pub service: Option<&'a str>,
     pub row: &'a Row,
+    /// Where the row is: `(Some(service index), row index)` in `services`, or
+    /// `(None, index)` in `environment_rows` (verdicts are parallel to these).
+    #[serde(skip)]
+    pub position: (Option<usize>, usize),
 }
 
 impl Comparison {
     /// Every row that is not the same everywhere, service rows first.
     pub fn differences(&self) -> Vec<Difference<'_>> {
-        let mut out: Vec<Difference> = self
-            .services
-            .iter()
-            .flat_map(|s| {
-                s.rows
-                    .iter()
-                    .filter(|r| r.status != Status::Same)
-                    .map(|row| Difference {
-                        service: Some(s.name.as_str()),
-                        row,
-                    })
+        let service_rows = self.services.iter().enumerate().flat_map(|(si, s)| {
+            s.rows.iter().enumerate().map(move |(ri, row)| Difference {
+                service: Some(s.name.as_str()),
+                row,
+                position: (Some(si), ri),
             })
-            .collect();
-        out.extend(
+        });
+        let environment_rows =
             self.environment_rows
                 .iter()
-                .filter(|r| r.status != Status::Same)
-                .map(|row| Difference { service: None, row }),
-        );
-        out
+                .enumerate()
+                .map(|(ri, row)| Difference {
+                    service: None,
+                    row,
+                    position: (None, ri),
+                });
+        service_rows
+            .chain(environment_rows)
+            .filter(|d| d.row.status != Status::Same)
+            .collect()
     }
 }
 

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::compare::{CellValue, Comparison, Row, ServiceComparison, Status};
+use crate::compare::{CellValue, Comparison, Difference, Row, ServiceComparison, Status};
 use crate::discover::is_env_word;
 use crate::model::Role;
 use crate::policy::{PatternSet, Policy};
@@ -80,6 +80,17 @@ pub struct Verdict {
 pub struct Verdicts {
     pub services: Vec<ServiceVerdicts>,
     pub environment_rows: Vec<Verdict>,
+}
+
+impl Verdicts {
+    /// The verdict on a difference; `None` for a row of a service that exists in one
+    /// environment only (nothing to compare it with).
+    pub fn of(&self, d: &Difference) -> Option<&Verdict> {
+        match d.position {
+            (Some(service), row) => self.services.get(service)?.rows.get(row)?.as_ref(),
+            (None, row) => self.environment_rows.get(row),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

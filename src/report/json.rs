@@ -14,12 +14,12 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use super::ReportInput;
-use crate::compare::{Cell, CellValue, Row, Status, Totals};
+use crate::compare::{Cell, CellValue, Status, Totals};
 use crate::model::{Quantity, Role, Setting};
 use crate::policy::Severity;
 use crate::rules::{Finding, Related};
 use crate::score::{ComponentScore, LostItem};
-use crate::verdict::{Category, Kind, Verdict};
+use crate::verdict::{Category, Kind};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -79,28 +79,11 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
         }),
     })?;
     doc.field("totals", &PerEnv::new(envs, |i| TotalsJson(&c.totals[i])))?;
-    let verdicts = &a.verdicts;
-    let differences: Vec<(Option<&str>, &Row, Option<&Verdict>)> = c
-        .services
-        .iter()
-        .zip(&verdicts.services)
-        .flat_map(|(s, sv)| {
-            s.rows
-                .iter()
-                .zip(&sv.rows)
-                .map(move |(r, v)| (Some(s.name.as_str()), r, v.as_ref()))
-        })
-        .chain(
-            c.environment_rows
-                .iter()
-                .zip(&verdicts.environment_rows)
-                .map(|(r, v)| (None, r, Some(v))),
-        )
-        .filter(|(_, r, _)| r.status != Status::Same)
-        .collect();
-    doc.array("differences", &differences, |&(service, r, v)| {
+    doc.array("differences", &c.differences(), |d| {
+        let v = a.verdicts.of(d);
+        let r = d.row;
         DifferenceJson {
-            service,
+            service: d.service,
             aspect: r.aspect.id(),
             status: r.status,
             verdict: v.map(|v| v.kind),
