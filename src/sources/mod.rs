@@ -135,8 +135,12 @@ impl Workspace {
 
     /// Read a UTF-8 text file inside the root.
     pub fn read_text(&self, relative: &str) -> Result<String> {
-        let path = self.resolve(relative)?;
-        let meta = std::fs::metadata(&path)
+        self.read_resolved(&self.resolve(relative)?, relative)
+    }
+
+    /// `read_text` of a path already resolved from `relative` (named in errors).
+    fn read_resolved(&self, path: &Path, relative: &str) -> Result<String> {
+        let meta = std::fs::metadata(path)
             .map_err(|e| Error::in_file(relative, format!("cannot read: {e}")))?;
         if meta.is_dir() {
             return Err(Error::in_file(relative, "is a directory, expected a file"));
@@ -151,7 +155,7 @@ impl Workspace {
                 ),
             ));
         }
-        let bytes = std::fs::read(&path)
+        let bytes = std::fs::read(path)
             .map_err(|e| Error::in_file(relative, format!("cannot read: {e}")))?;
         // The size may have changed since the metadata call; the limit holds either way.
         if bytes.len() as u64 > self.max_file_bytes {
@@ -187,7 +191,7 @@ impl Workspace {
         let cell = {
             let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
             let expected = parsed.expected_readers(&path);
-            let key = (path, TypeId::of::<T>());
+            let key = (path.clone(), TypeId::of::<T>());
             match parsed.entries.get_mut(&key) {
                 Some(entry) => {
                     entry.reads_left = entry.reads_left.saturating_sub(1);
@@ -201,7 +205,7 @@ impl Workspace {
                 None if expected < 2 => {
                     drop(parsed);
                     return self
-                        .read_text(relative)
+                        .read_resolved(&path, relative)
                         .and_then(|t| parse(&t))
                         .map(Arc::new);
                 }
@@ -218,7 +222,7 @@ impl Workspace {
                 }
             }
         };
-        Self::parsed_result(relative, self.parse_once(&cell, relative, parse))
+        Self::parsed_result(relative, self.parse_once(&cell, &path, relative, parse))
     }
 
     /// Parse a file the plan lists before its environments are read, so that files are parsed
@@ -237,24 +241,25 @@ impl Workspace {
             let reads_left = parsed.expected_readers(&path);
             let entry = parsed
                 .entries
-                .entry((path, TypeId::of::<T>()))
+                .entry((path.clone(), TypeId::of::<T>()))
                 .or_insert_with(|| SharedParse {
                     result: Arc::default(),
                     reads_left,
                 });
             Arc::clone(&entry.result)
         };
-        self.parse_once(&cell, relative, parse);
+        self.parse_once(&cell, &path, relative, parse);
     }
 
     fn parse_once<'c, T: Any + Send + Sync>(
         &self,
         cell: &'c OnceLock<Result<Arc<dyn Any + Send + Sync>>>,
+        path: &Path,
         relative: &str,
         parse: impl FnOnce(&str) -> Result<T>,
     ) -> &'c Result<Arc<dyn Any + Send + Sync>> {
         cell.get_or_init(|| {
-            self.read_text(relative)
+            self.read_resolved(path, relative)
                 .and_then(|text| parse(&text))
                 .map(|v| Arc::new(v) as Arc<dyn Any + Send + Sync>)
         })
