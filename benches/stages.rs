@@ -123,7 +123,7 @@ fn scan_10k() -> Scan {
         .collect();
     Scan {
         environments,
-        notes: vec![],
+        ..Scan::default()
     }
 }
 

@@ -283,6 +283,7 @@ mod tests {
                     ..Environment::new(n)
                 })
                 .collect(),
+            unread: Vec::new(),
             notes: vec![],
         }
     }

@@ -766,6 +766,7 @@ mod tests {
                     ..Environment::new("production")
                 },
             ],
+            unread: Vec::new(),
             notes: vec![],
         }
     }

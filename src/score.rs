@@ -211,6 +211,7 @@ mod tests {
                     ..Environment::new("production")
                 },
             ],
+            unread: Vec::new(),
             notes: vec![],
         };
         let c = compare(&scan, &align(&scan));

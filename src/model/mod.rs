@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
+use crate::error::Error;
+
 use serde::Serialize;
 
 pub use image::ImageRef;
@@ -229,6 +231,8 @@ pub struct Environment {
     pub services: Vec<Service>,
     /// Environment-wide settings (Compose top-level `networks.*`, `volumes.*`).
     pub settings: BTreeMap<String, Setting>,
+    /// What could not be read: when not empty, the environment is incomplete.
+    pub gaps: Vec<Gap>,
 }
 
 impl Environment {
@@ -238,6 +242,86 @@ impl Environment {
             files: Vec::new(),
             services: Vec::new(),
             settings: BTreeMap::new(),
+            gaps: Vec::new(),
+        }
+    }
+
+    /// Whether nothing of this environment could be read: its every source failed.
+    pub fn is_unread(&self) -> bool {
+        self.gaps.iter().any(|g| g.extent == GapExtent::Environment)
+    }
+
+    /// Record that part of this environment could not be read.
+    pub fn add_gap(&mut self, extent: GapExtent, service: Option<&str>, error: &Error) {
+        let gap = Gap {
+            extent,
+            service: service.map(str::to_string),
+            file: error.file.clone(),
+            line: error.line,
+            message: error.message.clone(),
+        };
+        if !self.gaps.contains(&gap) {
+            self.gaps.push(gap);
+        }
+    }
+}
+
+/// A part of an environment that could not be read, and why. One bad file never hides the
+/// rest: what could be read is compared, and the gap is shown in every output format.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Gap {
+    pub extent: GapExtent,
+    /// The service the gap is in, when it is in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The file (relative to the scanned root) and line where reading failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl Gap {
+    /// The gap as the error it came from (`file:line: message`).
+    pub fn to_error(&self) -> Error {
+        Error {
+            file: self.file.clone(),
+            line: self.line,
+            column: None,
+            message: self.message.clone(),
+        }
+    }
+
+    /// `file:line`, or the file alone.
+    pub fn location(&self) -> String {
+        match (&self.file, self.line) {
+            (Some(f), Some(l)) => format!("{f}:{l}"),
+            (Some(f), None) => f.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// How much of an environment a gap leaves unread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapExtent {
+    /// An optional piece a repository usually does not hold: a gitignored `env_file`, a
+    /// remote Kustomize base. The rest of the service or environment was read.
+    Optional,
+    /// One source of the environment (a file, an overlay) could not be read; the others were.
+    Source,
+    /// Nothing of the environment could be read.
+    Environment,
+}
+
+impl GapExtent {
+    pub fn describe(self) -> &'static str {
+        match self {
+            GapExtent::Optional => "optional piece not read",
+            GapExtent::Source => "source not read",
+            GapExtent::Environment => "environment not read",
         }
     }
 }
@@ -259,8 +343,22 @@ impl Note {
 }
 
 /// Everything read from one repository: environments in order, lowest to highest.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Scan {
     pub environments: Vec<Environment>,
+    /// Environments found but not read at all (every source failed), with their gaps; they
+    /// take no part in the comparison.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<Environment>,
     pub notes: Vec<Note>,
+}
+
+impl Scan {
+    /// Every gap, with its environment's name: of the environments read, then of those not read.
+    pub fn gaps(&self) -> impl Iterator<Item = (&str, &Gap)> {
+        self.environments
+            .iter()
+            .chain(&self.unread)
+            .flat_map(|e| e.gaps.iter().map(move |g| (e.name.as_str(), g)))
+    }
 }

@@ -233,6 +233,7 @@ pub(crate) mod testing {
                     ..Environment::new(*env)
                 })
                 .collect(),
+            unread: Vec::new(),
             notes: vec![],
         };
         let aligned = align(&scan);

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::discover::{Plan, SourceKind};
 use crate::error::{Error, Result};
-use crate::model::{Environment, Note, Scan};
+use crate::model::{Environment, GapExtent, Note, Scan};
 
 /// Default largest file read: configuration files are small; anything bigger is a mistake or an
 /// attack on the CI runner.
@@ -360,34 +360,47 @@ pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
 
 /// Read every environment of a plan into the model.
 ///
-/// Environments are read in parallel (each on its own thread when cores allow); results, notes
-/// and the first error are taken in plan order, so output never depends on thread scheduling.
+/// Environments are read in parallel (each on its own thread when cores allow); results and
+/// notes are taken in plan order, so output never depends on thread scheduling. A source that
+/// cannot be read leaves a gap in its environment and the rest is still read; only a scan that
+/// read nothing at all is an error (the first environment's first failure).
 pub fn load(workspace: &Workspace, plan: &Plan) -> Result<Scan> {
     use rayon::prelude::*;
     let env_names: Vec<String> = plan.environments.iter().map(|e| e.name.clone()).collect();
     workspace.share_parsed(plan);
     prefetch(workspace, plan);
-    let loaded: Vec<Result<(Environment, Vec<Note>)>> = plan
+    let loaded: Vec<(Environment, Vec<Note>, Option<Error>)> = plan
         .environments
         .par_iter()
         .map(|env| {
             let mut notes = Vec::new();
-            let environment = load_environment(workspace, env, &env_names, &mut notes)?;
-            Ok((environment, notes))
+            let (environment, first_error) =
+                load_environment(workspace, env, &env_names, &mut notes);
+            (environment, notes, first_error)
         })
         .collect();
     workspace.forget_parsed();
     let mut notes: Vec<Note> = plan.notes.clone();
     let mut environments = Vec::with_capacity(plan.environments.len());
-    for result in loaded {
-        let (environment, env_notes) = result?;
+    let mut unread = Vec::new();
+    let mut first_error = None;
+    for (environment, env_notes, error) in loaded {
         notes.extend(env_notes);
-        environments.push(environment);
+        if environment.is_unread() {
+            first_error = first_error.or(error);
+            unread.push(environment);
+        } else {
+            environments.push(environment);
+        }
+    }
+    if environments.is_empty() && !unread.is_empty() {
+        return Err(first_error.unwrap_or_else(|| Error::msg("no environment could be read")));
     }
     notes.sort();
     notes.dedup();
     Ok(Scan {
         environments,
+        unread,
         notes,
     })
 }
@@ -410,77 +423,122 @@ fn prefetch(workspace: &Workspace, plan: &Plan) {
         .for_each(|file| compose::prefetch(workspace, file));
 }
 
-/// Read one environment of a plan.
+/// Read one environment of a plan: each source that fails leaves a gap, and the others are
+/// still read. Returns the environment and the first failure, if any.
 fn load_environment(
     workspace: &Workspace,
     env: &crate::discover::EnvPlan,
     env_names: &[String],
     notes: &mut Vec<Note>,
-) -> Result<Environment> {
+) -> (Environment, Option<Error>) {
     let mut environment = Environment::new(env.name.clone());
     environment.files = env.files();
     // Files mounted into services are theirs; the same file found by name is not read twice.
     let mut mounted: Vec<String> = Vec::new();
     let mut sources: Vec<_> = env.sources.iter().collect();
     sources.sort_by_key(|s| s.kind);
+    let record = |result: Result<()>, environment: &mut Environment| {
+        if let Err(e) = result {
+            environment.add_gap(GapExtent::Source, None, &e);
+        }
+    };
     // Kubernetes-family sources are read together: a LimitRange or an HPA in one file
     // applies to workloads in another.
     let mut kubernetes_sources = Vec::new();
     for source in sources {
-        let unmounted = || -> Vec<String> {
-            source
-                .files
-                .iter()
-                .filter(|f| !mounted.contains(f))
-                .cloned()
-                .collect()
-        };
-        match source.kind {
-            SourceKind::Compose => {
-                compose::load(workspace, &source.files, &mut environment, notes)?;
-                mounted = attach::attach(workspace, &mut environment, notes)?;
-            }
+        let unmounted: Vec<String> = source
+            .files
+            .iter()
+            .filter(|f| !mounted.contains(f))
+            .cloned()
+            .collect();
+        let result = match source.kind {
+            SourceKind::Compose => compose::load(workspace, &source.files, &mut environment, notes)
+                .and_then(|()| {
+                    mounted = attach::attach(workspace, &mut environment, notes)?;
+                    Ok(())
+                }),
             SourceKind::Terraform => {
-                terraform::load(workspace, &source.files, &mut environment, notes)?
+                terraform::load(workspace, &source.files, &mut environment, notes)
             }
-            SourceKind::Dotenv => envfiles::load(workspace, &source.files, &mut environment)?,
-            SourceKind::AppConfig => appconfig::load(workspace, &source.files, &mut environment)?,
-            SourceKind::Nginx => {
-                let tops = unmounted();
-                if !tops.is_empty() {
-                    let loaded = nginx::load(workspace, &tops, None, notes)?;
-                    environment.settings.extend(loaded.settings);
-                    add_files(&mut environment.files, loaded.files);
-                }
-            }
-            SourceKind::PostgresConf | SourceKind::RedisConf => {
-                let server = if source.kind == SourceKind::PostgresConf {
-                    serverconf::Server::Postgres
-                } else {
-                    serverconf::Server::Redis
-                };
-                for file in unmounted() {
-                    let loaded = serverconf::load(workspace, &file, server, None, notes)?;
-                    environment.settings.extend(loaded.settings);
-                    add_files(&mut environment.files, loaded.files);
-                }
-            }
+            SourceKind::Dotenv => envfiles::load(workspace, &source.files, &mut environment),
+            SourceKind::AppConfig => appconfig::load(workspace, &source.files, &mut environment),
+            SourceKind::Nginx => load_nginx(workspace, &unmounted, &mut environment, notes),
+            SourceKind::PostgresConf => load_server_files(
+                workspace,
+                &unmounted,
+                serverconf::Server::Postgres,
+                &mut environment,
+                notes,
+            ),
+            SourceKind::RedisConf => load_server_files(
+                workspace,
+                &unmounted,
+                serverconf::Server::Redis,
+                &mut environment,
+                notes,
+            ),
             SourceKind::Kubernetes | SourceKind::Kustomize | SourceKind::HelmValues => {
-                kubernetes_sources.push(source)
+                kubernetes_sources.push(source);
+                Ok(())
             }
-        }
+        };
+        record(result, &mut environment);
     }
     add_files(&mut environment.files, mounted);
     if !kubernetes_sources.is_empty() {
-        kubernetes::load(
+        let result = kubernetes::load(
             workspace,
             &kubernetes_sources,
             env_names,
             &mut environment,
             notes,
-        )?;
+        );
+        record(result, &mut environment);
     }
-    Ok(environment)
+    let first_failure = environment
+        .gaps
+        .iter()
+        .find(|g| g.extent == GapExtent::Source)
+        .map(crate::model::Gap::to_error);
+    let read_nothing = environment.services.is_empty() && environment.settings.is_empty();
+    if first_failure.is_some() && read_nothing {
+        for gap in &mut environment.gaps {
+            if gap.extent == GapExtent::Source {
+                gap.extent = GapExtent::Environment;
+            }
+        }
+    }
+    (environment, first_failure)
+}
+
+fn load_nginx(
+    workspace: &Workspace,
+    tops: &[String],
+    environment: &mut Environment,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    if !tops.is_empty() {
+        let loaded = nginx::load(workspace, tops, None, notes)?;
+        environment.settings.extend(loaded.settings);
+        add_files(&mut environment.files, loaded.files);
+    }
+    Ok(())
+}
+
+fn load_server_files(
+    workspace: &Workspace,
+    files: &[String],
+    server: serverconf::Server,
+    environment: &mut Environment,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    for file in files {
+        let loaded = serverconf::load(workspace, file, server, None, notes)?;
+        environment.settings.extend(loaded.settings);
+        add_files(&mut environment.files, loaded.files);
+    }
+    Ok(())
 }
 
 /// Add files read along the way (mounted, included) to an environment's list, once each.

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::model::{Environment, Note, Service, Setting};
+use crate::model::{Environment, GapExtent, Note, Service, Setting};
 use crate::sources::{dotenv, join_relative, Workspace};
 use crate::yaml;
 
@@ -68,22 +68,23 @@ pub fn load(
                 services.kind_name()
             )));
         };
-        // Services are built on every core and taken in file order, with their notes; the
-        // first error in file order is the one reported.
-        let built: Vec<Result<(Service, Vec<Note>)>> = entries
+        // Services are built on every core and taken in file order, with their notes. A
+        // service that cannot be built is a gap in the environment; the others are still read.
+        let built: Vec<Result<BuiltService>> = entries
             .par_iter()
-            .map(|(name, def)| {
-                let def = resolve_extends(workspace, name, def, entries, &lookup, 0)?;
-                let env_vars = read_env_files(workspace, &def, &lookup)?;
-                let mut service_notes = Vec::new();
-                let service = service::build(name, &def, env_vars, &mut service_notes)?;
-                Ok((service, service_notes))
-            })
+            .map(|(name, def)| build_service(workspace, name, def, entries, &lookup))
             .collect();
-        for result in built {
-            let (service, service_notes) = result?;
-            environment.services.push(service);
-            notes.extend(service_notes);
+        for (result, (name, _)) in built.into_iter().zip(entries) {
+            match result {
+                Ok(built) => {
+                    for missing in &built.missing {
+                        environment.add_gap(GapExtent::Optional, Some(name), missing);
+                    }
+                    environment.services.push(built.service);
+                    notes.extend(built.notes);
+                }
+                Err(e) => environment.add_gap(GapExtent::Source, Some(name), &e),
+            }
         }
     }
     for section in ["networks", "volumes", "secrets", "configs"] {
@@ -119,6 +120,31 @@ pub fn load(
         );
     }
     Ok(())
+}
+
+/// A service as built, with its notes and the optional pieces (env files) it lacks.
+struct BuiltService {
+    service: Service,
+    notes: Vec<Note>,
+    missing: Vec<Error>,
+}
+
+fn build_service(
+    workspace: &Workspace,
+    name: &str,
+    def: &Val,
+    siblings: &[(String, Val)],
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<BuiltService> {
+    let def = resolve_extends(workspace, name, def, siblings, lookup, 0)?;
+    let (env_vars, missing) = read_env_files(workspace, &def, lookup)?;
+    let mut notes = Vec::new();
+    let service = service::build(name, &def, env_vars, &mut notes)?;
+    Ok(BuiltService {
+        service,
+        notes,
+        missing,
+    })
 }
 
 /// Parse a Compose file ahead of its environments (`sources::load`).
@@ -251,13 +277,16 @@ fn resolve_extends(
     Ok(base)
 }
 
-/// Read a service's `env_file`s; later files override earlier ones.
+/// Read a service's `env_file`s; later files override earlier ones. A required file that is
+/// absent (most often a gitignored `.env`) is returned as missing, not an error: the service is
+/// still read, without its variables.
 fn read_env_files(
     workspace: &Workspace,
     def: &Val,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<EnvFileVars> {
+) -> Result<(EnvFileVars, Vec<Error>)> {
     let mut vars: EnvFileVars = Vec::new();
+    let mut missing = Vec::new();
     for (path, required, origin) in service::env_file_paths(def)? {
         let rel = join_relative(&origin.file, &path).ok_or_else(|| {
             Error::at(
@@ -269,10 +298,12 @@ fn read_env_files(
         // Absent is an error only when required; outside the root or unreadable always is.
         if workspace.locate(&rel)?.is_none() {
             if required {
-                return Err(Error::at(
+                missing.push(Error::at(
                     &origin.file,
                     origin.line,
-                    format!("env_file `{path}` not found (mark it `required: false` if optional)"),
+                    format!(
+                        "env_file `{path}` not found (gitignored?); the service is read without its variables"
+                    ),
                 ));
             }
             continue;
@@ -290,5 +321,5 @@ fn read_env_files(
             vars.push((entry.key, setting));
         }
     }
-    Ok(vars)
+    Ok((vars, missing))
 }
