@@ -16,6 +16,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub score: Score,
     pub fail_on: Severity,
+    /// See `Policy::fail_on_incomplete`.
+    pub fail_on_incomplete: Option<bool>,
     /// The policy file read, if any.
     pub policy_file: Option<String>,
     /// Whether the gate passes: nothing unwaived at or above `fail_on`, and the score reaches
@@ -26,7 +28,7 @@ pub struct Analysis {
 impl Analysis {
     /// Findings that fail the gate.
     pub fn failing(&self) -> impl Iterator<Item = &Finding> {
-        rules::failing(&self.findings, self.fail_on)
+        rules::failing(&self.findings, self.fail_on, self.fail_on_incomplete)
     }
 }
 
@@ -42,13 +44,16 @@ pub fn analyse(
         scan, comparison, aligned, &verdicts, policy, today,
     ));
     let score = score::score(comparison, &verdicts, policy.min_score);
-    let passed = rules::failing(&findings, policy.fail_on).next().is_none()
+    let passed = rules::failing(&findings, policy.fail_on, policy.fail_on_incomplete)
+        .next()
+        .is_none()
         && score.overall >= policy.min_score;
     Analysis {
         verdicts,
         findings,
         score,
         fail_on: policy.fail_on,
+        fail_on_incomplete: policy.fail_on_incomplete,
         policy_file: policy.file.clone(),
         passed,
     }

@@ -214,7 +214,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             Ok(EXIT_OK)
         }
         Command::Compare { scan } => {
-            let p = pipeline(&scan)?;
+            let p = pipeline(&scan, color)?;
             print(&report::render(Format::Text, &p.input(), color))?;
             Ok(EXIT_OK)
         }
@@ -223,7 +223,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output,
         } => {
-            let p = pipeline(&scan)?;
+            let p = pipeline(&scan, color)?;
             let input = p.input();
             let rendered = match format {
                 CheckFormat::Json => None,
@@ -261,7 +261,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output,
         } => {
-            let p = pipeline(&scan)?;
+            let p = pipeline(&scan, color)?;
             let color = color && output.is_none() && format == Format::Text;
             write_output(output.as_deref(), |w| {
                 report::write(format, &p.input(), color, w)
@@ -314,7 +314,7 @@ impl Pipeline {
 }
 
 /// The whole pipeline: discover -> sources -> align -> compare -> verdicts, rules, score.
-fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
+fn pipeline(args: &ScanArgs, color: bool) -> Result<Pipeline> {
     let mut clock = StageClock::from_env();
     let (workspace, plan) = plan(args)?;
     clock.lap("discover");
@@ -327,6 +327,7 @@ fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
     let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
     let scan: Scan = sources::load(&workspace, &plan)?;
     let scan = order_environments(scan, &policy)?;
+    warn_gaps(&scan, color);
     clock.lap("read");
     let aligned = align(&scan);
     clock.lap("align");
@@ -343,6 +344,30 @@ fn pipeline(args: &ScanArgs) -> Result<Pipeline> {
         files,
         clock,
     })
+}
+
+/// Every gap, on standard error: what could not be read never passes unseen, whatever the
+/// output format (the reports carry them too, as EP017 findings).
+fn warn_gaps(scan: &Scan, color: bool) {
+    let prefix = if color {
+        "\x1b[1;33mwarning\x1b[0m"
+    } else {
+        "warning"
+    };
+    for (env, gap) in scan.gaps() {
+        let at = gap.location();
+        let at = if at.is_empty() { at } else { format!("{at}: ") };
+        let service = gap
+            .service
+            .as_deref()
+            .map(|s| format!(" (service `{s}`)"))
+            .unwrap_or_default();
+        eprintln!(
+            "{prefix}: {env}: {}{service}: {at}{}",
+            gap.extent.describe(),
+            gap.message
+        );
+    }
 }
 
 /// With `ENVPARITY_TIMINGS` set, each stage's wall time goes to standard error (for the
@@ -453,7 +478,7 @@ fn explain(rule: Option<&str>, list: bool) -> Result<i32> {
 }
 
 fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
-    let p = pipeline(args)?;
+    let p = pipeline(args, false)?;
     let text = crate::policy::starter(&p.comparison, &p.analysis);
     if to_stdout {
         print(&text)?;

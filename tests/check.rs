@@ -250,7 +250,7 @@ fn explain_prints_rule_docs() {
             .stdout,
     )
     .unwrap();
-    assert_eq!(list.lines().count(), 16);
+    assert_eq!(list.lines().count(), 17);
     assert!(list
         .lines()
         .next()
@@ -337,7 +337,7 @@ fn check_formats_for_ci() {
             .as_array()
             .unwrap()
             .len(),
-        16
+        17
     );
     let (code, junit) = run("junit");
     assert_eq!(code, 1);

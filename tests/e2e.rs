@@ -358,7 +358,8 @@ fn run_on(files: &[(&str, &str)], args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap(), stderr)
 }
 
-fn error_of(staging: &str) -> String {
+/// The warning a bad staging file gives: staging is not read, production still is (exit 0).
+fn gap_of(staging: &str) -> String {
     let (code, stderr) = run_on(
         &[
             ("docker-compose.staging.yml", staging),
@@ -369,36 +370,90 @@ fn error_of(staging: &str) -> String {
         ],
         &["compare", "."],
     );
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 0, "{stderr}");
     stderr
 }
 
 #[test]
 fn invalid_yaml_names_file_and_line() {
-    let e = error_of("services:\n  web:\n    image: app:1\n   bad: [\n");
-    assert!(e.starts_with("error: docker-compose.staging.yml:"), "{e}");
+    let e = gap_of("services:\n  web:\n    image: app:1\n   bad: [\n");
+    assert!(
+        e.starts_with("warning: staging: environment not read: docker-compose.staging.yml:4:"),
+        "{e}"
+    );
 }
 
 #[test]
 fn wrong_types_and_units_name_file_and_line() {
     assert_eq!(
-        error_of("services:\n  web:\n    image: app\n    deploy:\n      replicas: many\n"),
-        "error: docker-compose.staging.yml:5: `deploy.replicas` must be a whole number, found `many`\n"
+        gap_of("services:\n  web:\n    image: app\n    deploy:\n      replicas: many\n"),
+        "warning: staging: environment not read (service `web`): docker-compose.staging.yml:5: `deploy.replicas` must be a whole number, found `many`\n"
     );
     assert_eq!(
-        error_of("services:\n  web:\n    deploy:\n      resources:\n        limits:\n          memory: 5 parsecs\n"),
-        "error: docker-compose.staging.yml:6: `deploy.resources.limits.memory`: unknown byte unit `parsecs` in `5 parsecs` (use b, k, m, g, t or p)\n"
+        gap_of("services:\n  web:\n    deploy:\n      resources:\n        limits:\n          memory: 5 parsecs\n"),
+        "warning: staging: environment not read (service `web`): docker-compose.staging.yml:6: `deploy.resources.limits.memory`: unknown byte unit `parsecs` in `5 parsecs` (use b, k, m, g, t or p)\n"
     );
     assert_eq!(
-        error_of("services:\n  web:\n    image: [a, b]\n"),
-        "error: docker-compose.staging.yml:3: `image` must be a single value, found a list\n"
+        gap_of("services:\n  web:\n    image: [a, b]\n  worker:\n    image: app:1\n"),
+        "warning: staging: source not read (service `web`): docker-compose.staging.yml:3: `image` must be a single value, found a list\n"
     );
 }
 
 #[test]
+fn one_bad_service_leaves_the_rest_compared_and_check_fails_only_when_nothing_was_read() {
+    let files = [
+        (
+            "docker-compose.staging.yml",
+            "services:\n  web:\n    image: [a, b]\n  worker:\n    image: app:1\n",
+        ),
+        (
+            "docker-compose.prod.yml",
+            "services:\n  web:\n    image: app:1\n  worker:\n    image: app:2\n",
+        ),
+    ];
+    let (code, e) = run_on(&files, &["check", ".", "--format", "json"]);
+    assert_eq!(code, 0, "a warning-level gap does not fail the gate: {e}");
+    let (code, _) = run_on(
+        &[
+            files[0],
+            files[1],
+            ("envparity.toml", "fail_on_incomplete = true\n"),
+        ],
+        &["check", "."],
+    );
+    assert_eq!(code, 1, "fail_on_incomplete = true fails on any gap");
+    let (code, e) = run_on(
+        &[("docker-compose.staging.yml", "services: [\n"), files[1]],
+        &["check", "."],
+    );
+    assert_eq!(
+        code, 1,
+        "an environment not read at all fails by default: {e}"
+    );
+    let (code, _) = run_on(
+        &[
+            ("docker-compose.staging.yml", "services: [\n"),
+            files[1],
+            ("envparity.toml", "fail_on_incomplete = false\n"),
+        ],
+        &["check", "."],
+    );
+    assert_eq!(code, 0);
+    let (code, e) = run_on(
+        &[
+            ("docker-compose.staging.yml", "services: [\n"),
+            ("docker-compose.prod.yml", "services: [\n"),
+        ],
+        &["check", "."],
+    );
+    assert_eq!(code, 2, "nothing read at all is an error");
+    assert!(e.starts_with("error: docker-compose.staging.yml:"), "{e}");
+}
+
+#[test]
 fn missing_required_variable_is_an_error() {
-    let e = error_of("services:\n  web:\n    image: app\n    environment:\n      DB_URL: ${DB_URL:?set DB_URL}\n");
-    assert!(e.starts_with("error: docker-compose.staging.yml:5:"), "{e}");
+    let e = gap_of("services:\n  web:\n    image: app\n    environment:\n      DB_URL: ${DB_URL:?set DB_URL}\n");
+    assert!(e.contains("docker-compose.staging.yml:5:"), "{e}");
     assert!(
         e.contains("required variable DB_URL is missing a value: set DB_URL"),
         "{e}"
@@ -407,7 +462,7 @@ fn missing_required_variable_is_an_error() {
 
 #[test]
 fn duplicate_keys_and_missing_files_are_errors() {
-    let e = error_of("services:\n  web:\n    image: a\n    image: b\n");
+    let e = gap_of("services:\n  web:\n    image: a\n    image: b\n");
     assert!(e.contains("docker-compose.staging.yml:4"), "{e}");
     assert!(e.contains("duplicate key `image`"), "{e}");
     let (code, e) = run_on(
@@ -418,6 +473,10 @@ fn duplicate_keys_and_missing_files_are_errors() {
         (code, e.as_str()),
         (2, "error: missing.yml: file not found\n")
     );
+}
+
+#[test]
+fn a_missing_env_file_is_a_gap_not_an_error() {
     let (code, e) = run_on(
         &[(
             "docker-compose.staging.yml",
@@ -425,10 +484,10 @@ fn duplicate_keys_and_missing_files_are_errors() {
         )],
         &["compare", "."],
     );
-    assert_eq!(code, 2);
-    assert!(
-        e.contains("docker-compose.staging.yml:4: env_file `.env.staging` not found"),
-        "{e}"
+    assert_eq!(code, 0, "{e}");
+    assert_eq!(
+        e,
+        "warning: staging: optional piece not read (service `w`): docker-compose.staging.yml:4: env_file `.env.staging` not found (gitignored?); the service is read without its variables\n"
     );
 }
 

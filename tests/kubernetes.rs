@@ -309,8 +309,9 @@ fn overlay_error(kustomization: &str, extra: &[(&str, &str)]) -> String {
         ),
     ];
     files.extend_from_slice(extra);
+    // The staging overlay is not read (a warning naming the place); production still is.
     let (code, stderr) = run_on(&files);
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 0, "{stderr}");
     stderr
 }
 
@@ -395,7 +396,7 @@ fn bad_manifests_are_errors() {
     ];
     for ((path, text), want) in cases.iter().zip(expected) {
         let (code, e) = run_on(&[(path, text), ("k8s/production/app.yaml", DEPLOY)]);
-        assert_eq!(code, 2, "{e}");
+        assert_eq!(code, 0, "staging is a gap, production is read: {e}");
         assert!(e.contains(want), "want {want}, got {e}");
     }
 }

@@ -258,6 +258,7 @@ impl Environment {
             service: service.map(str::to_string),
             file: error.file.clone(),
             line: error.line,
+            column: error.column,
             message: error.message.clone(),
         };
         if !self.gaps.contains(&gap) {
@@ -279,6 +280,8 @@ pub struct Gap {
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     pub message: String,
 }
 
@@ -288,16 +291,17 @@ impl Gap {
         Error {
             file: self.file.clone(),
             line: self.line,
-            column: None,
+            column: self.column,
             message: self.message.clone(),
         }
     }
 
-    /// `file:line`, or the file alone.
+    /// `file:line:column`, `file:line` or the file alone, like an error.
     pub fn location(&self) -> String {
-        match (&self.file, self.line) {
-            (Some(f), Some(l)) => format!("{f}:{l}"),
-            (Some(f), None) => f.clone(),
+        match (&self.file, self.line, self.column) {
+            (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}"),
+            (Some(f), Some(l), None) => format!("{f}:{l}"),
+            (Some(f), None, _) => f.clone(),
             _ => String::new(),
         }
     }

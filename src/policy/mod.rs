@@ -92,6 +92,9 @@ pub struct Policy {
     pub file: Option<String>,
     pub min_score: f64,
     pub fail_on: Severity,
+    /// Whether gaps (EP017) fail the gate: `None` (the default) fails on an environment that
+    /// could not be read at all, `Some(true)` on any gap, `Some(false)` on none.
+    pub fail_on_incomplete: Option<bool>,
     /// Environments lowest to highest, when stated.
     pub order: Option<Vec<String>>,
     /// Production-like environments, when stated; otherwise the highest one is.
@@ -108,6 +111,7 @@ impl Default for Policy {
             file: None,
             min_score: 0.0,
             fail_on: Severity::Error,
+            fail_on_incomplete: None,
             order: None,
             production_like: None,
             intended: defaults::intended(),
@@ -136,6 +140,7 @@ impl Policy {
 struct PolicyFile {
     min_score: Option<f64>,
     fail_on: Option<Severity>,
+    fail_on_incomplete: Option<bool>,
     /// Keep the built-in intended differences (scale) in addition to the file's own.
     default_intended: Option<bool>,
     environments: Option<EnvironmentsSection>,
@@ -235,6 +240,7 @@ pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
     if let Some(f) = file.fail_on {
         policy.fail_on = f;
     }
+    policy.fail_on_incomplete = file.fail_on_incomplete;
     if let Some(envs) = file.environments {
         let canon = |v: Vec<String>| {
             v.iter()

@@ -244,7 +244,9 @@ pub(crate) mod testing {
         };
         let verdicts = classify(&comparison, &policy);
         let score = score(&comparison, &verdicts, policy.min_score);
-        let passed = rules::failing(&findings, policy.fail_on).next().is_none()
+        let passed = rules::failing(&findings, policy.fail_on, policy.fail_on_incomplete)
+            .next()
+            .is_none()
             && score.overall >= policy.min_score;
         let files = scan.environments.iter().map(|e| e.files.clone()).collect();
         Fixture {
@@ -254,6 +256,7 @@ pub(crate) mod testing {
                 findings,
                 score,
                 fail_on: Severity::Error,
+                fail_on_incomplete: None,
                 policy_file: None,
                 passed,
             },

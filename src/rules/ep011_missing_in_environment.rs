@@ -45,7 +45,8 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             let present: Vec<usize> = (0..envs.len()).filter(|e| s.envs[*e].is_some()).collect();
             let names: Vec<&str> = present.iter().map(|e| envs[*e].as_str()).collect();
             let first = present.first().and_then(|e| s.envs[*e].as_ref());
-            for e in (0..envs.len()).filter(|e| s.envs[*e].is_none()) {
+            // A service that failed to build in an environment is a gap there (EP017), not absent.
+            for e in (0..envs.len()).filter(|e| s.envs[*e].is_none() && !ctx.has_gap(*e, &s.name)) {
                 let mut f = Finding::new(
                     &RULE,
                     format!(
@@ -76,6 +77,10 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 .find(|(_, c)| c.value != CellValue::Absent && c.origin.is_some());
             for (e, cell) in r.cells.iter().enumerate() {
                 if cell.value != CellValue::Absent || s.envs[e].is_none() {
+                    continue;
+                }
+                // Its variables are unknown where an env_file could not be read.
+                if key.starts_with("env.") && ctx.has_gap(e, &s.name) {
                     continue;
                 }
                 let mut f = Finding::new(
@@ -116,6 +121,15 @@ mod tests {
                 hit("staging", "sentinel", "")
             ]
         );
+    }
+
+    #[test]
+    fn gaps_are_not_absences() {
+        let files = pair(
+            "services:\n  web:\n    image: app:1\n    environment: {A: '1', B: '2'}\n  worker:\n    image: app:1\n",
+            "services:\n  web:\n    image: app:1\n    env_file: .env.production\n    environment: {A: '1'}\n  worker:\n    image: app:1\n    cpus: lots\n",
+        );
+        assert_eq!(hits("EP011", &files), vec![]);
     }
 
     #[test]

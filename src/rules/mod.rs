@@ -20,6 +20,7 @@ mod ep013_insecure_transport;
 mod ep014_shared_state_between_environments;
 mod ep015_expired_waiver;
 mod ep016_must_match_difference;
+mod ep017_incomplete_environment;
 #[cfg(test)]
 mod testing;
 
@@ -61,6 +62,7 @@ pub static RULES: &[&Rule] = &[
     &ep014_shared_state_between_environments::RULE,
     &ep015_expired_waiver::RULE,
     &ep016_must_match_difference::RULE,
+    &ep017_incomplete_environment::RULE,
 ];
 
 /// Rule IDs, for validating the policy file.
@@ -212,6 +214,23 @@ impl<'a> Context<'a> {
             today,
             logical,
         }
+    }
+
+    /// Whether the environment has a gap in service `service` (declared or logical name).
+    pub fn has_gap(&self, env: usize, service: &str) -> bool {
+        let Some(environment) = self.scan.environments.get(env) else {
+            return false;
+        };
+        environment.gaps.iter().any(|g| {
+            g.service.as_deref().is_some_and(|declared| {
+                declared == service
+                    || environment
+                        .services
+                        .iter()
+                        .position(|s| s.name == declared)
+                        .is_some_and(|i| self.logical[env][i] == service)
+            })
+        })
     }
 
     pub fn env_names(&self) -> &[String] {
@@ -369,11 +388,21 @@ pub(crate) fn report_shared(
     }
 }
 
-/// Findings that count against the gate: not waived, at or above `fail_on`.
-pub fn failing(findings: &[Finding], fail_on: Severity) -> impl Iterator<Item = &Finding> {
-    findings
-        .iter()
-        .filter(move |f| f.waived.is_none() && f.severity >= fail_on)
+/// Findings that count against the gate: not waived, at or above `fail_on`; gaps (EP017) by
+/// `fail_on_incomplete` instead (see `Policy::fail_on_incomplete`).
+pub fn failing(
+    findings: &[Finding],
+    fail_on: Severity,
+    incomplete: Option<bool>,
+) -> impl Iterator<Item = &Finding> {
+    findings.iter().filter(move |f| {
+        f.waived.is_none()
+            && if f.rule == ep017_incomplete_environment::RULE.id {
+                incomplete.unwrap_or(f.severity == Severity::Error)
+            } else {
+                f.severity >= fail_on
+            }
+    })
 }
 
 /// Whole lower-case words of a value: `postgres://db-staging:5432` -> postgres, db, staging, 5432.
