@@ -511,6 +511,12 @@ fn discover_text(plan: &Plan) -> String {
             out.push_str(&format!("  ({})\n", source.reason));
         }
     }
+    if !plan.skipped.is_empty() {
+        out.push_str("not read as environments\n");
+        for s in &plan.skipped {
+            out.push_str(&format!("  {}\n  ({})\n", s.files.join(" + "), s.reason));
+        }
+    }
     for n in &plan.notes {
         out.push_str(&format!("note: {}\n", n.message));
     }

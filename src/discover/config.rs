@@ -22,6 +22,31 @@ use crate::sources::{line_of, Workspace};
 /// The configuration file's name, at the scanned root.
 pub const FILE: &str = "envparity.toml";
 
+/// Environment names `envparity.toml` states in `[environments]` (`order`, `production_like`,
+/// `extra`), canonicalised: a file suffix or directory with such a name is an environment even
+/// when it is not a well-known environment word (`docker-compose.coolify.yml`).
+pub fn named_environments(workspace: &Workspace, files: &[String]) -> Result<Vec<String>> {
+    if !files.iter().any(|f| f == FILE) {
+        return Ok(Vec::new());
+    }
+    let text = workspace.read_text(FILE)?;
+    // A file that does not parse is reported, with its line, by the policy reader.
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Ok(Vec::new());
+    };
+    let Some(section) = doc.get("environments").and_then(toml::Value::as_table) else {
+        return Ok(Vec::new());
+    };
+    let names = ["order", "production_like", "extra"]
+        .iter()
+        .filter_map(|key| section.get(*key).and_then(toml::Value::as_array))
+        .flatten()
+        .filter_map(toml::Value::as_str)
+        .map(super::canonical_env_name)
+        .collect();
+    Ok(names)
+}
+
 /// Candidates bound in `envparity.toml`, or none when there is no such file or section.
 pub fn bindings(workspace: &Workspace, files: &[String]) -> Result<Vec<Candidate>> {
     if !files.iter().any(|f| f == FILE) {

@@ -10,6 +10,7 @@
 mod appconfig;
 mod compose;
 pub mod config;
+mod devmarkers;
 mod dotenv;
 mod kubernetes;
 mod serverfiles;
@@ -24,11 +25,23 @@ use crate::model::Note;
 use crate::sources::Workspace;
 
 /// What will be read: each environment and its files in merge order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Plan {
     pub environments: Vec<EnvPlan>,
+    /// Files found and deliberately not read as environments, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
     #[serde(skip)]
     pub notes: Vec<Note>,
+}
+
+/// Files that look like configuration of an environment but are not read as one: a variant
+/// (`docker-compose.coolify.yml`), a local development file beside deployed environments, a
+/// test fixture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    pub files: Vec<String>,
+    pub reason: String,
 }
 
 /// One environment and what will be read for it.
@@ -255,17 +268,111 @@ pub fn walk(workspace: &Workspace) -> Result<Vec<String>> {
     Ok(files)
 }
 
+/// Path segments under which files are tests, fixtures or examples, not environments (unless
+/// `envparity.toml` binds them in `[sources]`).
+const NOT_ENVIRONMENT_DIRS: &[&str] = &[
+    "tests",
+    "__tests__",
+    "spec",
+    "fixtures",
+    "fixture",
+    "testdata",
+    "test-data",
+    "test_data",
+    "examples",
+    "example",
+    "samples",
+    "sample",
+    "load-test",
+    "load-tests",
+    "loadtest",
+    "loadtests",
+    "load_test",
+    "perf-test",
+    "node_modules",
+    "vendor",
+];
+
+/// The directory prefix that makes `path` a test, fixture or example file, if any:
+/// `tests/fixtures/`, `src/test/` (Maven's test tree), or a template directory named with
+/// `{{ }}` (cookiecutter).
+fn not_environment_prefix(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let dirs = &parts[..parts.len().saturating_sub(1)];
+    let at = dirs.iter().enumerate().position(|(i, d)| {
+        let lower = d.to_ascii_lowercase();
+        NOT_ENVIRONMENT_DIRS.contains(&lower.as_str())
+            || (lower == "test" && i > 0 && dirs[i - 1] == "src")
+            || d.contains("{{")
+    })?;
+    Some(format!("{}/", dirs[..=at].join("/")))
+}
+
+/// Set aside the files under test, fixture, example and template paths, one entry per
+/// directory that holds configuration-looking files.
+fn set_aside_test_paths(files: Vec<String>, skipped: &mut Vec<Skipped>) -> Vec<String> {
+    let mut kept = Vec::with_capacity(files.len());
+    let mut aside: BTreeMap<String, usize> = BTreeMap::new();
+    for f in files {
+        match not_environment_prefix(&f) {
+            Some(prefix) => {
+                if looks_like_configuration(&f) {
+                    *aside.entry(prefix).or_default() += 1;
+                }
+            }
+            None => kept.push(f),
+        }
+    }
+    for (prefix, count) in aside {
+        skipped.push(Skipped {
+            files: vec![prefix],
+            reason: format!(
+                "{count} configuration file(s) under a test, fixture, example or template path; bind them in [sources] of envparity.toml to compare them"
+            ),
+        });
+    }
+    kept
+}
+
+fn looks_like_configuration(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    [
+        ".yml", ".yaml", ".tf", ".tfvars", ".json", ".toml", ".conf", ".hcl",
+    ]
+    .iter()
+    .any(|e| name.ends_with(e))
+        || name == ".env"
+        || name.starts_with(".env.")
+}
+
 /// Find the environments and their sources.
 pub fn discover(workspace: &Workspace) -> Result<Plan> {
-    let files = walk(workspace)?;
+    let mut skipped = Vec::new();
+    let all = walk(workspace)?;
+    let named = config::named_environments(workspace, &all)?;
+    let files = set_aside_test_paths(all, &mut skipped);
     let mut notes = Vec::new();
     let bound = config::bindings(workspace, &files)?;
-    let mut candidates = compose::find(&files, &mut notes);
+    let compose = compose::find(workspace, &files, &named, &mut skipped);
+    let mut candidates = compose.candidates;
     candidates.extend(terraform::find(&files));
     candidates.extend(kubernetes::find(workspace, &files, &mut notes));
     candidates.extend(dotenv::find(&files));
     candidates.extend(appconfig::find(&files));
     candidates.extend(serverfiles::find(&files));
+    if let Some(local) = compose.local_only {
+        if candidates.iter().any(|c| !c.shared) || !bound.is_empty() {
+            skipped.push(Skipped {
+                files: local.source.files.clone(),
+                reason: format!(
+                    "{}, not compared with the deployed environments; bind it to `local` in [sources] of envparity.toml to compare it",
+                    local.source.reason
+                ),
+            });
+        } else {
+            candidates.push(local);
+        }
+    }
     // A binding in envparity.toml replaces what names suggest for that environment and kind.
     candidates.retain(|c| {
         c.shared
@@ -277,13 +384,25 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let mut all = bound;
     all.extend(candidates);
     all.sort_by_key(|c| c.source.kind);
-    Ok(merge_candidates(all, notes))
+    let mut plan = merge_candidates(all, notes);
+    plan.skipped.extend(skipped);
+    Ok(plan)
+}
+
+/// Whether a source of this kind describes Kubernetes objects (a Compose base is never shared
+/// with such an environment: they do not run it).
+fn is_kubernetes_family(kind: SourceKind) -> bool {
+    matches!(
+        kind,
+        SourceKind::Kubernetes | SourceKind::Kustomize | SourceKind::HelmValues
+    )
 }
 
 /// Group candidates by canonical environment name; a second candidate of the same kind for the
 /// same environment is ambiguous, so the first is kept and a note says so.
 fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
     let mut found: BTreeMap<String, EnvPlan> = BTreeMap::new();
+    let mut skipped = Vec::new();
     let (shared, candidates): (Vec<Candidate>, Vec<Candidate>) =
         candidates.into_iter().partition(|c| c.shared);
     for c in candidates {
@@ -333,10 +452,22 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
         }
     } else {
         for c in &shared {
+            let mut taken = false;
             for env in found.values_mut() {
+                let kubernetes = env.sources.iter().any(|s| is_kubernetes_family(s.kind));
+                if c.source.kind == SourceKind::Compose && kubernetes {
+                    continue;
+                }
                 if !env.sources.iter().any(|s| s.kind == c.source.kind) {
                     env.sources.push(c.source.clone());
+                    taken = true;
                 }
+            }
+            if !taken && c.source.kind == SourceKind::Compose {
+                skipped.push(Skipped {
+                    files: c.source.files.clone(),
+                    reason: "a Compose file with no environment of its own, beside environments deployed to Kubernetes; bind it in [sources] of envparity.toml to compare it".into(),
+                });
             }
         }
     }
@@ -347,6 +478,7 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
     environments.sort_by_key(|e| env_rank(&e.name));
     Plan {
         environments,
+        skipped,
         notes,
     }
 }
@@ -433,7 +565,7 @@ pub fn explicit(workspace: &Workspace, specs: &[String]) -> Result<Plan> {
     environments.sort_by_key(|e| env_rank(&e.name));
     Ok(Plan {
         environments,
-        notes: Vec::new(),
+        ..Plan::default()
     })
 }
 

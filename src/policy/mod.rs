@@ -158,6 +158,10 @@ struct PolicyFile {
 struct EnvironmentsSection {
     order: Option<Vec<String>>,
     production_like: Option<Vec<String>>,
+    /// Names that are environments although they are no well-known environment word; read by
+    /// discovery.
+    #[allow(dead_code)]
+    extra: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]

@@ -588,7 +588,7 @@ mod tests {
                 env("staging", &["base.yml"]),
                 env("production", &["base.yml", "only-prod.yml"]),
             ],
-            notes: Vec::new(),
+            ..Plan::default()
         };
         ws.share_parsed(&plan);
         let parses = AtomicUsize::new(0);

@@ -1,0 +1,289 @@
+//! Discovery on repository shapes seen in the wild (each fixture written here, minimal): which
+//! environments exist, which files are behind each, and what is set aside and why.
+
+mod common;
+use common::envparity_in;
+use serde_json::Value;
+
+/// A temporary repository with `files`.
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// `discover --format json` of a repository: (environment, its files) and the skipped files.
+fn discover(files: &[(&str, &str)]) -> (Vec<(String, Vec<String>)>, Vec<String>) {
+    let dir = repo(files);
+    let out = envparity_in(dir.path())
+        .args(["discover", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let envs = plan["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let files = e["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| s["files"].as_array().unwrap())
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect();
+            (e["name"].as_str().unwrap().to_string(), files)
+        })
+        .collect();
+    let skipped = plan["skipped"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .flat_map(|s| s["files"].as_array().unwrap())
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (envs, skipped)
+}
+
+fn env(name: &str, files: &[&str]) -> (String, Vec<String>) {
+    (
+        name.to_string(),
+        files.iter().map(|f| f.to_string()).collect(),
+    )
+}
+
+/// The local development file: source bind-mounted, the development server.
+const DEV_BASE: &str = "services:\n  app:\n    build: .\n    volumes: ['.:/app']\n    command: python manage.py runserver 0.0.0.0:8000\n  celery:\n    build: .\n    volumes: ['.:/app']\n    command: celery -A proj worker\n";
+/// A production file that runs on its own: its own names, an image or build for each.
+const STANDALONE_PROD: &str = "services:\n  db:\n    image: postgres:17\n  web1:\n    build: .\n    command: gunicorn proj.wsgi -w 17\n  web2:\n    build: .\n    command: gunicorn proj.wsgi -w 17\n";
+const STANDALONE_STAGING: &str = "services:\n  db:\n    image: postgres:17\n  web:\n    build: .\n    command: gunicorn proj.wsgi -w 4\n";
+
+#[test]
+fn standalone_files_beside_a_development_base_are_read_alone_and_the_base_is_local() {
+    let (envs, skipped) = discover(&[
+        ("docker-compose.yml", DEV_BASE),
+        ("docker-compose.staging.yml", STANDALONE_STAGING),
+        ("docker-compose.prod.yml", STANDALONE_PROD),
+        ("docker-compose.coolify.yml", STANDALONE_PROD),
+    ]);
+    assert_eq!(
+        envs,
+        [
+            env("local", &["docker-compose.yml"]),
+            env("staging", &["docker-compose.staging.yml"]),
+            env("production", &["docker-compose.prod.yml"]),
+        ]
+    );
+    assert_eq!(skipped, ["docker-compose.coolify.yml"]);
+}
+
+#[test]
+fn the_development_base_adds_no_phantom_services() {
+    let dir = repo(&[
+        ("docker-compose.yml", DEV_BASE),
+        ("docker-compose.staging.yml", STANDALONE_STAGING),
+        ("docker-compose.prod.yml", STANDALONE_PROD),
+    ]);
+    let out = envparity_in(dir.path())
+        .args(["report", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let envs_of = |name: &str| -> Vec<String> {
+        let service = report["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no service {name}"));
+        let mut envs: Vec<String> = service["envs"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, _)| k.clone())
+            .collect();
+        envs.sort();
+        envs
+    };
+    // `app` and `celery` run locally only; staging and production have their own services.
+    assert_eq!(envs_of("app"), ["local"]);
+    assert_eq!(envs_of("celery"), ["local"]);
+    assert_eq!(envs_of("db"), ["production", "staging"]);
+}
+
+#[test]
+fn an_override_of_a_plain_base_is_merged() {
+    let base = "services:\n  web:\n    image: app:1\n  db:\n    image: postgres:16\n  cache:\n    image: redis:7\n";
+    let (envs, _) = discover(&[
+        ("docker-compose.yml", base),
+        (
+            "docker-compose.prod.yml",
+            "services:\n  web:\n    image: app:2\n    deploy: {replicas: 4}\n",
+        ),
+        // Tags for most base services: still an override.
+        (
+            "docker-compose.staging.yml",
+            "services:\n  web:\n    image: app:2\n  db:\n    image: postgres:16\n",
+        ),
+    ]);
+    assert_eq!(
+        envs,
+        [
+            env(
+                "staging",
+                &["docker-compose.yml", "docker-compose.staging.yml"]
+            ),
+            env(
+                "production",
+                &["docker-compose.yml", "docker-compose.prod.yml"]
+            ),
+        ]
+    );
+}
+
+#[test]
+fn variants_become_environments_when_the_policy_names_them() {
+    let (envs, skipped) = discover(&[
+        ("docker-compose.staging.yml", STANDALONE_STAGING),
+        ("docker-compose.coolify.yml", STANDALONE_PROD),
+        ("docker-compose.e2e.yml", STANDALONE_STAGING),
+        ("envparity.toml", "[environments]\nextra = [\"coolify\"]\n"),
+    ]);
+    let names: Vec<&str> = envs.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(names, ["coolify", "staging"]);
+    assert_eq!(skipped, ["docker-compose.e2e.yml"]);
+}
+
+#[test]
+fn cookiecutter_layouts_bare_env_files_and_prefixed_names() {
+    let compose = "services:\n  django:\n    build: .\n    env_file: [./.envs/.production/.django]\n  postgres:\n    image: postgres:16\n";
+    let (envs, _) = discover(&[
+        ("local.yml", compose),
+        ("production.yml", compose),
+        // Not Compose: a config file named for an environment stays out.
+        ("staging.yml", "debug: false\n"),
+    ]);
+    assert_eq!(
+        envs,
+        [
+            env("local", &["local.yml"]),
+            env("production", &["production.yml"])
+        ]
+    );
+    let (envs, _) = discover(&[
+        ("docker-compose.yml", STANDALONE_PROD),
+        ("local.docker-compose.yml", DEV_BASE),
+    ]);
+    assert_eq!(envs[0].0, "local");
+}
+
+#[test]
+fn test_fixture_example_and_template_paths_are_not_environments() {
+    let (envs, skipped) = discover(&[
+        ("docker-compose.staging.yml", STANDALONE_STAGING),
+        ("docker-compose.prod.yml", STANDALONE_PROD),
+        ("tests/fixtures/docker-compose.qa.yml", STANDALONE_PROD),
+        ("backend/src/test/resources/application-test.yml", "a: 1\n"),
+        ("examples/demo/.env.demo", "A=1\n"),
+        (
+            "{{cookiecutter.slug}}/docker-compose.uat.yml",
+            "x: {% if a %}\n",
+        ),
+    ]);
+    let names: Vec<&str> = envs.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(names, ["staging", "production"]);
+    assert_eq!(
+        skipped,
+        [
+            "backend/src/test/",
+            "examples/",
+            "tests/",
+            "{{cookiecutter.slug}}/"
+        ]
+    );
+}
+
+#[test]
+fn a_lone_development_compose_file_is_not_shared_with_kubernetes_environments() {
+    let values = "replicaCount: 2\nimage: {repository: app, tag: '1'}\n";
+    let (envs, skipped) = discover(&[
+        (
+            "docker-compose.yml",
+            "services:\n  db:\n    image: postgres:16\n  app:\n    build: .\n    volumes: ['.:/app']\n    env_file: .env\n",
+        ),
+        ("helm/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n"),
+        ("helm/app/values.yaml", values),
+        ("helm/app/values-staging.yaml", values),
+        ("helm/app/values-production.yaml", values),
+    ]);
+    for (name, files) in &envs {
+        assert!(
+            !files.contains(&"docker-compose.yml".to_string()),
+            "{name}: {files:?}"
+        );
+    }
+    assert_eq!(skipped, ["docker-compose.yml"]);
+    // A plain (not development) Compose file is not shared with Kubernetes environments either.
+    let (envs, skipped) = discover(&[
+        (
+            "docker-compose.yml",
+            "services:\n  db:\n    image: postgres:16\n",
+        ),
+        (
+            "k8s/staging/app.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        ),
+        (
+            "k8s/production/app.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        ),
+    ]);
+    assert_eq!(
+        envs,
+        [
+            env("staging", &["k8s/staging/app.yaml"]),
+            env("production", &["k8s/production/app.yaml"])
+        ]
+    );
+    assert_eq!(skipped, ["docker-compose.yml"]);
+}
+
+#[test]
+fn discover_text_says_why_files_were_not_taken() {
+    let dir = repo(&[
+        ("docker-compose.yml", DEV_BASE),
+        ("docker-compose.prod.yml", STANDALONE_PROD),
+        ("docker-compose.coolify.yml", STANDALONE_PROD),
+    ]);
+    let out = envparity_in(dir.path())
+        .args(["discover", "."])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "standalone: every service has an image or a build and the base is a development file"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("`docker-compose.yml` is the local development file (`app` bind-mounts the source (`.:/app`), `app` runs `runserver`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not read as environments\n  docker-compose.coolify.yml\n  (`coolify` is not an environment name"),
+        "{text}"
+    );
+}
