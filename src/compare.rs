@@ -292,6 +292,12 @@ fn count_row(summary: &mut Summary, r: &Row) {
 fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> ServiceComparison {
     let n = scan.environments.len();
     let envs: Vec<Option<ServiceView>> = (0..n).map(|e| view(scan, a, e)).collect();
+    // Rows compare the environments that have the service (its absence is the presence row);
+    // a service of one environment only is "only in" it, row by row.
+    let mut present: Vec<bool> = envs.iter().map(Option::is_some).collect();
+    if present.iter().filter(|p| **p).count() < 2 {
+        present.fill(true);
+    }
     let members = (0..n)
         .map(|e| a.services(scan, e).map(|s| s.name.clone()).collect())
         .collect();
@@ -325,6 +331,7 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
             )
         }),
         reference,
+        &present,
     ));
     rows.push(row(
         Aspect::Image,
@@ -349,12 +356,14 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
             })
             .collect(),
         reference,
+        &present,
     ));
     if envs.iter().flatten().any(|v| v.optional) {
         rows.push(row(
             Aspect::Optional,
             cell_of(&|v| (CellValue::Flag(v.optional), None)),
             reference,
+            &present,
         ));
     }
     let res_origin =
@@ -408,7 +417,7 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
                 },
             })
             .collect();
-        rows.push(row(aspect, cells, reference));
+        rows.push(row(aspect, cells, reference, &present));
     }
 
     let keys: BTreeSet<&String> = envs
@@ -421,7 +430,7 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
             .iter()
             .map(|v| v.as_ref().and_then(|v| v.settings.get(key)))
             .collect();
-        rows.push(setting_row(key.clone(), &settings, reference));
+        rows.push(setting_row(key.clone(), &settings, reference, &present));
     }
     let status = if envs.iter().any(Option::is_none) {
         Status::Partial
@@ -443,7 +452,12 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
 
 /// A row of one setting across environments (`None` where it is absent). Secrets compare by
 /// fingerprint, not by their (identical) masked text.
-fn setting_row(key: String, settings: &[Option<&Setting>], reference: usize) -> Row {
+fn setting_row(
+    key: String,
+    settings: &[Option<&Setting>],
+    reference: usize,
+    present: &[bool],
+) -> Row {
     let cells = settings
         .iter()
         .map(|s| match s {
@@ -461,10 +475,15 @@ fn setting_row(key: String, settings: &[Option<&Setting>], reference: usize) -> 
             },
         })
         .collect();
-    let mut r = row(Aspect::Setting(key), cells, reference);
-    let values: Vec<Option<&SettingValue>> = settings.iter().map(|s| s.map(|s| &s.value)).collect();
+    let mut r = row(Aspect::Setting(key), cells, reference, present);
+    let values: Vec<Option<&SettingValue>> = settings
+        .iter()
+        .zip(present)
+        .filter(|(_, p)| **p)
+        .map(|(s, _)| s.map(|s| &s.value))
+        .collect();
     if r.status != Status::Partial && values.iter().flatten().any(|v| v.is_secret()) {
-        let first = values[0];
+        let first = values.first().copied().flatten();
         r.status = if values.iter().all(|v| *v == first) {
             Status::Same
         } else {
@@ -576,14 +595,21 @@ fn merged_settings(members: &[&BTreeMap<String, Setting>]) -> BTreeMap<String, S
     out
 }
 
-fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize) -> Row {
-    let present = cells
+/// A row over the environments where its service is `present`.
+fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize, present: &[bool]) -> Row {
+    let compared: Vec<&Cell> = cells
+        .iter()
+        .zip(present)
+        .filter(|(_, p)| **p)
+        .map(|(c, _)| c)
+        .collect();
+    let with_value = compared
         .iter()
         .filter(|c| c.value != CellValue::Absent)
         .count();
-    let status = if present > 0 && present < cells.len() {
+    let status = if with_value > 0 && with_value < compared.len() {
         Status::Partial
-    } else if cells.windows(2).all(|w| w[0].value == w[1].value) {
+    } else if compared.windows(2).all(|w| w[0].value == w[1].value) {
         Status::Same
     } else {
         Status::Different
@@ -720,9 +746,10 @@ fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
                 .or_insert_with(|| vec![None; scan.environments.len()])[e] = Some(setting);
         }
     }
+    let every = vec![true; scan.environments.len()];
     by_key
         .into_iter()
-        .map(|(key, settings)| setting_row(key, &settings, reference))
+        .map(|(key, settings)| setting_row(key, &settings, reference, &every))
         .collect()
 }
 
@@ -773,6 +800,43 @@ mod tests {
 
     fn run(s: &Scan) -> Comparison {
         compare(s, &align(s))
+    }
+
+    #[test]
+    fn rows_compare_only_the_environments_that_have_the_service() {
+        let mut s = scan(
+            vec![svc("web", None, None, 2, &[("env.W", "4"), ("env.T", "2")])],
+            vec![svc(
+                "web",
+                None,
+                None,
+                4,
+                &[("env.W", "17"), ("env.T", "2")],
+            )],
+        );
+        s.environments.insert(
+            0,
+            Environment {
+                services: vec![svc("app", None, None, 1, &[])],
+                ..Environment::new("local")
+            },
+        );
+        let c = run(&s);
+        let web = c.services.iter().find(|x| x.name == "web").unwrap();
+        assert_eq!(web.status, Status::Partial, "web is not in local");
+        let status = |id: &str| {
+            web.rows
+                .iter()
+                .find(|r| r.aspect.id() == id)
+                .unwrap()
+                .status
+        };
+        assert_eq!(status("instances"), Status::Different);
+        assert_eq!(status("env.T"), Status::Same);
+        assert_eq!(status("env.W"), Status::Different);
+        // One environment only: every row is "only in" it.
+        let app = c.services.iter().find(|x| x.name == "app").unwrap();
+        assert_eq!(app.rows[0].status, Status::Partial);
     }
 
     #[test]
