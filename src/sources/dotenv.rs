@@ -272,7 +272,8 @@ fn parse_line(
 
     let (value, substituted) = if interpolated {
         let lookup_here = |name: &str| values.get(name).cloned().or_else(|| lookup(name));
-        match interpolate(&raw, &lookup_here) {
+        // A dotenv file has no deploy-time step: a required variable without a value is an error.
+        match interpolate(&raw, &lookup_here).and_then(|r| r.required_error().map_or(Ok(r), Err)) {
             Ok(result) => (result.text, result.substituted),
             Err(message) => {
                 return Err(Error::at(

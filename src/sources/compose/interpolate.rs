@@ -5,7 +5,9 @@
 //! - `$$` is a literal `$`;
 //! - `$VAR` and `${VAR}` substitute a variable (names: `[A-Za-z_][A-Za-z0-9_]*`);
 //! - `${VAR:-default}` / `${VAR-default}`: default if unset or empty / only if unset;
-//! - `${VAR:?err}` / `${VAR?err}`: error if unset or empty / only if unset;
+//! - `${VAR:?err}` / `${VAR?err}`: required if unset or empty / only if unset. Compose stops
+//!   with `err`; we read on: the reference is kept as written (`${VAR}`, a value supplied
+//!   when deployed) and listed in [`Interpolated::required`] with its message;
 //! - `${VAR:+repl}` / `${VAR+repl}`: `repl` if set and non-empty / if set, else "";
 //! - defaults, error texts and replacements may themselves hold interpolations, nested up to
 //!   [`MAX_DEPTH`] levels;
@@ -37,8 +39,23 @@ pub struct Interpolated {
     pub vars: Vec<String>,
     /// Referenced variables that had no value and no default (Compose substitutes "" and warns).
     pub unset: Vec<String>,
+    /// Required variables (`${VAR:?message}`) without a value, with their messages: the text
+    /// keeps `${VAR}` in their place.
+    pub required: Vec<(String, String)>,
     /// True if any `$` substitution happened (a `$$` escape alone does not count).
     pub substituted: bool,
+}
+
+impl Interpolated {
+    /// The first required variable without a value, as Compose's error message.
+    pub fn required_error(&self) -> Option<String> {
+        let (name, message) = self.required.first()?;
+        Some(if message.is_empty() {
+            format!("required variable {name} is missing a value")
+        } else {
+            format!("required variable {name} is missing a value: {message}")
+        })
+    }
 }
 
 /// Interpolates `input`. `lookup` returns the variable's value (None = unset). Errors are plain
@@ -56,6 +73,7 @@ pub fn interpolate(
         vars_seen: HashSet::new(),
         unset: Vec::new(),
         unset_seen: HashSet::new(),
+        required: Vec::new(),
         substituted: false,
     };
     let mut text = String::with_capacity(input.len());
@@ -65,6 +83,7 @@ pub fn interpolate(
         text,
         vars: parser.vars,
         unset: parser.unset,
+        required: parser.required,
         substituted: parser.substituted,
     })
 }
@@ -86,6 +105,7 @@ struct Parser<'a, 'l> {
     vars_seen: HashSet<&'a str>,
     unset: Vec<String>,
     unset_seen: HashSet<&'a str>,
+    required: Vec<(String, String)>,
     substituted: bool,
 }
 
@@ -234,11 +254,11 @@ impl<'a> Parser<'a, '_> {
                 if eval && !present {
                     let mut message = String::new();
                     self.operand(start, depth, true, &mut message)?;
-                    return Err(if message.is_empty() {
-                        format!("required variable {name} is missing a value")
-                    } else {
-                        format!("required variable {name} is missing a value: {message}")
-                    });
+                    out.push_str(&format!("${{{name}}}"));
+                    if !self.required.iter().any(|(n, _)| n == name) {
+                        self.required.push((name.to_owned(), message));
+                    }
+                    return Ok(());
                 }
                 self.operand(start, depth, false, out)?;
                 if eval {
@@ -365,6 +385,10 @@ mod tests {
         run(input).text
     }
 
+    fn required(input: &str) -> String {
+        run(input).required_error().expect("a required variable")
+    }
+
     fn err(input: &str) -> String {
         match interpolate(input, &env(ENV)) {
             Ok(r) => panic!("{input:?} should fail, got {r:?}"),
@@ -381,6 +405,7 @@ mod tests {
                 text: "nginx:latest".into(),
                 vars: vec![],
                 unset: vec![],
+                required: vec![],
                 substituted: false,
             }
         );
@@ -461,15 +486,16 @@ mod tests {
     fn colon_question_requires_set_and_non_empty() {
         assert_eq!(text("${SET:?boom}"), "value");
         assert_eq!(
-            err("${EMPTY:?must be set}"),
+            required("${EMPTY:?must be set}"),
             "required variable EMPTY is missing a value: must be set"
         );
         assert_eq!(
-            err("x ${DB_PASSWORD:?set it in .env}"),
+            required("x ${DB_PASSWORD:?set it in .env}"),
             "required variable DB_PASSWORD is missing a value: set it in .env"
         );
+        assert_eq!(text("x ${DB_PASSWORD:?set it in .env}"), "x ${DB_PASSWORD}");
         assert_eq!(
-            err("${NOPE:?}"),
+            required("${NOPE:?}"),
             "required variable NOPE is missing a value"
         );
     }
@@ -479,16 +505,19 @@ mod tests {
         assert_eq!(text("${SET?boom}"), "value");
         assert_eq!(text("${EMPTY?boom}"), "");
         assert_eq!(
-            err("${NOPE?boom}"),
+            required("${NOPE?boom}"),
             "required variable NOPE is missing a value: boom"
         );
-        assert_eq!(err("${NOPE?}"), "required variable NOPE is missing a value");
+        assert_eq!(
+            required("${NOPE?}"),
+            "required variable NOPE is missing a value"
+        );
     }
 
     #[test]
     fn required_error_text_is_interpolated() {
         assert_eq!(
-            err("${NOPE?$B is not ${SET}}"),
+            required("${NOPE?$B is not ${SET}}"),
             "required variable NOPE is missing a value: bee is not value"
         );
     }

@@ -51,12 +51,16 @@ pub fn load(
         }
     }
     let mut seen = std::collections::BTreeSet::new();
-    for (name, origin) in unset {
+    for (name, origin, required) in unset {
         if seen.insert(name.clone()) {
-            notes.push(Note::at(
-                origin,
-                format!("variable `{name}` is not set; Compose substitutes an empty string"),
-            ));
+            let message = match required {
+                None => format!("variable `{name}` is not set; Compose substitutes an empty string"),
+                Some(why) => format!(
+                    "required variable `{name}` has no value here{}: it is supplied when deployed, and shown as `${{{name}}}`",
+                    if why.is_empty() { String::new() } else { format!(" ({why})") }
+                ),
+            };
+            notes.push(Note::at(origin, message));
         }
     }
     let Some(merged) = merged else { return Ok(()) };

@@ -11,8 +11,9 @@ use super::interpolate::interpolate;
 
 pub use crate::sources::tree::{Kind, Val};
 
-/// Variables referenced but unset, for a warning note.
-pub type Unset = Vec<(String, Origin)>;
+/// Variables referenced but unset, for a warning note: name, where, and for a required one
+/// (`${VAR:?message}`) its message.
+pub type Unset = Vec<(String, Origin, Option<String>)>;
 
 /// Convert a YAML document, interpolating every scalar value (never keys, as Compose does).
 pub fn from_yaml(
@@ -31,7 +32,10 @@ pub fn from_yaml(
                 .map_err(|m| Error::at(file, node.line, m).with_column(node.column))?;
             interpolated = done.substituted;
             for name in done.unset {
-                unset.push((name, origin.clone()));
+                unset.push((name, origin.clone(), None));
+            }
+            for (name, message) in done.required {
+                unset.push((name, origin.clone(), Some(message)));
             }
             Kind::Str(done.text)
         }
