@@ -287,3 +287,79 @@ fn discover_text_says_why_files_were_not_taken() {
         "{text}"
     );
 }
+
+#[test]
+fn modules_of_a_monorepo_are_components_not_environments_found_twice() {
+    let dir = repo(&[
+        (
+            "admin/src/main/resources/application.yml",
+            "server:\n  port: 8080\n",
+        ),
+        (
+            "admin/src/main/resources/application-dev.yml",
+            "logging:\n  level: debug\n",
+        ),
+        (
+            "admin/src/main/resources/application-prod.yml",
+            "logging:\n  level: warn\n",
+        ),
+        (
+            "portal/src/main/resources/application.yml",
+            "server:\n  port: 8085\n",
+        ),
+        (
+            "portal/src/main/resources/application-dev.yml",
+            "cache:\n  ttl: 10\n",
+        ),
+        (
+            "portal/src/main/resources/application-prod.yml",
+            "cache:\n  ttl: 600\n",
+        ),
+    ]);
+    let out = envparity_in(dir.path())
+        .args(["report", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!report["notes"].to_string().contains("found twice"));
+    let setting = |service: &str, env: &str, key: &str| -> String {
+        let s = report["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == service)
+            .unwrap_or_else(|| panic!("no service {service}"));
+        s["envs"][env]["settings"][key]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        setting("admin", "development", "config.logging.level"),
+        "debug"
+    );
+    assert_eq!(
+        setting("admin", "production", "config.logging.level"),
+        "warn"
+    );
+    assert_eq!(setting("admin", "production", "config.server.port"), "8080");
+    assert_eq!(setting("portal", "production", "config.cache.ttl"), "600");
+    assert_eq!(
+        setting("portal", "development", "config.server.port"),
+        "8085"
+    );
+}
+
+#[test]
+fn spring_profile_and_other_aliases() {
+    let (envs, _) = discover(&[
+        ("src/main/resources/application.yml", "a: 1\n"),
+        ("src/main/resources/application-stag.yml", "a: 2\n"),
+        ("src/main/resources/application-prod.yml", "a: 3\n"),
+        ("variables/nonprod.env", "A=1\n"),
+    ]);
+    let names: Vec<&str> = envs.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(names, ["nonprod", "staging", "production"]);
+}

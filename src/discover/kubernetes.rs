@@ -219,6 +219,7 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
                         .cloned()
                         .collect::<Vec<_>>()
                         .join("; "),
+                    component: None,
                 },
             });
         }
@@ -236,6 +237,7 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
                         .cloned()
                         .collect::<Vec<_>>()
                         .join("; "),
+                    component: None,
                 },
             });
         }
@@ -256,6 +258,7 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
                     kind: SourceKind::HelmValues,
                     files,
                     reason,
+                    component: None,
                 },
             });
         }

@@ -69,6 +69,10 @@ pub struct SourcePlan {
     pub files: Vec<String>,
     /// How the files were found, for `envparity discover`.
     pub reason: String,
+    /// The component (a module of a monorepo: `admin/` beside `portal/`) these files configure:
+    /// their settings are that service's, not the whole environment's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
 }
 
 /// The formats envparity reads. Each has a reader in `sources/` and a finder here.
@@ -150,6 +154,7 @@ impl Candidate {
                 kind,
                 files,
                 reason,
+                component: None,
             },
             shared: false,
         }
@@ -162,6 +167,7 @@ impl Candidate {
                 kind,
                 files,
                 reason,
+                component: None,
             },
             shared: true,
         }
@@ -186,7 +192,7 @@ pub fn join(dir: &str, name: &str) -> String {
 /// Canonical environment names and the aliases that mean them.
 const ALIASES: &[(&str, &[&str])] = &[
     ("production", &["production", "prod", "prd", "live"]),
-    ("staging", &["staging", "stage", "stg"]),
+    ("staging", &["staging", "stage", "stg", "stag"]),
     ("development", &["development", "dev", "develop"]),
     ("local", &["local"]),
     ("test", &["test", "testing"]),
@@ -194,6 +200,8 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("uat", &["uat"]),
     ("preprod", &["preprod", "pre-prod", "preproduction"]),
     ("sandbox", &["sandbox"]),
+    ("nonprod", &["nonprod", "non-prod", "nonproduction"]),
+    ("integration", &["integration"]),
     ("demo", &["demo"]),
 ];
 
@@ -221,10 +229,11 @@ pub fn env_rank(name: &str) -> (u8, String) {
         "local" => 0,
         "development" => 1,
         "sandbox" | "demo" => 2,
+        "integration" => 4,
         "test" => 3,
         "qa" => 4,
         "uat" => 5,
-        "staging" => 7,
+        "nonprod" | "staging" => 7,
         "preprod" => 8,
         "production" => 9,
         _ => 6,
@@ -373,6 +382,7 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
             candidates.push(local);
         }
     }
+    assign_components(&mut candidates);
     // A binding in envparity.toml replaces what names suggest for that environment and kind.
     candidates.retain(|c| {
         c.shared
@@ -387,6 +397,56 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let mut plan = merge_candidates(all, notes);
     plan.skipped.extend(skipped);
     Ok(plan)
+}
+
+/// Directory tails that hold a module's configuration, not name it (`admin/src/main/resources`
+/// is module `admin`).
+const CONFIG_DIR_TAILS: &[&str] = &[
+    "src/main/resources/config",
+    "src/main/resources",
+    "resources",
+    "config",
+];
+
+/// The module a configuration directory belongs to: `admin/src/main/resources` -> `admin`,
+/// `apps/web` -> `web`; `None` at the repository's root.
+fn module_of(dir: &str) -> Option<String> {
+    let mut dir = dir;
+    for tail in CONFIG_DIR_TAILS {
+        if dir == *tail {
+            return None;
+        }
+        if let Some(rest) = dir.strip_suffix(&format!("/{tail}")) {
+            dir = rest;
+            break;
+        }
+    }
+    dir.rsplit('/')
+        .next()
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+}
+
+/// App config and dotenv files found in several modules of a monorepo are components of each
+/// environment (one service per module), not one environment found twice.
+fn assign_components(candidates: &mut [Candidate]) {
+    for kind in [SourceKind::AppConfig, SourceKind::Dotenv] {
+        let dir_of = |c: &Candidate| {
+            let file = c.source.files.last().map(String::as_str).unwrap_or("");
+            file.rsplit_once('/').map_or("", |(d, _)| d).to_string()
+        };
+        let dirs: std::collections::BTreeSet<String> = candidates
+            .iter()
+            .filter(|c| c.source.kind == kind)
+            .map(dir_of)
+            .collect();
+        if dirs.len() < 2 {
+            continue;
+        }
+        for c in candidates.iter_mut().filter(|c| c.source.kind == kind) {
+            c.source.component = module_of(&dir_of(c));
+        }
+    }
 }
 
 /// Whether a source of this kind describes Kubernetes objects (a Compose base is never shared
@@ -412,10 +472,11 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
             sources: Vec::new(),
         });
         // Several charts' values files are several sources, not an ambiguity.
-        let existing = env
-            .sources
-            .iter()
-            .find(|s| s.kind == c.source.kind && s.kind != SourceKind::HelmValues);
+        let existing = env.sources.iter().find(|s| {
+            s.kind == c.source.kind
+                && s.component == c.source.component
+                && s.kind != SourceKind::HelmValues
+        });
         match existing {
             Some(existing) => notes.push(Note {
                 origin: None,
@@ -458,7 +519,11 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
                 if c.source.kind == SourceKind::Compose && kubernetes {
                     continue;
                 }
-                if !env.sources.iter().any(|s| s.kind == c.source.kind) {
+                if !env
+                    .sources
+                    .iter()
+                    .any(|s| s.kind == c.source.kind && s.component == c.source.component)
+                {
                     env.sources.push(c.source.clone());
                     taken = true;
                 }
@@ -509,6 +574,7 @@ pub(crate) fn group_by_kind(
                 kind,
                 files: vec![f.clone()],
                 reason: reason.to_string(),
+                component: None,
             }),
         }
     }

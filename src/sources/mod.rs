@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::discover::{Plan, SourceKind};
 use crate::error::{Error, Result};
-use crate::model::{Environment, GapExtent, Note, Scan};
+use crate::model::{Environment, GapExtent, Note, Origin, Scan};
 
 /// Default largest file read: configuration files are small; anything bigger is a mistake or an
 /// attack on the CI runner.
@@ -461,8 +461,9 @@ fn load_environment(
             SourceKind::Terraform => {
                 terraform::load(workspace, &source.files, &mut environment, notes)
             }
-            SourceKind::Dotenv => envfiles::load(workspace, &source.files, &mut environment),
-            SourceKind::AppConfig => appconfig::load(workspace, &source.files, &mut environment),
+            SourceKind::Dotenv | SourceKind::AppConfig => {
+                load_settings_files(workspace, source, &mut environment)
+            }
             SourceKind::Nginx => load_nginx(workspace, &unmounted, &mut environment, notes),
             SourceKind::PostgresConf => load_server_files(
                 workspace,
@@ -510,6 +511,44 @@ fn load_environment(
         }
     }
     (environment, first_failure)
+}
+
+/// Dotenv or app config files: the environment's settings, or those of the component (module)
+/// they configure, as a service of its own.
+fn load_settings_files(
+    workspace: &Workspace,
+    source: &crate::discover::SourcePlan,
+    environment: &mut Environment,
+) -> Result<()> {
+    let load = |into: &mut Environment| match source.kind {
+        SourceKind::Dotenv => envfiles::load(workspace, &source.files, into),
+        _ => appconfig::load(workspace, &source.files, into),
+    };
+    let Some(component) = &source.component else {
+        return load(environment);
+    };
+    let mut read = Environment::new(environment.name.clone());
+    let result = load(&mut read);
+    if read.settings.is_empty() {
+        return result;
+    }
+    let service = match environment
+        .services
+        .iter()
+        .position(|s| s.name == *component)
+    {
+        Some(i) => &mut environment.services[i],
+        None => {
+            let file = source.files.first().map(String::as_str).unwrap_or("");
+            environment.services.push(crate::model::Service::new(
+                component.clone(),
+                Origin::new(file, 1),
+            ));
+            environment.services.last_mut().expect("just pushed")
+        }
+    };
+    service.settings.extend(read.settings);
+    result
 }
 
 fn load_nginx(
@@ -581,6 +620,7 @@ mod tests {
                 kind: SourceKind::Compose,
                 files: files.iter().map(|f| f.to_string()).collect(),
                 reason: String::new(),
+                component: None,
             }],
         };
         let plan = Plan {
