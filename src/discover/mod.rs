@@ -449,6 +449,36 @@ fn assign_components(candidates: &mut [Candidate]) {
     }
 }
 
+/// A `local` or `test` environment made only of app config or dotenv files (Spring's
+/// `application-test.yml`, `.env.test`) is how developers and test runners start the
+/// application, not a deployed environment: beside environments that are deployed (Compose,
+/// Kubernetes, Terraform), it is set aside.
+fn set_aside_profiles(found: &mut BTreeMap<String, EnvPlan>, skipped: &mut Vec<Skipped>) {
+    let settings_only = |e: &EnvPlan| {
+        e.sources
+            .iter()
+            .all(|s| matches!(s.kind, SourceKind::AppConfig | SourceKind::Dotenv))
+    };
+    if found.values().all(settings_only) {
+        return;
+    }
+    let profiles: Vec<String> = found
+        .values()
+        .filter(|e| matches!(e.name.as_str(), "local" | "test") && settings_only(e))
+        .map(|e| e.name.clone())
+        .collect();
+    for name in profiles {
+        if let Some(env) = found.remove(&name) {
+            skipped.push(Skipped {
+                files: env.files(),
+                reason: format!(
+                    "the application's `{name}` profile, beside deployed environments; bind it in [sources] of envparity.toml to compare it"
+                ),
+            });
+        }
+    }
+}
+
 /// Whether a source of this kind describes Kubernetes objects (a Compose base is never shared
 /// with such an environment: they do not run it).
 fn is_kubernetes_family(kind: SourceKind) -> bool {
@@ -489,6 +519,7 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
             None => env.sources.push(c.source),
         }
     }
+    set_aside_profiles(&mut found, &mut skipped);
     // Shared bases: into every environment lacking that kind; with no environment at all, a
     // shared Compose file is read as one environment `default` (nothing else is worth a report
     // on its own).
