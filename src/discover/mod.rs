@@ -180,6 +180,7 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("qa", &["qa"]),
     ("uat", &["uat"]),
     ("preprod", &["preprod", "pre-prod", "preproduction"]),
+    ("nonprod", &["nonprod", "non-prod", "nonproduction"]),
     ("sandbox", &["sandbox"]),
     ("demo", &["demo"]),
 ];

@@ -1,7 +1,8 @@
 //! Terraform layouts. A root module is a directory of `.tf` files; an environment's values are
-//! `<env>.tfvars`, `terraform.<env>.tfvars` (also `.tfvars.json`) beside it or in a `vars/`,
-//! `envs/`, `environments/` or `tfvars/` directory below it, or `env/<env>/terraform.tfvars`
-//! (any of those directory names) below it. When `env/<env>/` holds `.tf` files itself it is
+//! a tfvars file (also `.tfvars.json`) whose name holds one environment word (`staging.tfvars`,
+//! `terraform.prod.tfvars`, `dev_config.tfvars`, `mgt-production.tfvars`) beside it or in a
+//! `vars/`, `envs/`, `environments/`, `tfvars/`, `variables/` or `config/` directory below it,
+//! or `env/<env>/terraform.tfvars` (any of those directory names) below it. When `env/<env>/` holds `.tf` files itself it is
 //! its own root module. `terraform.tfvars` and `*.auto.tfvars` beside the `.tf` files are loaded
 //! by Terraform in every workspace: they are part of the base, shared by environments without
 //! a tfvars file of their own.
@@ -15,9 +16,12 @@ const VARS_DIRS: &[&str] = &[
     "env",
     "envs",
     "environments",
+    "environment",
     "vars",
     "tfvars",
-    "environment",
+    "variables",
+    "config",
+    "configs",
 ];
 
 fn split(path: &str) -> (&str, &str) {
@@ -109,13 +113,22 @@ fn module_dir<'a>(tf_dirs: &BTreeSet<&'a str>, dir: &str) -> Option<&'a str> {
     }
 }
 
+/// The environment word of a tfvars stem (`dev_config`, `mgt-production`, `terraform.prod`):
+/// its one word, split on `_`, `-` and `.`, that names an environment. Two different ones
+/// (`prod-to-staging`) say nothing certain.
+fn env_word_of_stem(stem: &str) -> Option<&str> {
+    let mut words = stem.split(['_', '-', '.']).filter(|w| is_env_word(w));
+    let first = words.next()?;
+    let same = |w: &str| canonical_env_name(w) == canonical_env_name(first);
+    words.all(same).then_some(first)
+}
+
 /// The environment a tfvars file belongs to, if its name or place says so.
 fn env_of_tfvars(path: &str) -> Option<String> {
     let (dir, name) = split(path);
     let stem = tfvars_stem(name);
-    let stem = stem.strip_prefix("terraform.").unwrap_or(stem);
-    if is_env_word(stem) {
-        return Some(stem.to_string());
+    if let Some(word) = env_word_of_stem(stem) {
+        return Some(word.to_string());
     }
     if stem == "terraform" {
         let dir_name = split(dir).1;
@@ -299,6 +312,48 @@ mod tests {
                     false,
                     files(&["stacks/dev/main.tf", "stacks/dev/terraform.tfvars"])
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_environment_word_anywhere_in_the_stem() {
+        let env = |p: &str| env_of_tfvars(p);
+        assert_eq!(env("dev_config.tfvars").as_deref(), Some("dev"));
+        assert_eq!(env("env/staging_config.tfvars").as_deref(), Some("staging"));
+        assert_eq!(env("mgt-production.tfvars").as_deref(), Some("production"));
+        assert_eq!(env("terraform.prod.tfvars").as_deref(), Some("prod"));
+        assert_eq!(env("app.prod.prd.tfvars.json").as_deref(), Some("prod"));
+        assert_eq!(env("prod-to-staging.tfvars"), None);
+        assert_eq!(env("backend.tfvars"), None);
+        assert_eq!(env("env/qa/terraform.tfvars").as_deref(), Some("qa"));
+    }
+
+    #[test]
+    fn tfvars_in_a_variables_directory_read_the_parent_module() {
+        let f = files(&[
+            "main.tf",
+            "variables.tf",
+            "variables/mgt-production.tfvars",
+            "variables/mgt-staging.tfvars",
+        ]);
+        let c = find(&f);
+        let module = ["main.tf", "variables.tf"];
+        let with = |x: &str| files(&[module[0], module[1], x]);
+        assert_eq!(
+            summary(&c),
+            vec![
+                (
+                    "production".into(),
+                    false,
+                    with("variables/mgt-production.tfvars")
+                ),
+                (
+                    "staging".into(),
+                    false,
+                    with("variables/mgt-staging.tfvars")
+                ),
+                ("default".into(), true, files(&module)),
             ]
         );
     }

@@ -1,0 +1,144 @@
+//! End-to-end tests of Terraform and Terragrunt layouts seen in real repositories, each on a
+//! small repository of its own written to a temporary directory: tfvars files named with the
+//! environment among other words, tfvars in a `variables/` directory, Terragrunt trees, and
+//! broken files that leave a gap instead of stopping the run.
+
+use serde_json::Value;
+
+mod common;
+use common::envparity;
+
+/// Write `files` into a fresh temporary directory.
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    dir
+}
+
+/// Run the binary on `dir`; (exit code, stdout, stderr), never a panic.
+fn run(dir: &tempfile::TempDir, args: &[&str]) -> (i32, String, String) {
+    let out = envparity()
+        .current_dir(dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        stderr,
+    )
+}
+
+/// The plan `discover --format json` gives: each environment with its files.
+fn plan(dir: &tempfile::TempDir) -> Vec<(String, Vec<String>)> {
+    let (code, out, err) = run(dir, &["discover", ".", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    doc["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let files = e["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| s["files"].as_array().unwrap())
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect();
+            (e["name"].as_str().unwrap().to_string(), files)
+        })
+        .collect()
+}
+
+/// The JSON report.
+fn report(dir: &tempfile::TempDir) -> Value {
+    let (code, out, err) = run(dir, &["report", ".", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// An environment-wide row of a JSON report.
+fn env_row<'a>(doc: &'a Value, aspect: &str) -> &'a Value {
+    doc["environment_settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["aspect"] == aspect)
+        .unwrap_or_else(|| panic!("no environment setting {aspect}: {doc:#}"))
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+const VARIABLES: &str = "variable \"instance_type\" {\n  default = \"t3.micro\"\n}\nvariable \"region\" {\n  type = string\n}\n";
+
+#[test]
+fn tfvars_named_with_the_environment_among_other_words() {
+    let dir = repo(&[
+        ("main.tf", VARIABLES),
+        ("dev_config.tfvars", "region = \"eu-west-1\"\n"),
+        (
+            "prod_config.tfvars",
+            "region = \"eu-west-1\"\ninstance_type = \"m5.large\"\n",
+        ),
+    ]);
+    assert_eq!(
+        plan(&dir),
+        vec![
+            (
+                "development".to_string(),
+                strings(&["main.tf", "dev_config.tfvars"])
+            ),
+            (
+                "production".to_string(),
+                strings(&["main.tf", "prod_config.tfvars"])
+            ),
+        ]
+    );
+    let doc = report(&dir);
+    let row = env_row(&doc, "terraform.instance_type");
+    assert_eq!(row["values"]["development"]["value"], "t3.micro");
+    assert_eq!(row["values"]["development"]["file"], "main.tf");
+    assert_eq!(row["values"]["production"]["value"], "m5.large");
+    assert_eq!(row["values"]["production"]["file"], "prod_config.tfvars");
+}
+
+#[test]
+fn tfvars_in_a_variables_directory_over_the_root_module() {
+    let dir = repo(&[
+        ("main.tf", "resource \"x\" \"y\" {}\n"),
+        ("variables.tf", VARIABLES),
+        ("backends/nonprod.tf", "terraform {}\n"),
+        ("variables/mgt-nonprod.tfvars", "region = \"a\"\n"),
+        ("variables/mgt-production.tfvars", "region = \"b\"\n"),
+    ]);
+    assert_eq!(
+        plan(&dir),
+        vec![
+            (
+                "nonprod".to_string(),
+                strings(&["main.tf", "variables.tf", "variables/mgt-nonprod.tfvars"])
+            ),
+            (
+                "production".to_string(),
+                strings(&["main.tf", "variables.tf", "variables/mgt-production.tfvars"])
+            ),
+        ]
+    );
+    let doc = report(&dir);
+    let row = env_row(&doc, "terraform.region");
+    assert_eq!(row["values"]["nonprod"]["value"], "a");
+    assert_eq!(row["values"]["production"]["value"], "b");
+    assert_eq!(
+        env_row(&doc, "terraform.instance_type")["values"]["production"]["value"],
+        "t3.micro"
+    );
+}
