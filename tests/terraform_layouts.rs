@@ -142,3 +142,56 @@ fn tfvars_in_a_variables_directory_over_the_root_module() {
         "t3.micro"
     );
 }
+
+#[test]
+fn a_required_input_unset_everywhere_is_not_the_same_value() {
+    let dir = repo(&[
+        ("main.tf", VARIABLES),
+        ("staging.tfvars", "instance_type = \"t3.small\"\n"),
+        ("production.tfvars", "instance_type = \"m5.large\"\n"),
+        ("qa.tfvars", "region = \"eu-west-1\"\n"),
+    ]);
+    let doc = report(&dir);
+    let rows: Vec<&str> = doc["environment_settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["aspect"].as_str().unwrap())
+        .collect();
+    assert_eq!(rows, ["terraform.instance_type", "terraform.region"]);
+    let region = env_row(&doc, "terraform.region");
+    assert_eq!(region["values"]["qa"]["value"], "eu-west-1");
+    assert_ne!(region["status"], "same", "{region:#}");
+    assert!(region["values"]["staging"].is_null(), "{region:#}");
+    let (_, out, _) = run(&dir, &["report", "."]);
+    assert!(
+        out.contains(
+            "`region` has no default and no value in the tfvars files read: unset (required input"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_file_that_does_not_parse_leaves_the_rest_of_the_module_read() {
+    // `outputs.tf` is broken: a gap in each environment (the model's `gaps`, see the library
+    // test), while the variables and tfvars are still read and compared.
+    let dir = repo(&[
+        ("main.tf", VARIABLES),
+        ("outputs.tf", "output \"x\" {\n  value = \n}\n"),
+        ("staging.tfvars", "region = \"a\"\n"),
+        ("production.tfvars", "region = \"b\"\n"),
+    ]);
+    let doc = report(&dir);
+    assert_eq!(
+        doc["environments"],
+        serde_json::json!(["staging", "production"])
+    );
+    let region = env_row(&doc, "terraform.region");
+    assert_eq!(region["values"]["staging"]["value"], "a");
+    assert_eq!(region["values"]["production"]["value"], "b");
+    assert_eq!(
+        env_row(&doc, "terraform.instance_type")["values"]["staging"]["value"],
+        "t3.micro"
+    );
+}
