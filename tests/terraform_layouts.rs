@@ -195,3 +195,141 @@ fn a_file_that_does_not_parse_leaves_the_rest_of_the_module_read() {
         "t3.micro"
     );
 }
+
+/// A service's setting in one environment of a JSON report.
+fn service_setting(doc: &Value, service: &str, env: &str, key: &str) -> Value {
+    let s = doc["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == service)
+        .unwrap_or_else(|| panic!("no service {service}: {doc:#}"));
+    s["envs"][env]["settings"][key].clone()
+}
+
+const TERRAGRUNT: &[(&str, &str)] = &[
+    (
+        "modules/db/variables.tf",
+        "variable \"instance_class\" {\n  default = \"db.t3.micro\"\n}\nvariable \"storage\" {\n  type = number\n  default = 20\n}\nvariable \"name\" {\n  type = string\n}\nvariable \"subnet\" {\n  type = string\n}\n",
+    ),
+    (
+        "live/root.hcl",
+        "locals {\n  env_vars = read_terragrunt_config(find_in_parent_folders(\"env.hcl\"))\n}\ninputs = {\n  environment = local.env_vars.locals.environment\n}\n",
+    ),
+    (
+        "live/_envcommon/db.hcl",
+        "terraform {\n  source = \"${get_terragrunt_dir()}/../../../modules/db\"\n}\ninputs = {\n  storage = 50\n  vpc_id  = dependency.vpc.outputs.id\n}\n",
+    ),
+    ("live/stage/env.hcl", "locals {\n  environment = \"stage\"\n}\n"),
+    ("live/prod/env.hcl", "locals {\n  environment = \"prod\"\n}\n"),
+    (
+        "live/stage/db/terragrunt.hcl",
+        "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\ninclude \"common\" {\n  path = \"${dirname(find_in_parent_folders(\"root.hcl\"))}/_envcommon/db.hcl\"\n}\ninputs = {\n  name = \"db-stage\"\n}\n",
+    ),
+    (
+        "live/prod/db/terragrunt.hcl",
+        "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\ninclude \"common\" {\n  path = \"${dirname(find_in_parent_folders(\"root.hcl\"))}/_envcommon/db.hcl\"\n}\ninputs = {\n  name           = \"db-prod\"\n  instance_class = \"db.r5.large\"\n  storage        = 500\n}\n",
+    ),
+    (
+        "live/prod/vpc/terragrunt.hcl",
+        "terraform {\n  source = \"git::https://example.com/modules.git//vpc?ref=v1.2.0\"\n}\ninputs = {\n  cidr = \"10.0.0.0/16\"\n}\n",
+    ),
+    (
+        "live/stage/vpc/terragrunt.hcl",
+        "terraform {\n  source = \"git::https://example.com/modules.git//vpc?ref=v1.1.0\"\n}\ninputs = {\n  cidr = \n}\n",
+    ),
+];
+
+#[test]
+fn terragrunt_components_are_services_of_their_environment() {
+    let dir = repo(TERRAGRUNT);
+    assert_eq!(
+        plan(&dir),
+        vec![
+            (
+                "staging".to_string(),
+                strings(&[
+                    "live/stage/db/terragrunt.hcl",
+                    "live/stage/vpc/terragrunt.hcl"
+                ])
+            ),
+            (
+                "production".to_string(),
+                strings(&[
+                    "live/prod/db/terragrunt.hcl",
+                    "live/prod/vpc/terragrunt.hcl"
+                ])
+            ),
+        ]
+    );
+    let doc = report(&dir);
+    let db = |env: &str, key: &str| service_setting(&doc, "db", env, key);
+    // The module's default, the common include's input, the component's own input.
+    assert_eq!(
+        db("staging", "terraform.instance_class")["value"],
+        "db.t3.micro"
+    );
+    assert_eq!(
+        db("staging", "terraform.instance_class")["file"],
+        "modules/db/variables.tf"
+    );
+    assert_eq!(
+        db("production", "terraform.instance_class")["value"],
+        "db.r5.large"
+    );
+    assert_eq!(db("staging", "terraform.storage")["value"], "50");
+    assert_eq!(
+        db("staging", "terraform.storage")["file"],
+        "live/_envcommon/db.hcl"
+    );
+    assert_eq!(db("production", "terraform.storage")["value"], "500");
+    assert_eq!(db("production", "terraform.name")["value"], "db-prod");
+    // `env.hcl` read through `read_terragrunt_config` in the root include.
+    assert_eq!(db("staging", "terraform.environment")["value"], "stage");
+    // What only Terragrunt knows, as written; a required input nobody sets is not compared.
+    assert_eq!(
+        db("production", "terraform.vpc_id")["value"],
+        "dependency.vpc.outputs.id"
+    );
+    assert!(db("production", "terraform.subnet").is_null());
+    assert_eq!(db("staging", "terraform.source")["value"], "modules/db");
+    // A remote module is its source; the broken staging vpc file leaves that service unread
+    // without stopping the run.
+    assert_eq!(
+        service_setting(&doc, "vpc", "production", "terraform.source")["value"],
+        "git::https://example.com/modules.git//vpc?ref=v1.2.0"
+    );
+    assert_eq!(
+        service_setting(&doc, "vpc", "production", "terraform.cidr")["value"],
+        "10.0.0.0/16"
+    );
+    let (_, out, _) = run(&dir, &["report", "."]);
+    assert!(
+        out.contains("`modules/db/variables.tf:11`: Terraform variable `subnet` of `db` has no default and no Terragrunt input"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_terragrunt_file_given_with_env_is_read_as_terragrunt() {
+    let dir = repo(TERRAGRUNT);
+    let (code, out, err) = run(
+        &dir,
+        &[
+            "report",
+            ".",
+            "--format",
+            "json",
+            "--env",
+            "staging=live/stage/db/terragrunt.hcl",
+            "--env",
+            "production=live/prod/db/terragrunt.hcl",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        service_setting(&doc, "db", "production", "terraform.instance_class")["value"],
+        "db.r5.large"
+    );
+}

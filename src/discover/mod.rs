@@ -92,6 +92,7 @@ impl SourceKind {
         } else if lower.ends_with(".tf")
             || lower.ends_with(".tfvars")
             || lower.ends_with(".tfvars.json")
+            || lower.ends_with(".hcl")
         {
             SourceKind::Terraform
         } else if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
@@ -262,7 +263,7 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let mut notes = Vec::new();
     let bound = config::bindings(workspace, &files)?;
     let mut candidates = compose::find(&files, &mut notes);
-    candidates.extend(terraform::find(&files));
+    candidates.extend(terraform::find(workspace, &files));
     candidates.extend(kubernetes::find(workspace, &files, &mut notes));
     candidates.extend(dotenv::find(&files));
     candidates.extend(appconfig::find(&files));

@@ -11,6 +11,7 @@
 //!   variable's row already and gets no second one.
 
 mod hcl;
+mod terragrunt;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,7 @@ use crate::sources::Workspace;
 use crate::yaml;
 
 pub use self::hcl::SIZING_ATTRIBUTES;
+pub use self::terragrunt::env_of_env_hcl;
 
 /// Read one environment's Terraform files (`.tf` first, then `.tfvars` in precedence order).
 pub fn load(
@@ -36,7 +38,12 @@ pub fn load(
     let mut assigned: Vec<(String, ::hcl::Value, Origin)> = Vec::new();
     for file in files {
         // One file that cannot be read is a gap; the module's other files still are.
-        if let Err(e) = read_file(workspace, file, &mut module, &mut assigned) {
+        let result = if file.ends_with(".hcl") {
+            terragrunt::load_component(workspace, file, environment, notes)
+        } else {
+            read_file(workspace, file, &mut module, &mut assigned)
+        };
+        if let Err(e) = result {
             environment.add_gap(GapExtent::Source, None, &e);
         }
     }
