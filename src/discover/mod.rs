@@ -109,6 +109,7 @@ impl SourceKind {
         } else if lower.ends_with(".tf")
             || lower.ends_with(".tfvars")
             || lower.ends_with(".tfvars.json")
+            || lower.ends_with(".hcl")
         {
             SourceKind::Terraform
         } else if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
@@ -199,8 +200,8 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("qa", &["qa"]),
     ("uat", &["uat"]),
     ("preprod", &["preprod", "pre-prod", "preproduction"]),
-    ("sandbox", &["sandbox"]),
     ("nonprod", &["nonprod", "non-prod", "nonproduction"]),
+    ("sandbox", &["sandbox"]),
     ("integration", &["integration"]),
     ("demo", &["demo"]),
 ];
@@ -364,7 +365,7 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let bound = config::bindings(workspace, &files)?;
     let compose = compose::find(workspace, &files, &named, &mut skipped);
     let mut candidates = compose.candidates;
-    candidates.extend(terraform::find(&files));
+    candidates.extend(terraform::find(workspace, &files));
     candidates.extend(kubernetes::find(workspace, &files, &mut notes));
     candidates.extend(dotenv::find(&files));
     candidates.extend(appconfig::find(&files));

@@ -1,7 +1,8 @@
 //! Terraform layouts. A root module is a directory of `.tf` files; an environment's values are
-//! `<env>.tfvars`, `terraform.<env>.tfvars` (also `.tfvars.json`) beside it or in a `vars/`,
-//! `envs/`, `environments/` or `tfvars/` directory below it, or `env/<env>/terraform.tfvars`
-//! (any of those directory names) below it. When `env/<env>/` holds `.tf` files itself it is
+//! a tfvars file (also `.tfvars.json`) whose name holds one environment word (`staging.tfvars`,
+//! `terraform.prod.tfvars`, `dev_config.tfvars`, `mgt-production.tfvars`) beside it or in a
+//! `vars/`, `envs/`, `environments/`, `tfvars/`, `variables/` or `config/` directory below it,
+//! or `env/<env>/terraform.tfvars` (any of those directory names) below it. When `env/<env>/` holds `.tf` files itself it is
 //! its own root module. `terraform.tfvars` and `*.auto.tfvars` beside the `.tf` files are loaded
 //! by Terraform in every workspace: they are part of the base, shared by environments without
 //! a tfvars file of their own.
@@ -9,15 +10,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{canonical_env_name, is_env_word, join, Candidate, SourceKind};
+use crate::sources::Workspace;
 
 /// Directories that hold per-environment tfvars below a module.
 const VARS_DIRS: &[&str] = &[
     "env",
     "envs",
     "environments",
+    "environment",
     "vars",
     "tfvars",
-    "environment",
+    "variables",
+    "config",
+    "configs",
 ];
 
 fn split(path: &str) -> (&str, &str) {
@@ -75,7 +80,8 @@ pub fn with_module(files: &[String], chosen: &[String]) -> Vec<String> {
         .map(|f| split(f).0)
         .collect();
     let mut out: Vec<String> = Vec::new();
-    for c in chosen {
+    // A Terragrunt file names its module in its `source`, not by where it is.
+    for c in chosen.iter().filter(|c| !c.ends_with(".hcl")) {
         if let Some(dir) = module_dir(&tf_dirs, split(c).0) {
             for f in module_base(files, dir) {
                 if !out.contains(&f) && !chosen.contains(&f) {
@@ -109,13 +115,22 @@ fn module_dir<'a>(tf_dirs: &BTreeSet<&'a str>, dir: &str) -> Option<&'a str> {
     }
 }
 
+/// The environment word of a tfvars stem (`dev_config`, `mgt-production`, `terraform.prod`):
+/// its one word, split on `_`, `-` and `.`, that names an environment. Two different ones
+/// (`prod-to-staging`) say nothing certain.
+fn env_word_of_stem(stem: &str) -> Option<&str> {
+    let mut words = stem.split(['_', '-', '.']).filter(|w| is_env_word(w));
+    let first = words.next()?;
+    let same = |w: &str| canonical_env_name(w) == canonical_env_name(first);
+    words.all(same).then_some(first)
+}
+
 /// The environment a tfvars file belongs to, if its name or place says so.
 fn env_of_tfvars(path: &str) -> Option<String> {
     let (dir, name) = split(path);
     let stem = tfvars_stem(name);
-    let stem = stem.strip_prefix("terraform.").unwrap_or(stem);
-    if is_env_word(stem) {
-        return Some(stem.to_string());
+    if let Some(word) = env_word_of_stem(stem) {
+        return Some(word.to_string());
     }
     if stem == "terraform" {
         let dir_name = split(dir).1;
@@ -126,7 +141,8 @@ fn env_of_tfvars(path: &str) -> Option<String> {
     None
 }
 
-pub fn find(files: &[String]) -> Vec<Candidate> {
+/// Environments found from tfvars file names.
+fn tfvars_candidates(files: &[String]) -> Vec<Candidate> {
     let tf_dirs: BTreeSet<&str> = files
         .iter()
         .filter(|f| f.ends_with(".tf"))
@@ -216,6 +232,91 @@ pub fn find(files: &[String]) -> Vec<Candidate> {
     out
 }
 
+/// Terraform environments: tfvars files named after them, and Terragrunt components below
+/// their directories. One environment's tfvars and components are one source.
+pub fn find(workspace: &Workspace, files: &[String]) -> Vec<Candidate> {
+    let mut out = tfvars_candidates(files);
+    for (env, components) in terragrunt_components(workspace, files) {
+        let reason = format!(
+            "{} Terragrunt component{} (`terragrunt.hcl` files below the `{env}` directory)",
+            components.len(),
+            if components.len() == 1 { "" } else { "s" }
+        );
+        let same_env = |c: &&mut Candidate| {
+            !c.shared && canonical_env_name(&c.env) == canonical_env_name(&env)
+        };
+        match out.iter_mut().find(same_env) {
+            Some(c) => {
+                c.source.files.extend(components);
+                c.source.reason = format!("{}; {reason}", c.source.reason);
+            }
+            None => out.push(Candidate::for_env(
+                env,
+                SourceKind::Terraform,
+                components,
+                reason,
+            )),
+        }
+    }
+    out
+}
+
+/// The environment of a Terragrunt component directory: `locals { environment }` of the nearest
+/// `env.hcl` above it, else its deepest ancestor directory named as an environment (`files` is
+/// sorted). `None` for
+/// the environment's directory itself (a root configuration others include).
+fn env_of_component(workspace: &Workspace, files: &[String], dir: &str) -> Option<String> {
+    let mut d = dir;
+    loop {
+        let env_hcl = join(d, "env.hcl");
+        if files.binary_search(&env_hcl).is_ok() {
+            let stated = workspace
+                .read_text(&env_hcl)
+                .ok()
+                .and_then(|t| crate::sources::terraform::env_of_env_hcl(&t));
+            if stated.is_some() {
+                return stated;
+            }
+        }
+        if d.is_empty() {
+            break;
+        }
+        d = split(d).0;
+    }
+    let segments: Vec<&str> = dir.split('/').collect();
+    let (_, above) = segments.split_last()?;
+    above
+        .iter()
+        .rev()
+        .find(|s| is_env_word(s))
+        .map(|s| s.to_string())
+}
+
+/// `terragrunt.hcl` files grouped by environment, in path order. One with another below it is a
+/// root configuration included by those, not a component.
+fn terragrunt_components(workspace: &Workspace, files: &[String]) -> BTreeMap<String, Vec<String>> {
+    let configs: Vec<&String> = files
+        .iter()
+        .filter(|f| split(f).1 == "terragrunt.hcl")
+        .collect();
+    let is_root = |dir: &str| {
+        configs
+            .iter()
+            .any(|c| split(c).0 != dir && (dir.is_empty() || c.starts_with(&format!("{dir}/"))))
+    };
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for config in &configs {
+        let dir = split(config).0;
+        if is_root(dir) {
+            continue;
+        }
+        if let Some(env) = env_of_component(workspace, files, dir) {
+            out.entry(env).or_default().push((*config).clone());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,7 +341,7 @@ mod tests {
             "terraform/variables.tf",
             "terraform/backend.tfvars",
         ]);
-        let c = find(&f);
+        let c = tfvars_candidates(&f);
         let base = [
             "terraform/main.tf",
             "terraform/variables.tf",
@@ -279,7 +380,7 @@ mod tests {
             "stacks/dev/main.tf",
             "stacks/dev/terraform.tfvars",
         ]);
-        let c = find(&f);
+        let c = tfvars_candidates(&f);
         assert_eq!(
             summary(&c),
             vec![
@@ -304,6 +405,48 @@ mod tests {
     }
 
     #[test]
+    fn the_environment_word_anywhere_in_the_stem() {
+        let env = |p: &str| env_of_tfvars(p);
+        assert_eq!(env("dev_config.tfvars").as_deref(), Some("dev"));
+        assert_eq!(env("env/staging_config.tfvars").as_deref(), Some("staging"));
+        assert_eq!(env("mgt-production.tfvars").as_deref(), Some("production"));
+        assert_eq!(env("terraform.prod.tfvars").as_deref(), Some("prod"));
+        assert_eq!(env("app.prod.prd.tfvars.json").as_deref(), Some("prod"));
+        assert_eq!(env("prod-to-staging.tfvars"), None);
+        assert_eq!(env("backend.tfvars"), None);
+        assert_eq!(env("env/qa/terraform.tfvars").as_deref(), Some("qa"));
+    }
+
+    #[test]
+    fn tfvars_in_a_variables_directory_read_the_parent_module() {
+        let f = files(&[
+            "main.tf",
+            "variables.tf",
+            "variables/mgt-production.tfvars",
+            "variables/mgt-staging.tfvars",
+        ]);
+        let c = tfvars_candidates(&f);
+        let module = ["main.tf", "variables.tf"];
+        let with = |x: &str| files(&[module[0], module[1], x]);
+        assert_eq!(
+            summary(&c),
+            vec![
+                (
+                    "production".into(),
+                    false,
+                    with("variables/mgt-production.tfvars")
+                ),
+                (
+                    "staging".into(),
+                    false,
+                    with("variables/mgt-staging.tfvars")
+                ),
+                ("default".into(), true, files(&module)),
+            ]
+        );
+    }
+
+    #[test]
     fn a_bound_file_brings_its_module() {
         let f = files(&[
             "tf/main.tf",
@@ -323,6 +466,63 @@ mod tests {
         assert_eq!(
             with_module(&f, &files(&["tf/variables.tf"])),
             files(&["tf/main.tf", "tf/variables.tf", "tf/terraform.tfvars"])
+        );
+    }
+
+    #[test]
+    fn terragrunt_components_by_env_directory_or_env_hcl() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |f: &str, text: &str| {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        // Sorted, as `walk` gives them.
+        let mut f = files(&[
+            "env/terragrunt.hcl",
+            "env/staging/rds/terragrunt.hcl",
+            "env/staging_config.tfvars",
+            "env/variables.tf",
+            "acct/us-east-1/blue/env.hcl",
+            "acct/us-east-1/blue/vpc/terragrunt.hcl",
+            "prod/us-east-1/prod/vpc/terragrunt.hcl",
+        ]);
+        f.sort();
+        for name in &f {
+            write(name, "");
+        }
+        write(
+            "acct/us-east-1/blue/env.hcl",
+            "locals {\n  environment = \"qa\"\n}\n",
+        );
+        let ws = Workspace::open(dir.path()).unwrap();
+        let c = find(&ws, &f);
+        let mut got = summary(&c);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("default".into(), true, files(&["env/variables.tf"])),
+                (
+                    "prod".into(),
+                    false,
+                    files(&["prod/us-east-1/prod/vpc/terragrunt.hcl"])
+                ),
+                (
+                    "qa".into(),
+                    false,
+                    files(&["acct/us-east-1/blue/vpc/terragrunt.hcl"])
+                ),
+                (
+                    "staging".into(),
+                    false,
+                    files(&[
+                        "env/variables.tf",
+                        "env/staging_config.tfvars",
+                        "env/staging/rds/terragrunt.hcl"
+                    ])
+                ),
+            ]
         );
     }
 }

@@ -89,7 +89,7 @@ pub struct Module {
     pub sizing: Vec<Sizing>,
 }
 
-fn parse_body(text: &str, file: &str) -> Result<Body> {
+pub(super) fn parse_body(text: &str, file: &str) -> Result<Body> {
     hcl::edit::parser::parse_body(text).map_err(|e| {
         // The error's own rendering quotes the source line; only the message and place are used.
         let loc = e.location();
@@ -120,7 +120,7 @@ fn expr_of(text: &str, file: &str, attr: &Attribute) -> Expr {
     }
 }
 
-fn label(l: &BlockLabel) -> &str {
+pub(super) fn label(l: &BlockLabel) -> &str {
     match l {
         BlockLabel::Ident(i) => i.as_str(),
         BlockLabel::String(s) => s.as_str(),

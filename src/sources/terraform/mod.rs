@@ -11,17 +11,21 @@
 //!   variable's row already and gets no second one.
 
 mod hcl;
+mod terragrunt;
 
 use std::collections::BTreeMap;
 
 use ::hcl::eval::Context;
 
 use crate::error::{Error, Result};
-use crate::model::{Environment, MaskedSecret, Note, Origin, Quantity, Setting, SettingValue};
+use crate::model::{
+    Environment, GapExtent, MaskedSecret, Note, Origin, Quantity, Setting, SettingValue,
+};
 use crate::sources::Workspace;
 use crate::yaml;
 
 pub use self::hcl::SIZING_ATTRIBUTES;
+pub use self::terragrunt::env_of_env_hcl;
 
 /// Read one environment's Terraform files (`.tf` first, then `.tfvars` in precedence order).
 pub fn load(
@@ -33,13 +37,14 @@ pub fn load(
     let mut module = hcl::Module::default();
     let mut assigned: Vec<(String, ::hcl::Value, Origin)> = Vec::new();
     for file in files {
-        let text = workspace.read_text(file)?;
-        if file.ends_with(".tfvars.json") {
-            assigned.extend(read_tfvars_json(&text, file)?);
-        } else if file.ends_with(".tfvars") {
-            assigned.extend(hcl::read_tfvars(&text, file)?);
+        // One file that cannot be read is a gap; the module's other files still are.
+        let result = if file.ends_with(".hcl") {
+            terragrunt::load_component(workspace, file, environment, notes)
         } else {
-            hcl::read_tf(&text, file, &mut module)?;
+            read_file(workspace, file, &mut module, &mut assigned)
+        };
+        if let Err(e) = result {
+            environment.add_gap(GapExtent::Source, None, &e);
         }
     }
 
@@ -67,18 +72,18 @@ pub fn load(
             .any(|v| v.name == name && v.sensitive)
     };
     let is_number = |name: &str| module.variables.iter().any(|v| v.name == name && v.number);
+    // A required input with no value here is unset, not empty: it gets no setting, so it is
+    // never "the same" as another environment's unset input, and a value set elsewhere shows
+    // as missing here.
     for v in &module.variables {
         if !values.contains_key(&v.name) {
             notes.push(Note::at(
                 v.origin.clone(),
                 format!(
-                    "Terraform variable `{}` has no default and no value in the tfvars files read; it is set at apply time",
+                    "Terraform variable `{}` has no default and no value in the tfvars files read: unset (required input, given at apply time), so not compared",
                     v.name
                 ),
             ));
-            let key = format!("terraform.{}", v.name);
-            let setting = Setting::new(&key, "", v.origin.clone()).interpolated(true);
-            environment.settings.insert(key, setting);
         }
     }
     for (name, (value, origin)) in &values {
@@ -119,6 +124,24 @@ pub fn load(
                 environment.settings.insert(key, setting);
             }
         }
+    }
+    Ok(())
+}
+
+/// Read one `.tf` file into `module`, or one tfvars file's assignments into `assigned`.
+fn read_file(
+    workspace: &Workspace,
+    file: &str,
+    module: &mut hcl::Module,
+    assigned: &mut Vec<(String, ::hcl::Value, Origin)>,
+) -> Result<()> {
+    let text = workspace.read_text(file)?;
+    if file.ends_with(".tfvars.json") {
+        assigned.extend(read_tfvars_json(&text, file)?);
+    } else if file.ends_with(".tfvars") {
+        assigned.extend(hcl::read_tfvars(&text, file)?);
+    } else {
+        hcl::read_tf(&text, file, module)?;
     }
     Ok(())
 }
@@ -296,6 +319,15 @@ mod tests {
         Ok((env, notes))
     }
 
+    /// What `env_of` read, with its first gap as the error.
+    fn read_whole(files: &[(&str, &str)], read: &[&str]) -> Result<(Environment, Vec<Note>)> {
+        let (env, notes) = env_of(files, read)?;
+        match env.gaps.first() {
+            Some(gap) => Err(gap.to_error()),
+            None => Ok((env, notes)),
+        }
+    }
+
     const TF: &str = r#"
 variable "instance_type" {
   default = "t3.micro"
@@ -371,8 +403,8 @@ resource "aws_db_instance" "db" {
             .contains_key("terraform.aws_instance.web.instance_type"));
         // Sensitive: masked although `db_name` and `app` look innocent.
         assert!(env.settings["terraform.db_name"].is_secret());
-        assert_eq!(s("terraform.db_password").0, "");
-        assert!(env.settings["terraform.db_password"].interpolated);
+        // Unset (required input): no setting, so never "the same" as another environment's.
+        assert!(!env.settings.contains_key("terraform.db_password"));
         let messages: Vec<&str> = notes.iter().map(|n| n.message.as_str()).collect();
         assert!(
             messages.iter().any(|m| m.contains("`unknown` is assigned")),
@@ -413,7 +445,7 @@ resource "aws_db_instance" "db" {
 
     #[test]
     fn syntax_errors_and_deep_nesting() {
-        let e = env_of(
+        let e = read_whole(
             &[("main.tf", "variable \"a\" {\n  default = \n}\n")],
             &["main.tf"],
         )
@@ -423,7 +455,7 @@ resource "aws_db_instance" "db" {
             "{e}"
         );
         let nested = format!("a = {}1{}\n", "[".repeat(60), "]".repeat(60));
-        let (env, _) = env_of(&[("x.tfvars", &nested)], &["x.tfvars"]).unwrap();
+        let (env, _) = read_whole(&[("x.tfvars", &nested)], &["x.tfvars"]).unwrap();
         assert!(env
             .settings
             .keys()
@@ -432,10 +464,33 @@ resource "aws_db_instance" "db" {
             .starts_with("terraform.a[0]"));
         // hcl-edit caps nesting (64 levels) before its recursive parser could overflow.
         let deep = format!("a = {}\n", "[".repeat(5000));
-        let e = env_of(&[("x.tfvars", &deep)], &["x.tfvars"]).unwrap_err();
+        let e = read_whole(&[("x.tfvars", &deep)], &["x.tfvars"]).unwrap_err();
         assert!(e.message.contains("nesting depth"), "{e}");
-        let e = env_of(&[("x.tfvars.json", "{\"a\": [1, 2}\n")], &["x.tfvars.json"]).unwrap_err();
+        let e =
+            read_whole(&[("x.tfvars.json", "{\"a\": [1, 2}\n")], &["x.tfvars.json"]).unwrap_err();
         assert_eq!(e.file.as_deref(), Some("x.tfvars.json"));
         assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn a_broken_file_is_a_gap_and_the_others_are_read() {
+        let (env, notes) = env_of(
+            &[
+                ("variables.tf", TF),
+                ("broken.tf", "resource \"a\" \"b\" {\n  count = \n}\n"),
+                ("staging.tfvars", "instance_type = \"t3.large\"\n"),
+            ],
+            &["variables.tf", "broken.tf", "staging.tfvars"],
+        )
+        .unwrap();
+        assert_eq!(
+            env.settings["terraform.instance_type"].display(),
+            "t3.large"
+        );
+        let gaps: Vec<(GapExtent, String)> =
+            env.gaps.iter().map(|g| (g.extent, g.location())).collect();
+        assert_eq!(gaps, [(GapExtent::Source, "broken.tf:2:11".to_string())]);
+        assert!(env.gaps[0].message.starts_with("HCL syntax error"));
+        assert!(!notes.iter().any(|n| n.message.contains("instance_type")));
     }
 }
