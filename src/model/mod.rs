@@ -219,6 +219,17 @@ impl Service {
     pub fn is_optional(&self) -> bool {
         !self.profiles.is_empty()
     }
+
+    /// Whether the service runs a container (an image, or one built from source): only those
+    /// have resource limits and health checks. A Terraform or Terragrunt component, or a
+    /// module's app config, does not.
+    pub fn runs_container(&self) -> bool {
+        self.image.is_some()
+            || self
+                .settings
+                .keys()
+                .any(|k| k == "build" || k.starts_with("build."))
+    }
 }
 
 /// One environment (staging, production, ...) and what was read for it.

@@ -41,7 +41,10 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
     let mut seen = HashSet::new();
     for (e, name, service) in ctx.services() {
-        if !ctx.is_production_like(e) || !seen.insert((e, name.to_string())) {
+        if !ctx.is_production_like(e)
+            || !service.runs_container()
+            || !seen.insert((e, name.to_string()))
+        {
             continue;
         }
         let r = &service.resources;
@@ -71,5 +74,23 @@ mod tests {
             "services:\n  web:\n    image: app:1\n    cpus: 1\n  web2:\n    image: app:1\n    cpus: 1\n  db:\n    image: postgres:16\n    cpus: 1\n    mem_limit: 1g\n",
         );
         assert_eq!(hits("EP007", &files), vec![hit("production", "web", "")]);
+    }
+
+    #[test]
+    fn components_that_run_no_container_have_no_limits_to_miss() {
+        let files = [
+            (
+                "terraform/variables.tf",
+                "variable \"size\" {\n  default = \"s\"\n}\n",
+            ),
+            ("terraform/staging.tfvars", "size = \"s\"\n"),
+            ("terraform/production.tfvars", "size = \"xl\"\n"),
+            ("admin/config/config.yaml", "a: 1\n"),
+            ("admin/config/config.production.yaml", "a: 2\n"),
+            ("portal/config/config.yaml", "a: 1\n"),
+            ("portal/config/config.production.yaml", "a: 3\n"),
+        ];
+        assert_eq!(hits("EP007", &files), vec![]);
+        assert_eq!(hits("EP008", &files), vec![]);
     }
 }

@@ -43,7 +43,10 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
     let mut seen = HashSet::new();
     for (e, name, service) in ctx.services() {
-        if !ctx.is_production_like(e) || !seen.insert((e, name.to_string())) {
+        if !ctx.is_production_like(e)
+            || !service.runs_container()
+            || !seen.insert((e, name.to_string()))
+        {
             continue;
         }
         // Operators (a CloudNativePG `Cluster`) and charts (`HelmRelease`) define their own
