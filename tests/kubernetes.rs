@@ -6,6 +6,9 @@ use std::path::Path;
 mod common;
 use common::{envparity, json_of, service, stdout_of, GIB, MIB};
 
+use envparity::discover;
+use envparity::model::{Environment, GapExtent, Scan};
+use envparity::sources::{self, Workspace};
 use serde_json::Value;
 
 fn env_setting<'a>(doc: &'a Value, aspect: &str) -> &'a Value {
@@ -298,7 +301,54 @@ fn run_on(files: &[(&str, &str)]) -> (i32, String) {
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: app:1\n";
 
-fn overlay_error(kustomization: &str, extra: &[(&str, &str)]) -> String {
+/// Discover and read a directory with the library, to see gaps and notes.
+fn scan_of(root: &Path) -> Scan {
+    let workspace = Workspace::open(root).unwrap();
+    let plan = discover::discover(&workspace).unwrap();
+    sources::load(&workspace, &plan).unwrap()
+}
+
+fn scan_files(files: &[(&str, &str)]) -> Scan {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    scan_of(dir.path())
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/k8s")
+        .join(name)
+}
+
+fn env_of<'a>(scan: &'a Scan, name: &str) -> &'a Environment {
+    scan.environments
+        .iter()
+        .chain(&scan.unread)
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("no environment {name}"))
+}
+
+fn workload<'a>(env: &'a Environment, name: &str) -> &'a envparity::model::Service {
+    env.services
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no service {name} in {}", env.name))
+}
+
+/// `file:line: message` of each gap of an environment, with its extent.
+fn gaps_of(env: &Environment) -> Vec<(GapExtent, String)> {
+    env.gaps
+        .iter()
+        .map(|g| (g.extent, format!("{}: {}", g.location(), g.message)))
+        .collect()
+}
+
+/// A staging overlay with one bad entry: the base is still rendered, and the entry is a gap.
+fn overlay_gaps(kustomization: &str, extra: &[(&str, &str)]) -> Vec<(GapExtent, String)> {
     let mut files = vec![
         ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
         ("base/deploy.yaml", DEPLOY),
@@ -309,54 +359,148 @@ fn overlay_error(kustomization: &str, extra: &[(&str, &str)]) -> String {
         ),
     ];
     files.extend_from_slice(extra);
-    let (code, stderr) = run_on(&files);
-    assert_eq!(code, 2, "{stderr}");
-    stderr
+    let scan = scan_files(&files);
+    let staging = env_of(&scan, "staging");
+    assert!(!staging.is_unread(), "{:?}", staging.gaps);
+    assert_eq!(
+        workload(staging, "web").instances.count,
+        1,
+        "the base is read"
+    );
+    gaps_of(staging)
+}
+
+fn has_gap(gaps: &[(GapExtent, String)], extent: GapExtent, text: &str) -> bool {
+    gaps.iter().any(|(x, g)| *x == extent && g.contains(text))
 }
 
 #[test]
-fn kustomize_errors_name_file_and_line() {
-    let e = overlay_error(
+fn kustomize_entries_that_cannot_be_read_are_gaps_with_file_and_line() {
+    let g = overlay_gaps(
         "resources:\n  - ../../base\n  - https://github.com/org/repo//deploy\n",
         &[],
     );
     assert!(
-        e.contains("overlays/staging/kustomization.yaml:3: remote resource"),
-        "{e}"
-    );
-    assert!(e.contains("never uses the network"), "{e}");
-
-    let e = overlay_error("resources:\n  - ../../../../outside\n", &[]);
-    assert!(e.contains("overlays/staging/kustomization.yaml:2:"), "{e}");
-    assert!(e.contains("outside the scanned directory"), "{e}");
-
-    let e = overlay_error(
-        "resources: [../../base]\npatches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: missing\n",
-        &[],
+        has_gap(&g, GapExtent::Optional, "overlays/staging/kustomization.yaml:3: remote resource `https://github.com/org/repo//deploy`"),
+        "{g:?}"
     );
     assert!(
-        e.contains("patch target `Deployment/missing` not found"),
-        "{e}"
+        has_gap(&g, GapExtent::Optional, "never uses the network"),
+        "{g:?}"
     );
-    assert!(e.contains("overlays/staging/kustomization.yaml:4:"), "{e}");
 
-    let e = overlay_error(
+    let g = overlay_gaps("resources:\n  - ../../base\n  - ../../../../outside\n", &[]);
+    assert!(
+        has_gap(&g, GapExtent::Source, "overlays/staging/kustomization.yaml:3: `../../../../outside` is outside the scanned directory"),
+        "{g:?}"
+    );
+
+    let g = overlay_gaps(
         "resources: [../../base]\npatchesJson6902:\n  - target: {kind: Deployment, name: web}\n    path: p.yaml\n",
         &[("overlays/staging/p.yaml", "- op: replace\n  path: /spec/nothere/x\n  value: 1\n")],
     );
     assert!(
-        e.contains("overlays/staging/p.yaml:1: JSON patch path `/spec/nothere` does not exist"),
-        "{e}"
+        has_gap(
+            &g,
+            GapExtent::Source,
+            "overlays/staging/p.yaml:1: JSON patch path `/spec/nothere` does not exist"
+        ),
+        "{g:?}"
     );
 
-    let e = overlay_error("resources: [../../base]\nhelmCharts:\n  - name: x\n", &[]);
-    assert!(e.contains("overlays/staging/kustomization.yaml:3: kustomization field `helmCharts` is not supported"), "{e}");
+    let g = overlay_gaps("resources: [../../base]\nhelmCharts:\n  - name: x\n", &[]);
+    assert!(has_gap(&g, GapExtent::Source, "overlays/staging/kustomization.yaml:3: kustomization field `helmCharts` is not supported"), "{g:?}");
 
-    let e = overlay_error(
-        "resources: [../../base]\nreplicas:\n  - {name: web, count: 2}\nimages: [{name: app, newTag: '2'}]\nnamespace: s\nresources2: x\n",
+    let g = overlay_gaps(
+        "resources: [../../base]\nreplicas:\n  - {name: web, count: 1}\nimages: [{name: app, newTag: '2'}]\nnamespace: s\nresources2: x\n",
         &[],
     );
-    assert!(e.contains("`resources2` is not supported"), "{e}");
+    assert!(
+        has_gap(&g, GapExtent::Source, "`resources2` is not supported"),
+        "{g:?}"
+    );
+}
+
+#[test]
+fn one_bad_entry_leaves_the_rest_of_the_overlay_rendered() {
+    let scan = scan_of(&fixture("kustomize-gaps"));
+    let staging = env_of(&scan, "staging");
+    // The image transformer after the remote and missing resources still applies.
+    assert_eq!(
+        workload(staging, "web")
+            .image
+            .as_ref()
+            .unwrap()
+            .value
+            .to_string(),
+        "shop/web:1.1"
+    );
+    let g = gaps_of(staging);
+    assert!(has_gap(&g, GapExtent::Optional, "overlays/staging/kustomization.yaml:3: remote resource `https://github.com/example-org/shared-config//monitoring?ref=v1.2.0`"), "{g:?}");
+    assert!(
+        has_gap(
+            &g,
+            GapExtent::Source,
+            "overlays/staging/kustomization.yaml:4: `missing.yaml`"
+        ),
+        "{g:?}"
+    );
+
+    let production = env_of(&scan, "production");
+    // The invalid and the missing patch are gaps; the patch after them applies.
+    assert_eq!(workload(production, "web").instances.count, 3);
+    let g = gaps_of(production);
+    assert!(has_gap(&g, GapExtent::Optional, "overlays/production/kustomization.yaml:3: remote resource `github.com/example-org/shared-config/monitoring?ref=v1.2.0`"), "{g:?}");
+    assert!(has_gap(&g, GapExtent::Source, "overlays/production/kustomization.yaml:7: patch target `name` is not a valid regular expression"), "{g:?}");
+    assert!(
+        has_gap(
+            &g,
+            GapExtent::Source,
+            "overlays/production/kustomization.yaml:12: patch `no-such-patch.yaml`"
+        ),
+        "{g:?}"
+    );
+    assert_eq!(g.len(), 3, "{g:?}");
+}
+
+#[test]
+fn patch_targets_are_regular_expressions_and_deletes_remove_objects() {
+    let scan = scan_of(&fixture("kustomize-targets"));
+    let staging = env_of(&scan, "staging");
+    assert!(staging.gaps.is_empty(), "{:?}", staging.gaps);
+    let count = |env: &Environment, name: &str| workload(env, name).instances.count;
+    assert_eq!(count(staging, "web"), 2, "`(web|worker)` matches web");
+    assert_eq!(count(staging, "worker"), 2);
+    assert_eq!(count(staging, "webhook"), 1, "anchored: not webhook");
+    // `$patch: delete` in the Component and in a patch file.
+    assert!(staging.services.iter().all(|s| s.name != "debug"));
+    assert!(
+        !staging
+            .settings
+            .keys()
+            .any(|k| k.starts_with("service.web.")),
+        "{:?}",
+        staging.settings.keys()
+    );
+    let notes: Vec<String> = scan
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}", n.origin.as_ref().unwrap(), n.message))
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("overlays/staging/kustomization.yaml:15: patch target (kind=Deployment, name=payments) matches no resource")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains(
+            "overlays/staging/kustomization.yaml:25: kustomization `configurations` ignored"
+        )),
+        "{notes:?}"
+    );
+
+    let production = env_of(&scan, "production");
+    assert!(production.gaps.is_empty(), "{:?}", production.gaps);
+    assert_eq!(count(production, "web"), 4);
+    assert_eq!(count(production, "worker"), 4);
+    assert_eq!(count(production, "webhook"), 3, "`web.+`");
+    assert_eq!(count(production, "debug"), 1);
 }
 
 #[test]
@@ -374,7 +518,7 @@ fn kustomization_cycles_are_errors() {
 }
 
 #[test]
-fn bad_manifests_are_errors() {
+fn bad_manifests_and_objects_are_gaps_and_the_rest_is_read() {
     let cases: &[(&str, &str)] = &[
         ("k8s/staging/app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n"),
         ("k8s/staging/app.yaml", "apiVersion: v1\nkind: List\nitems:\n- just a string\n"),
@@ -394,9 +538,18 @@ fn bad_manifests_are_errors() {
         "k8s/staging/app.yaml:10: `resources.limits.cpu`: `lots` is not a Kubernetes quantity",
     ];
     for ((path, text), want) in cases.iter().zip(expected) {
-        let (code, e) = run_on(&[(path, text), ("k8s/production/app.yaml", DEPLOY)]);
-        assert_eq!(code, 2, "{e}");
-        assert!(e.contains(want), "want {want}, got {e}");
+        let scan = scan_files(&[
+            (path, text),
+            ("k8s/staging/web.yaml", DEPLOY),
+            ("k8s/production/app.yaml", DEPLOY),
+        ]);
+        let staging = env_of(&scan, "staging");
+        assert_eq!(workload(staging, "web").instances.count, 1);
+        let g = gaps_of(staging);
+        assert!(
+            has_gap(&g, GapExtent::Source, want),
+            "want {want}, got {g:?}"
+        );
     }
 }
 
