@@ -614,3 +614,65 @@ fn explicit_environments_accept_manifests_and_values() {
     // `helm template` output saved under an environment's name is read as manifests.
     assert_eq!(service(&doc, "web")["envs"]["production"]["image"], "app:1");
 }
+
+#[test]
+fn umbrella_chart_values_are_the_subcharts_workload_under_the_chart_values() {
+    let scan = scan_of(&fixture("helm-umbrella"));
+    let names: Vec<&str> = scan.environments.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["staging", "production"],
+        "values-sku-x is a variant"
+    );
+    let (staging, production) = (env_of(&scan, "staging"), env_of(&scan, "production"));
+    // `generic-service` values are the chart's workload, named by its `nameOverride`.
+    let api = workload(staging, "shop-api");
+    assert_eq!(api.instances.count, 3);
+    assert_eq!(
+        api.image.as_ref().unwrap().value.to_string(),
+        "registry.example.org/shop-api:base",
+        "the chart's values.yaml under the override"
+    );
+    assert_eq!(api.resources.cpu_limit_millis.as_ref().unwrap().value, 500);
+    assert_eq!(api.settings["values.env.LOG_LEVEL"].display(), "debug");
+    assert_eq!(api.settings["chart.values.buildEnv"].display(), "staging");
+    let api = workload(production, "shop-api");
+    assert_eq!(
+        (api.instances.count, api.instances.autoscale_max),
+        (6, Some(12))
+    );
+    assert_eq!(
+        api.image.as_ref().unwrap().value.to_string(),
+        "registry.example.org/shop-api:2.0"
+    );
+    assert_eq!(api.settings["values.env.LOG_LEVEL"].display(), "info");
+    // A block per component is a service of its own.
+    assert_eq!(workload(staging, "mailer").instances.count, 1);
+    assert_eq!(workload(production, "mailer").instances.count, 2);
+    assert_eq!(production.services.len(), 2);
+}
+
+#[test]
+fn local_subcharts_merge_their_own_values_and_aliases_name_their_values() {
+    let scan = scan_of(&fixture("helm-subcharts"));
+    let (dev, prod) = (env_of(&scan, "development"), env_of(&scan, "production"));
+    let api = workload(dev, "api");
+    assert_eq!(api.instances.count, 1, "from services/api/values.yaml");
+    assert_eq!(
+        api.image.as_ref().unwrap().value.to_string(),
+        "registry.example.org/store-api:dev"
+    );
+    assert_eq!(api.resources.cpu_limit_millis.as_ref().unwrap().value, 250);
+    let api = workload(prod, "api");
+    assert_eq!(api.instances.count, 3);
+    assert_eq!(
+        api.image.as_ref().unwrap().value.to_string(),
+        "registry.example.org/store-api:1.1"
+    );
+    // `sessions` is the alias of a Bitnami redis: its topology.
+    assert_eq!(workload(dev, "sessions").instances.count, 1);
+    assert_eq!(workload(prod, "sessions").instances.count, 3);
+    // A dependency disabled by its condition deploys nothing; the umbrella itself no workload.
+    let names: Vec<&str> = prod.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["api", "sessions"]);
+}

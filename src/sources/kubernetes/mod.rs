@@ -67,10 +67,10 @@ pub fn load(
                     }
                 }
             }
-            SourceKind::HelmValues => {
-                let service = helm::values_files(workspace, &source.files)?;
-                environment.services.push(service);
-            }
+            SourceKind::HelmValues => match helm::values_files(workspace, &source.files) {
+                Ok(services) => environment.services.extend(services),
+                Err(e) => environment.add_gap(GapExtent::Source, None, &e),
+            },
             // Other kinds have their own readers; the caller passes only these three.
             _ => {}
         }
