@@ -676,3 +676,56 @@ fn local_subcharts_merge_their_own_values_and_aliases_name_their_values() {
     let names: Vec<&str> = prod.services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["api", "sessions"]);
 }
+
+#[test]
+fn flux_kustomizations_deploy_shared_directories_to_every_cluster() {
+    let scan = scan_of(&fixture("flux-clusters"));
+    let (staging, production) = (env_of(&scan, "staging"), env_of(&scan, "production"));
+    // `infrastructure/controllers` (through an ExternalArtifact) and `infrastructure/configs`
+    // (the repository's own GitRepository) name no environment, and are read for both.
+    for (env, replicas) in [(staging, 2), (production, 3)] {
+        let ingress = workload(env, "ingress-nginx");
+        assert_eq!(ingress.instances.count, replicas, "{}", env.name);
+        // The chart comes from the OCIRepository the `chartRef` names.
+        assert_eq!(ingress.settings["chart"].display(), "ingress-nginx");
+        assert_eq!(ingress.settings["chart.version"].display(), "4.x");
+        // The generated ConfigMap of `valuesFrom` is merged under the inline values.
+        assert_eq!(
+            ingress.image.as_ref().unwrap().value.to_string(),
+            "registry.example.org/ingress:1.9"
+        );
+        let metrics = workload(env, "metrics-server");
+        assert_eq!(metrics.settings["chart.version"].display(), "3.12.0");
+        assert_eq!(
+            metrics.settings["chart.url"].display(),
+            "https://charts.example.org/metrics"
+        );
+        // Values from a Secret are masked whatever their key.
+        assert!(metrics.settings["values.endpoint"].is_secret());
+    }
+    // The Kustomization's own patches apply to what it deploys; a directory without a
+    // kustomization is read whole, subdirectories included.
+    let acme = "configmap.platform-settings.ACME_SERVER";
+    assert_eq!(
+        staging.settings[acme].display(),
+        "https://acme-staging.example.org/directory"
+    );
+    assert_eq!(
+        production.settings[acme].display(),
+        "https://acme.example.org/directory"
+    );
+    assert!(staging
+        .settings
+        .contains_key("configmap.issuer-settings.EMAIL"));
+    // Another repository's path is an optional gap at the Kustomization's source.
+    let g = gaps_of(staging);
+    assert_eq!(g.len(), 1, "{g:?}");
+    assert!(
+        has_gap(
+            &g,
+            GapExtent::Optional,
+            "clusters/staging/tenants.yaml:10: Flux Kustomization `team-a` deploys `./deploy` from GitRepository `team-a-repo`"
+        ),
+        "{g:?}"
+    );
+}

@@ -11,7 +11,7 @@ mod appconfig;
 mod compose;
 pub mod config;
 mod dotenv;
-mod kubernetes;
+pub(crate) mod kubernetes;
 mod serverfiles;
 mod terraform;
 

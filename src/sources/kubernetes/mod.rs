@@ -8,6 +8,7 @@
 
 pub mod base64;
 pub mod flatten;
+pub mod flux;
 pub mod helm;
 pub mod kustomize;
 pub mod manifest;
@@ -75,6 +76,17 @@ pub fn load(
             _ => {}
         }
     }
+    let read_dirs: Vec<String> = sources
+        .iter()
+        .flat_map(|s| &s.files)
+        .map(|f| f.rsplit_once('/').map_or("", |(d, _)| d).to_string())
+        .collect();
+    let followed = flux::follow(workspace, &objects, &read_dirs);
+    objects.extend(followed.objects);
+    notes.extend(followed.notes);
+    for (extent, e) in &followed.gaps {
+        environment.add_gap(*extent, None, e);
+    }
     read_objects(&objects, environment, notes)
 }
 
@@ -140,7 +152,7 @@ pub fn read_objects(
             };
             workloads::build(obj, &ctx, notes).map(|b| built.push(b))
         } else if operators::is_service_resource(obj) {
-            operators::build(obj, notes).map(|mut service| {
+            operators::build(obj, objects, notes).map(|mut service| {
                 let ns = operators::target_namespace(obj);
                 if let Some(limits) = limits_for(ns.as_deref()) {
                     limits.apply_to_service(&mut service);
