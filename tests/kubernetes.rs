@@ -649,7 +649,11 @@ fn umbrella_chart_values_are_the_subcharts_workload_under_the_chart_values() {
     // A block per component is a service of its own.
     assert_eq!(workload(staging, "mailer").instances.count, 1);
     assert_eq!(workload(production, "mailer").instances.count, 2);
+    // A subchart that deploys no workload (alerts) is settings of the chart's workload.
     assert_eq!(production.services.len(), 2);
+    let alerts = "chart.values.platform-alerts.latencyThresholdMs";
+    assert_eq!(workload(staging, "shop-api").settings[alerts].display(), "800");
+    assert_eq!(workload(production, "shop-api").settings[alerts].display(), "300");
 }
 
 #[test]

@@ -180,9 +180,6 @@ impl Chart {
             parts.extend(self.components(values));
         }
         let mut own = values.clone();
-        for key in self.dependencies.iter().map(|d| &d.key) {
-            own.remove(key);
-        }
         for part in &parts {
             own.remove(&part.key);
         }
@@ -219,11 +216,17 @@ impl Chart {
         Ok(services)
     }
 
-    /// Each enabled dependency with values: a service running that chart.
+    /// Each enabled dependency whose values are a workload (or a database or cache chart,
+    /// whose defaults are one): a service running that chart.
     fn subcharts(&self, workspace: &Workspace, values: &Val) -> Result<Vec<Part>> {
         let mut parts = Vec::new();
         for dep in &self.dependencies {
-            if let Some(sub) = subchart_values(workspace, dep, values)? {
+            let Some(sub) = subchart_values(workspace, dep, values)? else {
+                continue;
+            };
+            // A library or configuration subchart (alerts, dashboards) deploys no workload:
+            // its values stay with the chart's own settings.
+            if is_workload(&sub) || has_own_topology(&dep.chart) {
                 parts.push(Part {
                     name: named(&sub).unwrap_or(&dep.key).to_string(),
                     key: dep.key.clone(),
