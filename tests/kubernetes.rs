@@ -408,6 +408,16 @@ fn kustomize_entries_that_cannot_be_read_are_gaps_with_file_and_line() {
         "{g:?}"
     );
 
+    // A component that cannot be applied leaves what was accumulated before it.
+    let g = overlay_gaps(
+        "resources: [../../base]\ncomponents:\n  - ../../base\n",
+        &[],
+    );
+    assert!(
+        has_gap(&g, GapExtent::Source, "overlays/staging/kustomization.yaml:3: a `components` entry must be a kustomization of `kind: Component`"),
+        "{g:?}"
+    );
+
     let g = overlay_gaps("resources: [../../base]\nhelmCharts:\n  - name: x\n", &[]);
     assert!(has_gap(&g, GapExtent::Source, "overlays/staging/kustomization.yaml:3: kustomization field `helmCharts` is not supported"), "{g:?}");
 
@@ -652,8 +662,14 @@ fn umbrella_chart_values_are_the_subcharts_workload_under_the_chart_values() {
     // A subchart that deploys no workload (alerts) is settings of the chart's workload.
     assert_eq!(production.services.len(), 2);
     let alerts = "chart.values.platform-alerts.latencyThresholdMs";
-    assert_eq!(workload(staging, "shop-api").settings[alerts].display(), "800");
-    assert_eq!(workload(production, "shop-api").settings[alerts].display(), "300");
+    assert_eq!(
+        workload(staging, "shop-api").settings[alerts].display(),
+        "800"
+    );
+    assert_eq!(
+        workload(production, "shop-api").settings[alerts].display(),
+        "300"
+    );
 }
 
 #[test]

@@ -85,7 +85,8 @@ pub fn build(workspace: &Workspace, file: &str) -> Result<Rendered> {
         gaps: Vec::new(),
         notes: Vec::new(),
     };
-    let mut objects = build.render(file, &k, Vec::new())?;
+    let mut objects = Vec::new();
+    build.render(file, &k, &mut objects)?;
     // Hashes come last, over the final names and data, as Kustomize computes them.
     for obj in objects.iter_mut().filter(|o| o.needs_hash) {
         let hash = generators::name_hash(obj);
@@ -147,9 +148,10 @@ impl Build<'_> {
         })
     }
 
-    /// Render one kustomization over `inherited` objects (empty, except for components, which
-    /// transform what their parent accumulated so far).
-    fn render(&mut self, kfile: &str, k: &Val, inherited: Vec<Object>) -> Result<Vec<Object>> {
+    /// Render one kustomization into `objects`: empty, except for components, which transform
+    /// what their parent accumulated so far. Only a cycle or too deep a chain is an error, found
+    /// before `objects` is touched; anything else is a gap.
+    fn render(&mut self, kfile: &str, k: &Val, objects: &mut Vec<Object>) -> Result<()> {
         let dir = kfile.rsplit_once('/').map_or("", |(d, _)| d).to_string();
         if let Some(pos) = self.stack.iter().position(|d| *d == dir) {
             let mut chain: Vec<&str> = self.stack[pos..].iter().map(String::as_str).collect();
@@ -174,9 +176,9 @@ impl Build<'_> {
         }
         self.check_fields(k);
         self.stack.push(dir);
-        let result = self.render_fields(kfile, k, inherited);
+        self.render_fields(kfile, k, objects);
         self.stack.pop();
-        result
+        Ok(())
     }
 
     /// Fields not understood are gaps (what they would add or change is missing); the rest of
@@ -199,35 +201,24 @@ impl Build<'_> {
         }
     }
 
-    fn render_fields(
-        &mut self,
-        kfile: &str,
-        k: &Val,
-        mut objects: Vec<Object>,
-    ) -> Result<Vec<Object>> {
+    fn render_fields(&mut self, kfile: &str, k: &Val, objects: &mut Vec<Object>) {
         for field in ["resources", "bases"] {
             let entries = self.keep(k.list_at(field));
-            self.resources(kfile, entries, &mut objects);
+            self.resources(kfile, entries, objects);
         }
         for entry in self.keep(k.list_at("components")) {
-            if let Some(url) = remote(entry) {
-                self.remote_gap(entry, url);
-                continue;
-            }
-            let result = self.component(kfile, entry, std::mem::take(&mut objects));
-            match result {
-                Ok(rendered) => objects = rendered,
-                Err((e, unchanged)) => {
-                    self.gaps.push((GapExtent::Source, e));
-                    objects = unchanged;
+            match remote(entry) {
+                Some(url) => self.remote_gap(entry, url),
+                None => {
+                    let applied = self.component(kfile, entry, objects);
+                    self.keep(applied);
                 }
             }
         }
-        self.generators(kfile, k, &mut objects);
-        self.patches(kfile, k, &mut objects);
-        let transformed = transformers(k, &mut objects);
+        self.generators(kfile, k, objects);
+        self.patches(kfile, k, objects);
+        let transformed = transformers(k, objects);
         self.keep(transformed);
-        Ok(objects)
     }
 
     /// `resources` (or `bases`) entries in order: manifest files, kustomization directories;
@@ -280,30 +271,23 @@ impl Build<'_> {
                     "`{written}` is a Component; list it under `components`"
                 )));
             }
-            self.render(&sub, &sk, Vec::new())
+            let mut objects = Vec::new();
+            self.render(&sub, &sk, &mut objects)?;
+            Ok(objects)
         } else {
             manifest::read_file(self.workspace, &rel)
         }
     }
 
-    /// Apply one component to the objects so far; on failure they come back unchanged.
-    fn component(
-        &mut self,
-        kfile: &str,
-        entry: &Val,
-        objects: Vec<Object>,
-    ) -> Result<Vec<Object>, (Error, Vec<Object>)> {
-        let (cfile, ck) = match sub_kustomization(self.workspace, kfile, entry) {
-            Ok(found) => found,
-            Err(e) => return Err((e, objects)),
-        };
+    /// Apply one component to the objects so far.
+    fn component(&mut self, kfile: &str, entry: &Val, objects: &mut Vec<Object>) -> Result<()> {
+        let (cfile, ck) = sub_kustomization(self.workspace, kfile, entry)?;
         if ck.text(&["kind"]) != Some("Component") {
-            let e =
-                entry.error("a `components` entry must be a kustomization of `kind: Component`");
-            return Err((e, objects));
+            return Err(
+                entry.error("a `components` entry must be a kustomization of `kind: Component`")
+            );
         }
-        let before = objects.clone();
-        self.render(&cfile, &ck, objects).map_err(|e| (e, before))
+        self.render(&cfile, &ck, objects)
     }
 
     fn generators(&mut self, kfile: &str, k: &Val, objects: &mut Vec<Object>) {
