@@ -6,6 +6,9 @@ use std::path::Path;
 mod common;
 use common::{envparity, json_of, service, stdout_of, GIB, MIB};
 
+use envparity::discover;
+use envparity::model::{Environment, GapExtent, Scan};
+use envparity::sources::{self, Workspace};
 use serde_json::Value;
 
 fn env_setting<'a>(doc: &'a Value, aspect: &str) -> &'a Value {
@@ -298,7 +301,54 @@ fn run_on(files: &[(&str, &str)]) -> (i32, String) {
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: app:1\n";
 
-fn overlay_error(kustomization: &str, extra: &[(&str, &str)]) -> String {
+/// Discover and read a directory with the library, to see gaps and notes.
+fn scan_of(root: &Path) -> Scan {
+    let workspace = Workspace::open(root).unwrap();
+    let plan = discover::discover(&workspace).unwrap();
+    sources::load(&workspace, &plan).unwrap()
+}
+
+fn scan_files(files: &[(&str, &str)]) -> Scan {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    scan_of(dir.path())
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/k8s")
+        .join(name)
+}
+
+fn env_of<'a>(scan: &'a Scan, name: &str) -> &'a Environment {
+    scan.environments
+        .iter()
+        .chain(&scan.unread)
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("no environment {name}"))
+}
+
+fn workload<'a>(env: &'a Environment, name: &str) -> &'a envparity::model::Service {
+    env.services
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no service {name} in {}", env.name))
+}
+
+/// `file:line: message` of each gap of an environment, with its extent.
+fn gaps_of(env: &Environment) -> Vec<(GapExtent, String)> {
+    env.gaps
+        .iter()
+        .map(|g| (g.extent, format!("{}: {}", g.location(), g.message)))
+        .collect()
+}
+
+/// A staging overlay with one bad entry: the base is still rendered, and the entry is a gap.
+fn overlay_gaps(kustomization: &str, extra: &[(&str, &str)]) -> Vec<(GapExtent, String)> {
     let mut files = vec![
         ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
         ("base/deploy.yaml", DEPLOY),
@@ -309,55 +359,158 @@ fn overlay_error(kustomization: &str, extra: &[(&str, &str)]) -> String {
         ),
     ];
     files.extend_from_slice(extra);
-    // The staging overlay is not read (a warning naming the place); production still is.
-    let (code, stderr) = run_on(&files);
-    assert_eq!(code, 0, "{stderr}");
-    stderr
+    let scan = scan_files(&files);
+    let staging = env_of(&scan, "staging");
+    assert!(!staging.is_unread(), "{:?}", staging.gaps);
+    assert_eq!(
+        workload(staging, "web").instances.count,
+        1,
+        "the base is read"
+    );
+    gaps_of(staging)
+}
+
+fn has_gap(gaps: &[(GapExtent, String)], extent: GapExtent, text: &str) -> bool {
+    gaps.iter().any(|(x, g)| *x == extent && g.contains(text))
 }
 
 #[test]
-fn kustomize_errors_name_file_and_line() {
-    let e = overlay_error(
+fn kustomize_entries_that_cannot_be_read_are_gaps_with_file_and_line() {
+    let g = overlay_gaps(
         "resources:\n  - ../../base\n  - https://github.com/org/repo//deploy\n",
         &[],
     );
     assert!(
-        e.contains("overlays/staging/kustomization.yaml:3: remote resource"),
-        "{e}"
-    );
-    assert!(e.contains("never uses the network"), "{e}");
-
-    let e = overlay_error("resources:\n  - ../../../../outside\n", &[]);
-    assert!(e.contains("overlays/staging/kustomization.yaml:2:"), "{e}");
-    assert!(e.contains("outside the scanned directory"), "{e}");
-
-    let e = overlay_error(
-        "resources: [../../base]\npatches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: missing\n",
-        &[],
+        has_gap(&g, GapExtent::Optional, "overlays/staging/kustomization.yaml:3: remote resource `https://github.com/org/repo//deploy`"),
+        "{g:?}"
     );
     assert!(
-        e.contains("patch target `Deployment/missing` not found"),
-        "{e}"
+        has_gap(&g, GapExtent::Optional, "never uses the network"),
+        "{g:?}"
     );
-    assert!(e.contains("overlays/staging/kustomization.yaml:4:"), "{e}");
 
-    let e = overlay_error(
+    let g = overlay_gaps("resources:\n  - ../../base\n  - ../../../../outside\n", &[]);
+    assert!(
+        has_gap(&g, GapExtent::Source, "overlays/staging/kustomization.yaml:3: `../../../../outside` is outside the scanned directory"),
+        "{g:?}"
+    );
+
+    let g = overlay_gaps(
         "resources: [../../base]\npatchesJson6902:\n  - target: {kind: Deployment, name: web}\n    path: p.yaml\n",
         &[("overlays/staging/p.yaml", "- op: replace\n  path: /spec/nothere/x\n  value: 1\n")],
     );
     assert!(
-        e.contains("overlays/staging/p.yaml:1: JSON patch path `/spec/nothere` does not exist"),
-        "{e}"
+        has_gap(
+            &g,
+            GapExtent::Source,
+            "overlays/staging/p.yaml:1: JSON patch path `/spec/nothere` does not exist"
+        ),
+        "{g:?}"
     );
 
-    let e = overlay_error("resources: [../../base]\nhelmCharts:\n  - name: x\n", &[]);
-    assert!(e.contains("overlays/staging/kustomization.yaml:3: kustomization field `helmCharts` is not supported"), "{e}");
-
-    let e = overlay_error(
-        "resources: [../../base]\nreplicas:\n  - {name: web, count: 2}\nimages: [{name: app, newTag: '2'}]\nnamespace: s\nresources2: x\n",
+    // A component that cannot be applied leaves what was accumulated before it.
+    let g = overlay_gaps(
+        "resources: [../../base]\ncomponents:\n  - ../../base\n",
         &[],
     );
-    assert!(e.contains("`resources2` is not supported"), "{e}");
+    assert!(
+        has_gap(&g, GapExtent::Source, "overlays/staging/kustomization.yaml:3: a `components` entry must be a kustomization of `kind: Component`"),
+        "{g:?}"
+    );
+
+    let g = overlay_gaps("resources: [../../base]\nhelmCharts:\n  - name: x\n", &[]);
+    assert!(has_gap(&g, GapExtent::Source, "overlays/staging/kustomization.yaml:3: kustomization field `helmCharts` is not supported"), "{g:?}");
+
+    let g = overlay_gaps(
+        "resources: [../../base]\nreplicas:\n  - {name: web, count: 1}\nimages: [{name: app, newTag: '2'}]\nnamespace: s\nresources2: x\n",
+        &[],
+    );
+    assert!(
+        has_gap(&g, GapExtent::Source, "`resources2` is not supported"),
+        "{g:?}"
+    );
+}
+
+#[test]
+fn one_bad_entry_leaves_the_rest_of_the_overlay_rendered() {
+    let scan = scan_of(&fixture("kustomize-gaps"));
+    let staging = env_of(&scan, "staging");
+    // The image transformer after the remote and missing resources still applies.
+    assert_eq!(
+        workload(staging, "web")
+            .image
+            .as_ref()
+            .unwrap()
+            .value
+            .to_string(),
+        "shop/web:1.1"
+    );
+    let g = gaps_of(staging);
+    assert!(has_gap(&g, GapExtent::Optional, "overlays/staging/kustomization.yaml:3: remote resource `https://github.com/example-org/shared-config//monitoring?ref=v1.2.0`"), "{g:?}");
+    assert!(
+        has_gap(
+            &g,
+            GapExtent::Source,
+            "overlays/staging/kustomization.yaml:4: `missing.yaml`"
+        ),
+        "{g:?}"
+    );
+
+    let production = env_of(&scan, "production");
+    // The invalid and the missing patch are gaps; the patch after them applies.
+    assert_eq!(workload(production, "web").instances.count, 3);
+    let g = gaps_of(production);
+    assert!(has_gap(&g, GapExtent::Optional, "overlays/production/kustomization.yaml:3: remote resource `github.com/example-org/shared-config/monitoring?ref=v1.2.0`"), "{g:?}");
+    assert!(has_gap(&g, GapExtent::Source, "overlays/production/kustomization.yaml:7: patch target `name` is not a valid regular expression"), "{g:?}");
+    assert!(
+        has_gap(
+            &g,
+            GapExtent::Source,
+            "overlays/production/kustomization.yaml:12: patch `no-such-patch.yaml`"
+        ),
+        "{g:?}"
+    );
+    assert_eq!(g.len(), 3, "{g:?}");
+}
+
+#[test]
+fn patch_targets_are_regular_expressions_and_deletes_remove_objects() {
+    let scan = scan_of(&fixture("kustomize-targets"));
+    let staging = env_of(&scan, "staging");
+    assert!(staging.gaps.is_empty(), "{:?}", staging.gaps);
+    let count = |env: &Environment, name: &str| workload(env, name).instances.count;
+    assert_eq!(count(staging, "web"), 2, "`(web|worker)` matches web");
+    assert_eq!(count(staging, "worker"), 2);
+    assert_eq!(count(staging, "webhook"), 1, "anchored: not webhook");
+    // `$patch: delete` in the Component and in a patch file.
+    assert!(staging.services.iter().all(|s| s.name != "debug"));
+    assert!(
+        !staging
+            .settings
+            .keys()
+            .any(|k| k.starts_with("service.web.")),
+        "{:?}",
+        staging.settings.keys()
+    );
+    let notes: Vec<String> = scan
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}", n.origin.as_ref().unwrap(), n.message))
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("overlays/staging/kustomization.yaml:15: patch target (kind=Deployment, name=payments) matches no resource")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains(
+            "overlays/staging/kustomization.yaml:25: kustomization `configurations` ignored"
+        )),
+        "{notes:?}"
+    );
+
+    let production = env_of(&scan, "production");
+    assert!(production.gaps.is_empty(), "{:?}", production.gaps);
+    assert_eq!(count(production, "web"), 4);
+    assert_eq!(count(production, "worker"), 4);
+    assert_eq!(count(production, "webhook"), 3, "`web.+`");
+    assert_eq!(count(production, "debug"), 1);
 }
 
 #[test]
@@ -375,7 +528,7 @@ fn kustomization_cycles_are_errors() {
 }
 
 #[test]
-fn bad_manifests_are_errors() {
+fn bad_manifests_and_objects_are_gaps_and_the_rest_is_read() {
     let cases: &[(&str, &str)] = &[
         ("k8s/staging/app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n"),
         ("k8s/staging/app.yaml", "apiVersion: v1\nkind: List\nitems:\n- just a string\n"),
@@ -395,9 +548,18 @@ fn bad_manifests_are_errors() {
         "k8s/staging/app.yaml:10: `resources.limits.cpu`: `lots` is not a Kubernetes quantity",
     ];
     for ((path, text), want) in cases.iter().zip(expected) {
-        let (code, e) = run_on(&[(path, text), ("k8s/production/app.yaml", DEPLOY)]);
-        assert_eq!(code, 0, "staging is a gap, production is read: {e}");
-        assert!(e.contains(want), "want {want}, got {e}");
+        let scan = scan_files(&[
+            (path, text),
+            ("k8s/staging/web.yaml", DEPLOY),
+            ("k8s/production/app.yaml", DEPLOY),
+        ]);
+        let staging = env_of(&scan, "staging");
+        assert_eq!(workload(staging, "web").instances.count, 1);
+        let g = gaps_of(staging);
+        assert!(
+            has_gap(&g, GapExtent::Source, want),
+            "want {want}, got {g:?}"
+        );
     }
 }
 
@@ -461,4 +623,129 @@ fn explicit_environments_accept_manifests_and_values() {
     assert_eq!(api["production"]["memory_limit_bytes"], 256 * MIB);
     // `helm template` output saved under an environment's name is read as manifests.
     assert_eq!(service(&doc, "web")["envs"]["production"]["image"], "app:1");
+}
+
+#[test]
+fn umbrella_chart_values_are_the_subcharts_workload_under_the_chart_values() {
+    let scan = scan_of(&fixture("helm-umbrella"));
+    let names: Vec<&str> = scan.environments.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["staging", "production"],
+        "values-sku-x is a variant"
+    );
+    let (staging, production) = (env_of(&scan, "staging"), env_of(&scan, "production"));
+    // `generic-service` values are the chart's workload, named by its `nameOverride`.
+    let api = workload(staging, "shop-api");
+    assert_eq!(api.instances.count, 3);
+    assert_eq!(
+        api.image.as_ref().unwrap().value.to_string(),
+        "registry.example.org/shop-api:base",
+        "the chart's values.yaml under the override"
+    );
+    assert_eq!(api.resources.cpu_limit_millis.as_ref().unwrap().value, 500);
+    assert_eq!(api.settings["values.env.LOG_LEVEL"].display(), "debug");
+    assert_eq!(api.settings["chart.values.buildEnv"].display(), "staging");
+    let api = workload(production, "shop-api");
+    assert_eq!(
+        (api.instances.count, api.instances.autoscale_max),
+        (6, Some(12))
+    );
+    assert_eq!(
+        api.image.as_ref().unwrap().value.to_string(),
+        "registry.example.org/shop-api:2.0"
+    );
+    assert_eq!(api.settings["values.env.LOG_LEVEL"].display(), "info");
+    // A block per component is a service of its own.
+    assert_eq!(workload(staging, "mailer").instances.count, 1);
+    assert_eq!(workload(production, "mailer").instances.count, 2);
+    // A subchart that deploys no workload (alerts) is settings of the chart's workload.
+    assert_eq!(production.services.len(), 2);
+    let alerts = "chart.values.platform-alerts.latencyThresholdMs";
+    assert_eq!(
+        workload(staging, "shop-api").settings[alerts].display(),
+        "800"
+    );
+    assert_eq!(
+        workload(production, "shop-api").settings[alerts].display(),
+        "300"
+    );
+}
+
+#[test]
+fn local_subcharts_merge_their_own_values_and_aliases_name_their_values() {
+    let scan = scan_of(&fixture("helm-subcharts"));
+    let (dev, prod) = (env_of(&scan, "development"), env_of(&scan, "production"));
+    let api = workload(dev, "api");
+    assert_eq!(api.instances.count, 1, "from services/api/values.yaml");
+    assert_eq!(
+        api.image.as_ref().unwrap().value.to_string(),
+        "registry.example.org/store-api:dev"
+    );
+    assert_eq!(api.resources.cpu_limit_millis.as_ref().unwrap().value, 250);
+    let api = workload(prod, "api");
+    assert_eq!(api.instances.count, 3);
+    assert_eq!(
+        api.image.as_ref().unwrap().value.to_string(),
+        "registry.example.org/store-api:1.1"
+    );
+    // `sessions` is the alias of a Bitnami redis: its topology.
+    assert_eq!(workload(dev, "sessions").instances.count, 1);
+    assert_eq!(workload(prod, "sessions").instances.count, 3);
+    // A dependency disabled by its condition deploys nothing; the umbrella itself no workload.
+    let names: Vec<&str> = prod.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["api", "sessions"]);
+}
+
+#[test]
+fn flux_kustomizations_deploy_shared_directories_to_every_cluster() {
+    let scan = scan_of(&fixture("flux-clusters"));
+    let (staging, production) = (env_of(&scan, "staging"), env_of(&scan, "production"));
+    // `infrastructure/controllers` (through an ExternalArtifact) and `infrastructure/configs`
+    // (the repository's own GitRepository) name no environment, and are read for both.
+    for (env, replicas) in [(staging, 2), (production, 3)] {
+        let ingress = workload(env, "ingress-nginx");
+        assert_eq!(ingress.instances.count, replicas, "{}", env.name);
+        // The chart comes from the OCIRepository the `chartRef` names.
+        assert_eq!(ingress.settings["chart"].display(), "ingress-nginx");
+        assert_eq!(ingress.settings["chart.version"].display(), "4.x");
+        // The generated ConfigMap of `valuesFrom` is merged under the inline values.
+        assert_eq!(
+            ingress.image.as_ref().unwrap().value.to_string(),
+            "registry.example.org/ingress:1.9"
+        );
+        let metrics = workload(env, "metrics-server");
+        assert_eq!(metrics.settings["chart.version"].display(), "3.12.0");
+        assert_eq!(
+            metrics.settings["chart.url"].display(),
+            "https://charts.example.org/metrics"
+        );
+        // Values from a Secret are masked whatever their key.
+        assert!(metrics.settings["values.endpoint"].is_secret());
+    }
+    // The Kustomization's own patches apply to what it deploys; a directory without a
+    // kustomization is read whole, subdirectories included.
+    let acme = "configmap.platform-settings.ACME_SERVER";
+    assert_eq!(
+        staging.settings[acme].display(),
+        "https://acme-staging.example.org/directory"
+    );
+    assert_eq!(
+        production.settings[acme].display(),
+        "https://acme.example.org/directory"
+    );
+    assert!(staging
+        .settings
+        .contains_key("configmap.issuer-settings.EMAIL"));
+    // Another repository's path is an optional gap at the Kustomization's source.
+    let g = gaps_of(staging);
+    assert_eq!(g.len(), 1, "{g:?}");
+    assert!(
+        has_gap(
+            &g,
+            GapExtent::Optional,
+            "clusters/staging/tenants.yaml:10: Flux Kustomization `team-a` deploys `./deploy` from GitRepository `team-a-repo`"
+        ),
+        "{g:?}"
+    );
 }

@@ -30,26 +30,24 @@ enum Expect {
     /// default kubectl run must fail for exactly that reason, and the rendering must be identical
     /// to `kubectl kustomize --load-restrictor LoadRestrictionsNone`.
     OutsideRootLikeFlux,
-    /// A `kind: Component` built on its own: its patch targets a Deployment that only the overlays
-    /// using the component provide. kubectl ignores a patch whose target matches nothing;
-    /// envparity reports it as an error (containing this text) rather than skip it silently.
-    /// Components are never rendered on their own by envparity (they are not environments).
-    NativeRejectsUnmatchedPatch(&'static str),
 }
 
 /// Directories (relative to the crate) whose comparison is not [`Expect::Same`].
-const EXCEPTIONS: &[(&str, Expect)] = &[
-    (
-        "examples/flux-platform/clusters/my-cluster",
-        Expect::OutsideRootLikeFlux,
-    ),
-    (
-        "examples/kustomize-shop/k8s/components/monitoring",
-        Expect::NativeRejectsUnmatchedPatch("matches no"),
-    ),
-];
+const EXCEPTIONS: &[(&str, Expect)] = &[(
+    "examples/flux-platform/clusters/my-cluster",
+    Expect::OutsideRootLikeFlux,
+)];
 
 const KUBECTL: &str = "kubectl";
+
+/// The native rendering; a gap (a piece not read) fails the comparison like an error.
+fn native_build(workspace: &Workspace, kfile: &str) -> envparity::error::Result<Vec<Object>> {
+    let rendered = kustomize::build(workspace, kfile)?;
+    match rendered.gaps.into_iter().next() {
+        Some((_, gap)) => Err(gap),
+        None => Ok(rendered.objects),
+    }
+}
 
 /// Whether to compare: false (with the reason printed) where `kubectl kustomize` cannot run,
 /// unless `ENVPARITY_REQUIRE_KUBECTL=1` makes that a failure.
@@ -92,7 +90,7 @@ fn native_rendering_matches_kubectl_kustomize() {
             .map_or(Expect::Same, |(_, e)| *e);
         eprintln!("comparing {dir} ({expect:?})");
         let workspace = Workspace::open(&crate_dir.join(root)).unwrap();
-        let native = kustomize::build(&workspace, kfile);
+        let native = native_build(&workspace, kfile);
         let default_run = kubectl_kustomize(&crate_dir.join(dir), &[]);
         match expect {
             Expect::Same => match (native, default_run) {
@@ -122,22 +120,6 @@ fn native_rendering_matches_kubectl_kustomize() {
                     )),
                 }
             }
-            Expect::NativeRejectsUnmatchedPatch(message) => {
-                match native {
-                    Err(e) if e.message.contains(message) => {}
-                    Err(e) => problems.push(format!(
-                        "{dir}: native rendering failed, but not with `{message}`: {e}"
-                    )),
-                    Ok(_) => problems.push(format!(
-                        "{dir}: expected native rendering to reject the patch that matches nothing (stale exception?)"
-                    )),
-                }
-                if let Err(e) = default_run {
-                    problems.push(format!(
-                        "{dir}: expected kubectl to ignore the patch that matches nothing, but it failed: {e}"
-                    ));
-                }
-            }
         }
     }
     assert!(
@@ -145,6 +127,31 @@ fn native_rendering_matches_kubectl_kustomize() {
         "native Kustomize rendering differs from `kubectl kustomize`:\n{}",
         problems.join("\n")
     );
+}
+
+/// Patch targets as regular expressions, a patch matching nothing, `$patch: delete` (in a file
+/// and in a Component) and `configurations`: the overlays of tests/fixtures/k8s/kustomize-targets
+/// render exactly as kubectl renders them, with no gap.
+#[test]
+fn native_rendering_matches_kubectl_on_targets_and_deletes() {
+    if !kubectl_here() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/k8s/kustomize-targets");
+    let workspace = Workspace::open(&root).unwrap();
+    let mut problems = Vec::new();
+    for dir in ["overlays/staging", "overlays/production"] {
+        let kfile = kustomize::file_in(&workspace, dir).unwrap();
+        match (
+            native_build(&workspace, &kfile),
+            kubectl_kustomize(&root.join(dir), &[]),
+        ) {
+            (Ok(native), Ok(kubectl)) => compare(dir, &native, &kubectl, &mut problems),
+            (Err(e), _) => problems.push(format!("{dir}: native rendering failed: {e}")),
+            (_, Err(e)) => problems.push(format!("{dir}: kubectl failed: {e}")),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The kustomizations of [`FIXTURES`] that must render as `kubectl kustomize` renders them:
@@ -190,7 +197,7 @@ fn native_rendering_matches_kubectl_kustomize_on_constructs() {
         eprintln!("comparing fixture {dir}");
         let kfile = kustomize::file_in(&workspace, dir).unwrap();
         match (
-            kustomize::build(&workspace, &kfile),
+            native_build(&workspace, &kfile),
             kubectl_kustomize(&root.path().join(dir), &[]),
         ) {
             (Ok(native), Ok(kubectl)) => compare(dir, &native, &kubectl, problems),
@@ -453,7 +460,7 @@ fn compare_one_kustomization() {
     let dir = std::env::var("ENVPARITY_KUSTOMIZE_DIR").unwrap();
     let workspace = Workspace::open(&root).unwrap();
     let kfile = kustomize::file_in(&workspace, &dir).expect("no kustomization there");
-    let native = kustomize::build(&workspace, &kfile).unwrap();
+    let native = native_build(&workspace, &kfile).unwrap();
     let kubectl = kubectl_kustomize(&root.join(&dir), &[]).unwrap();
     let mut problems = Vec::new();
     compare(&dir, &native, &kubectl, &mut problems);

@@ -30,20 +30,58 @@ const NOT_ENVS: &[&str] = &[
 /// Directories that hold shared pieces rather than an environment's manifests.
 const SHARED_DIRS: &[&str] = &["base", "bases", "components", "templates", "charts"];
 
-/// `values-staging.yaml` / `values.prod.yml`: the environment's name, if this is an override.
-pub fn values_env(name: &str) -> Option<&str> {
+/// `values-staging.yaml` / `values.prod.yml`: the suffix, if this is a values variant (an
+/// environment only when the suffix is one, see [`values_env`]).
+fn values_suffix(name: &str) -> Option<&str> {
     let stem = name
         .strip_suffix(".yaml")
         .or_else(|| name.strip_suffix(".yml"))?;
-    let env = stem
+    let suffix = stem
         .strip_prefix("values-")
         .or_else(|| stem.strip_prefix("values."))?;
-    (!env.is_empty() && !env.contains('.')).then_some(env)
+    (!suffix.is_empty() && !suffix.contains('.')).then_some(suffix)
 }
 
-/// Whether a file name is a Helm values file (the base or an override).
+/// `values-staging.yaml` / `values.prod.yml`: the environment's name, if this is an override for
+/// one. `values-nomaria.yaml` or `values-sku-x.yaml` are variants, not environments.
+pub fn values_env(name: &str) -> Option<&str> {
+    values_suffix(name).filter(|s| is_env_word(s))
+}
+
+/// Whether a file name is a Helm values file (the base, an override or a variant).
 pub fn is_values_file(name: &str) -> bool {
-    matches!(name, "values.yaml" | "values.yml") || values_env(name).is_some()
+    matches!(name, "values.yaml" | "values.yml") || values_suffix(name).is_some()
+}
+
+/// An environment's values override and the directory it belongs to: `values-<env>.yaml` and
+/// `values.<env>.yaml` belong to their directory, `values/<env>.yaml` to the directory holding
+/// `values/`.
+fn values_override(path: &str) -> Option<(&str, &str)> {
+    let (dir, name) = split(path);
+    if let Some(env) = values_env(name) {
+        return Some((dir, env));
+    }
+    let (anchor, values_dir) = split(dir);
+    let env = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))?;
+    (values_dir == "values" && is_env_word(env)).then_some((anchor, env))
+}
+
+/// The chart an override in `anchor` is for: the chart in `anchor`, else the one chart directly
+/// below it (`helm_deploy/values-prod.yaml` for `helm_deploy/<chart>/Chart.yaml`).
+fn chart_for<'a>(anchor: &str, charts: &[&'a str]) -> Option<&'a str> {
+    if let Some(c) = charts.iter().find(|c| **c == anchor) {
+        return Some(c);
+    }
+    let below: Vec<&&str> = charts
+        .iter()
+        .filter(|c| c.rsplit_once('/').map_or("", |(p, _)| p) == anchor && !c.is_empty())
+        .collect();
+    match below[..] {
+        [one] => Some(one),
+        _ => None,
+    }
 }
 
 /// A cheap look at a file's text: does it declare Kubernetes objects?
@@ -104,9 +142,6 @@ fn is_manifest_name(name: &str) -> bool {
         && !is_values_file(name)
 }
 
-/// A directory's `values.yaml` and its per-environment overrides `(env, file)`.
-type ValuesDir = (Option<String>, Vec<(String, String)>);
-
 #[derive(Default)]
 struct EnvFound {
     kustomizations: Vec<String>,
@@ -150,15 +185,9 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
             .any(|k| dir == k || dir.starts_with(&format!("{k}/")))
     };
 
-    let mut values: BTreeMap<&str, ValuesDir> = BTreeMap::new();
     for file in files {
         let (dir, name) = split(file);
         if is_values_file(name) {
-            let entry = values.entry(dir).or_default();
-            match values_env(name) {
-                Some(env) => entry.1.push((env.to_string(), file.clone())),
-                None => entry.0 = Some(file.clone()),
-            }
             continue;
         }
         if !is_manifest_name(name) || KUSTOMIZATION_NAMES.contains(&name) || covered(dir) {
@@ -242,16 +271,48 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
             });
         }
     }
-    for (dir, (base, envs)) in values {
-        for (env, file) in envs {
+    out.extend(helm_candidates(workspace, files));
+    out
+}
+
+/// Helm values: per chart and environment, the chart's `values.yaml` (beside `Chart.yaml`)
+/// under the environment's overrides, wherever they sit; overrides with no chart found are
+/// read over the `values.yaml` of their own directory.
+fn helm_candidates(workspace: &Workspace, files: &[String]) -> Vec<Candidate> {
+    let charts: Vec<&str> = files
+        .iter()
+        .filter(|f| split(f).1 == "Chart.yaml")
+        .map(|f| split(f).0)
+        .collect();
+    let base_in = |dir: &str| {
+        ["values.yaml", "values.yml"]
+            .iter()
+            .map(|n| super::join(dir, n))
+            .find(|f| workspace.is_file(f))
+    };
+    // (chart or directory, env) -> override files, in path order.
+    let mut overrides: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for file in files {
+        if let Some((anchor, env)) = values_override(file) {
+            let home = chart_for(anchor, &charts).unwrap_or(anchor);
+            overrides
+                .entry((home.to_string(), env.to_string()))
+                .or_default()
+                .push(file.clone());
+        }
+    }
+    overrides
+        .into_iter()
+        .map(|((home, env), over)| {
+            let base = base_in(&home);
             let mut files: Vec<String> = base.iter().cloned().collect();
-            files.push(file.clone());
+            files.extend(over.iter().cloned());
+            let over = over.join("`, `");
             let reason = match &base {
-                Some(b) => format!("Helm values `{file}` merged over `{b}`"),
-                None => format!("Helm values `{file}`"),
+                Some(b) => format!("Helm values `{over}` merged over `{b}`"),
+                None => format!("Helm values `{over}`"),
             };
-            let _ = dir;
-            out.push(Candidate {
+            Candidate {
                 shared: false,
                 env,
                 source: SourcePlan {
@@ -260,10 +321,9 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
                     reason,
                     component: None,
                 },
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -275,6 +335,24 @@ mod tests {
         assert_eq!(values_env("values-staging.yaml"), Some("staging"));
         assert_eq!(values_env("values.prod.yml"), Some("prod"));
         assert_eq!(values_env("values.yaml"), None);
+        // Only environment names make environments; other suffixes are variants.
+        assert_eq!(values_env("values-nomaria.yaml"), None);
+        assert_eq!(values_env("values-sku-x.yaml"), None);
+        assert!(is_values_file("values-nomaria.yaml"));
+        assert_eq!(
+            values_override("helm/values/production.yaml"),
+            Some(("helm", "production"))
+        );
+        assert_eq!(values_override("helm/values/common.yaml"), None);
+        assert_eq!(
+            values_override("helm_deploy/values-uat.yaml"),
+            Some(("helm_deploy", "uat"))
+        );
+        let charts = ["helm_deploy/api", "chart"];
+        assert_eq!(chart_for("helm_deploy", &charts), Some("helm_deploy/api"));
+        assert_eq!(chart_for("chart", &charts), Some("chart"));
+        assert_eq!(chart_for("", &charts), Some("chart"));
+        assert_eq!(chart_for("other", &charts), None);
         assert!(is_values_file("values.yaml"));
         assert_eq!(
             env_dir("k8s/overlays/eu-west"),

@@ -12,7 +12,7 @@ mod compose;
 pub mod config;
 mod devmarkers;
 mod dotenv;
-mod kubernetes;
+pub(crate) mod kubernetes;
 mod serverfiles;
 mod terraform;
 

@@ -369,7 +369,8 @@ kustomize = {
     "resource-outside-root.L2": "resources:\n- ../../../../../etc\n",
     "missing-resource.L2": "resources:\n- ./does-not-exist.yaml\n",
     "cycle.E": "resources:\n- ../staging\n",
-    "patch-missing-target.E": "resources:\n- ../../base\npatches:\n- target: {kind: Deployment, name: ghost}\n  patch: |-\n    - op: replace\n      path: /spec/replicas\n      value: 3\n",
+    # A targeted patch that matches nothing is a no-op with a note, as `kustomize build` has it.
+    "patch-missing-target.OK": "resources:\n- ../../base\npatches:\n- target: {kind: Deployment, name: ghost}\n  patch: |-\n    - op: replace\n      path: /spec/replicas\n      value: 3\n",
     "json-patch-bad-path.E": "resources:\n- ../../base\npatches:\n- target: {kind: Deployment, name: web}\n  patch: |-\n    - op: replace\n      path: /spec/nope/deeper\n      value: 3\n",
     "unsupported-helmcharts.L4": "resources:\n- ../../base\nhelmCharts:\n- name: redis\n",
     "unsupported-replacements.L3": "resources:\n- ../../base\nreplacements: []\n",

@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::model::{
-    ImageRef, Instances, Located, Quantity, Resources, Role, Service, Setting, SettingValue,
+    ImageRef, Instances, Located, Origin, Quantity, Resources, Role, Service, Setting, SettingValue,
 };
 use crate::sources::Workspace;
 use crate::yaml;
@@ -12,52 +12,287 @@ use crate::yaml;
 use super::flatten::{bytes, count, flatten, insert_plain, millicores, Settings};
 use super::tree::{deep_merge, from_yaml, Val};
 
-/// Read values files (base first) into one service named after the chart.
-pub fn values_files(workspace: &Workspace, files: &[String]) -> Result<Service> {
+/// Read values files (base first, deep-merged as Helm merges them) into the services of the
+/// chart beside the first one: the chart itself, each subchart it depends on (values under the
+/// dependency's name or alias, over a local subchart's own `values.yaml`), and each component
+/// block (`worker: {replicaCount, image}`).
+pub fn values_files(workspace: &Workspace, files: &[String]) -> Result<Vec<Service>> {
+    let first = files.first().map(String::as_str).unwrap_or("values.yaml");
+    let origin = Origin::new(first, 1);
+    let values = merged(workspace, files)?.unwrap_or_else(|| Val::empty_map(origin.clone()));
+    let dir = parent(first);
+    let chart = Chart::read(workspace, dir)?.unwrap_or_else(|| Chart::unnamed(dir));
+    chart.services(workspace, &values, &origin)
+}
+
+/// Values files deep-merged in order; `None` when there are none.
+fn merged(workspace: &Workspace, files: &[String]) -> Result<Option<Val>> {
     let mut merged: Option<Val> = None;
     for file in files {
-        let text = workspace.read_text(file)?;
-        let node = yaml::parse_document(&text, file, yaml::Limits::default())?;
-        let val = from_yaml(&node, file);
-        if !(val.map().is_some() || val.is_null()) {
-            return Err(val.error(format!(
-                "a Helm values file must be a mapping, found {}",
-                val.kind_name()
-            )));
-        }
+        let val = values_file(workspace, file)?;
         match merged.as_mut() {
             None => merged = Some(val),
             Some(base) => deep_merge(base, val),
         }
     }
-    let first = files.first().map(String::as_str).unwrap_or("values.yaml");
-    let dir = first.rsplit_once('/').map_or("", |(d, _)| d);
-    let chart = chart_name(workspace, dir).unwrap_or_else(|| {
-        dir.rsplit('/')
-            .next()
-            .filter(|d| !d.is_empty())
-            .unwrap_or("chart")
-            .to_string()
-    });
-    let values = merged.unwrap_or_else(|| Val::empty_map(crate::model::Origin::new(first, 1)));
-    let mut service = Service::new(chart.clone(), crate::model::Origin::new(first, 1));
-    read_values(&chart, &values, &mut service)?;
-    Ok(service)
+    Ok(merged)
 }
 
-/// The `name:` of a `Chart.yaml` beside the values, if there is one.
-fn chart_name(workspace: &Workspace, dir: &str) -> Option<String> {
-    let path = if dir.is_empty() {
-        "Chart.yaml".to_string()
-    } else {
-        format!("{dir}/Chart.yaml")
-    };
-    if !workspace.is_file(&path) {
-        return None;
+fn values_file(workspace: &Workspace, file: &str) -> Result<Val> {
+    let text = workspace.read_text(file)?;
+    let node = yaml::parse_document(&text, file, yaml::Limits::default())?;
+    let val = from_yaml(&node, file);
+    if !(val.map().is_some() || val.is_null()) {
+        return Err(val.error(format!(
+            "a Helm values file must be a mapping, found {}",
+            val.kind_name()
+        )));
     }
-    let text = workspace.read_text(&path).ok()?;
-    let node = yaml::parse_document(&text, &path, yaml::Limits::default()).ok()?;
-    node.get("name")?.as_str().map(str::to_string)
+    Ok(val)
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Keys of the `helm create` layout that configure the chart's own workload, never a component.
+const CHART_KEYS: &[&str] = &[
+    "image",
+    "imagePullSecrets",
+    "resources",
+    "autoscaling",
+    "serviceAccount",
+    "service",
+    "ingress",
+    "podAnnotations",
+    "podLabels",
+    "podSecurityContext",
+    "securityContext",
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "global",
+    "persistence",
+    "livenessProbe",
+    "readinessProbe",
+    "volumes",
+    "volumeMounts",
+];
+
+/// Keys whose presence makes a block of values a workload.
+fn is_workload(values: &Val) -> bool {
+    values.get("replicaCount").is_some()
+        || values.at(&["image", "repository"]).is_some()
+        || values.at(&["autoscaling", "enabled"]).is_some()
+}
+
+/// Charts whose nested blocks (`primary`, `replica`, `master`) are their own topology.
+fn has_own_topology(chart: &str) -> bool {
+    let lower = chart.to_ascii_lowercase();
+    ["postgres", "redis", "valkey", "mariadb", "mysql", "mongodb"]
+        .iter()
+        .any(|c| lower.contains(c))
+}
+
+/// A chart's `Chart.yaml`: its name and the subcharts it depends on.
+#[derive(Debug)]
+struct Chart {
+    name: String,
+    dependencies: Vec<Dependency>,
+}
+
+#[derive(Debug)]
+struct Dependency {
+    /// The chart's name (what it is: `redis`, `generic-service`).
+    chart: String,
+    /// Where its values sit in the parent's values: the alias, else the name.
+    key: String,
+    /// A subchart in the repository (`repository: file://../api`).
+    local_dir: Option<String>,
+}
+
+/// One service the values deploy: its name, where its values sit, the chart it runs, and its
+/// values.
+struct Part {
+    name: String,
+    key: String,
+    chart: String,
+    values: Val,
+}
+
+impl Chart {
+    /// The chart in `dir`, if it has a `Chart.yaml`.
+    fn read(workspace: &Workspace, dir: &str) -> Result<Option<Chart>> {
+        let path = join(dir, "Chart.yaml");
+        if !workspace.is_file(&path) {
+            return Ok(None);
+        }
+        let text = workspace.read_text(&path)?;
+        let node = yaml::parse_document(&text, &path, yaml::Limits::default())?;
+        let val = from_yaml(&node, &path);
+        let mut chart = Chart::unnamed(dir);
+        if let Some(name) = val.text(&["name"]).filter(|n| !n.is_empty()) {
+            chart.name = name.to_string();
+        }
+        for dep in val.list_at("dependencies")? {
+            let Some(name) = dep.text(&["name"]) else {
+                return Err(dep.error("a chart dependency needs a `name`"));
+            };
+            let local_dir = dep
+                .text(&["repository"])
+                .and_then(|r| r.strip_prefix("file://"))
+                .and_then(|rel| crate::sources::join_relative(&path, rel));
+            chart.dependencies.push(Dependency {
+                chart: name.to_string(),
+                key: dep.text(&["alias"]).unwrap_or(name).to_string(),
+                local_dir,
+            });
+        }
+        Ok(Some(chart))
+    }
+
+    /// Values with no `Chart.yaml`: named after their directory.
+    fn unnamed(dir: &str) -> Chart {
+        let name = dir.rsplit('/').next().filter(|d| !d.is_empty());
+        Chart {
+            name: name.unwrap_or("chart").to_string(),
+            dependencies: Vec::new(),
+        }
+    }
+
+    /// The services these values deploy.
+    fn services(
+        &self,
+        workspace: &Workspace,
+        values: &Val,
+        origin: &Origin,
+    ) -> Result<Vec<Service>> {
+        let mut parts = self.subcharts(workspace, values)?;
+        if !has_own_topology(&self.name) {
+            parts.extend(self.components(values));
+        }
+        let mut own = values.clone();
+        for part in &parts {
+            own.remove(&part.key);
+        }
+        let own_name = named(values).unwrap_or(&self.name).to_string();
+        let own_is_workload = is_workload(&own) || parts.is_empty();
+        let mut services = Vec::new();
+        if own_is_workload {
+            services.push(service_of(&own_name, &self.name, &own, origin)?);
+        }
+        // The one subchart of a wrapper chart (`generic-service`) is the chart's workload.
+        let single = !own_is_workload && parts.len() == 1;
+        for part in &parts {
+            let name = if single && named(&part.values).is_none() {
+                &own_name
+            } else {
+                &part.name
+            };
+            services.push(service_of(
+                name,
+                &part.chart,
+                &part.values,
+                &part.values.origin,
+            )?);
+        }
+        if !own_is_workload && own.map().is_some_and(|m| !m.is_empty()) {
+            // The chart's own settings (`buildEnv`) still differ between environments: they go
+            // with the workload named after the chart, else the first one.
+            let home = services
+                .iter()
+                .position(|s| s.name == own_name)
+                .unwrap_or(0);
+            flatten("chart.values", &own, &mut services[home].settings);
+        }
+        Ok(services)
+    }
+
+    /// Each enabled dependency whose values are a workload (or a database or cache chart,
+    /// whose defaults are one): a service running that chart.
+    fn subcharts(&self, workspace: &Workspace, values: &Val) -> Result<Vec<Part>> {
+        let mut parts = Vec::new();
+        for dep in &self.dependencies {
+            let Some(sub) = subchart_values(workspace, dep, values)? else {
+                continue;
+            };
+            // A library or configuration subchart (alerts, dashboards) deploys no workload:
+            // its values stay with the chart's own settings.
+            if is_workload(&sub) || has_own_topology(&dep.chart) {
+                parts.push(Part {
+                    name: named(&sub).unwrap_or(&dep.key).to_string(),
+                    key: dep.key.clone(),
+                    chart: dep.chart.clone(),
+                    values: sub,
+                });
+            }
+        }
+        Ok(parts)
+    }
+
+    /// Blocks of values that are workloads of their own (`worker: {replicaCount, image}`).
+    fn components(&self, values: &Val) -> Vec<Part> {
+        let is_dependency = |k: &str| self.dependencies.iter().any(|d| d.key == k);
+        values
+            .map()
+            .unwrap_or_default()
+            .iter()
+            .filter(|(k, block)| {
+                !is_dependency(k) && !CHART_KEYS.contains(&k.as_str()) && is_workload(block)
+            })
+            .map(|(key, block)| Part {
+                name: named(block).unwrap_or(key).to_string(),
+                key: key.clone(),
+                chart: key.clone(),
+                values: block.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A dependency's values: under its key, over a local subchart's own `values.yaml`; `None`
+/// when it is disabled (`<key>.enabled: false`) or has no values at all.
+fn subchart_values(workspace: &Workspace, dep: &Dependency, values: &Val) -> Result<Option<Val>> {
+    let given = values.get(&dep.key);
+    if given.and_then(|g| g.text(&["enabled"])) == Some("false") {
+        return Ok(None);
+    }
+    let own = match &dep.local_dir {
+        Some(dir) if workspace.is_file(&join(dir, "values.yaml")) => {
+            Some(values_file(workspace, &join(dir, "values.yaml"))?)
+        }
+        _ => None,
+    };
+    Ok(match (own, given) {
+        (Some(mut base), Some(g)) => {
+            deep_merge(&mut base, g.clone());
+            Some(base)
+        }
+        (Some(base), None) => Some(base),
+        (None, Some(g)) if g.map().is_some() => Some(g.clone()),
+        _ => None,
+    })
+}
+
+/// `nameOverride` or `fullnameOverride`, when set.
+fn named(values: &Val) -> Option<&str> {
+    ["nameOverride", "fullnameOverride"]
+        .iter()
+        .find_map(|k| values.text(&[k]).filter(|n| !n.trim().is_empty()))
+}
+
+fn service_of(name: &str, chart: &str, values: &Val, origin: &Origin) -> Result<Service> {
+    let mut service = Service::new(name.to_string(), origin.clone());
+    read_values(chart, values, &mut service)?;
+    Ok(service)
 }
 
 /// Read chart values into a service: every value as a `values.*` setting, and what the common

@@ -8,6 +8,7 @@
 
 pub mod base64;
 pub mod flatten;
+pub mod flux;
 pub mod helm;
 pub mod kustomize;
 pub mod manifest;
@@ -21,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::discover::{canonical_env_name, SourceKind, SourcePlan};
 use crate::error::Result;
-use crate::model::{Environment, Note};
+use crate::model::{Environment, GapExtent, Note};
 use crate::sources::Workspace;
 
 use manifest::Object;
@@ -42,25 +43,49 @@ pub fn load(
         match source.kind {
             SourceKind::Kubernetes => {
                 for file in &source.files {
-                    let read = manifest::read_file(workspace, file)?;
-                    objects.extend(
-                        read.into_iter()
-                            .filter(|o| belongs_to(o, &environment.name, env_names)),
-                    );
+                    // One manifest file that cannot be read leaves a gap; the others are read.
+                    match manifest::read_file(workspace, file) {
+                        Ok(read) => objects.extend(
+                            read.into_iter()
+                                .filter(|o| belongs_to(o, &environment.name, env_names)),
+                        ),
+                        Err(e) => environment.add_gap(GapExtent::Source, None, &e),
+                    }
                 }
             }
             SourceKind::Kustomize => {
                 for file in &source.files {
-                    objects.extend(kustomize::build(workspace, file)?);
+                    // One overlay that cannot be read leaves a gap; the others are still read.
+                    match kustomize::build(workspace, file) {
+                        Ok(rendered) => {
+                            objects.extend(rendered.objects);
+                            notes.extend(rendered.notes);
+                            for (extent, e) in &rendered.gaps {
+                                environment.add_gap(*extent, None, e);
+                            }
+                        }
+                        Err(e) => environment.add_gap(GapExtent::Source, None, &e),
+                    }
                 }
             }
-            SourceKind::HelmValues => {
-                let service = helm::values_files(workspace, &source.files)?;
-                environment.services.push(service);
-            }
+            SourceKind::HelmValues => match helm::values_files(workspace, &source.files) {
+                Ok(services) => environment.services.extend(services),
+                Err(e) => environment.add_gap(GapExtent::Source, None, &e),
+            },
             // Other kinds have their own readers; the caller passes only these three.
             _ => {}
         }
+    }
+    let read_dirs: Vec<String> = sources
+        .iter()
+        .flat_map(|s| &s.files)
+        .map(|f| f.rsplit_once('/').map_or("", |(d, _)| d).to_string())
+        .collect();
+    let followed = flux::follow(workspace, &objects, &read_dirs);
+    objects.extend(followed.objects);
+    notes.extend(followed.notes);
+    for (extent, e) in &followed.gaps {
+        environment.add_gap(*extent, None, e);
     }
     read_objects(&objects, environment, notes)
 }
@@ -83,7 +108,8 @@ fn belongs_to(obj: &Object, env: &str, env_names: &[String]) -> bool {
 }
 
 /// Read objects into the environment: workloads and operator resources as services, the rest as
-/// settings; then HPAs and LimitRange defaults.
+/// settings; then HPAs and LimitRange defaults. An object that cannot be read is a gap naming
+/// it; the others are still read.
 pub fn read_objects(
     objects: &[Object],
     environment: &mut Environment,
@@ -94,17 +120,22 @@ pub fn read_objects(
     let mut env_sources: EnvSources = HashMap::new();
     for obj in objects {
         if obj.kind() == "LimitRange" {
-            limit_ranges.extend(LimitDefaults::of(obj)?);
+            match LimitDefaults::of(obj) {
+                Ok(limits) => limit_ranges.extend(limits),
+                Err(e) => environment.add_gap(GapExtent::Source, None, &e),
+            }
         }
-        if let Some(source) = objects::env_source(obj)? {
-            env_sources.insert(
-                (
+        match objects::env_source(obj) {
+            Ok(Some(source)) => {
+                let key = (
                     obj.kind().to_string(),
                     obj.namespace().map(str::to_string),
                     obj.name().to_string(),
-                ),
-                source,
-            );
+                );
+                env_sources.insert(key, source);
+            }
+            Ok(None) => {}
+            Err(e) => environment.add_gap(GapExtent::Source, None, &e),
         }
     }
     let limits_for = |ns: Option<&str>| limit_ranges.iter().find(|l| l.namespace.as_deref() == ns);
@@ -113,34 +144,42 @@ pub fn read_objects(
     let mut hpas: Vec<&Object> = Vec::new();
     for obj in objects {
         let kind = obj.kind();
-        if WORKLOAD_KINDS.contains(&kind) && obj.group() != "postgresql.cnpg.io" {
+        let result = if WORKLOAD_KINDS.contains(&kind) && obj.group() != "postgresql.cnpg.io" {
             let ctx = Context {
                 env_sources: &env_sources,
                 limits: limits_for(obj.namespace()),
                 namespace: obj.namespace(),
             };
-            built.push(workloads::build(obj, &ctx, notes)?);
+            workloads::build(obj, &ctx, notes).map(|b| built.push(b))
         } else if operators::is_service_resource(obj) {
-            let mut service = operators::build(obj, notes)?;
-            let ns = operators::target_namespace(obj);
-            if let Some(limits) = limits_for(ns.as_deref()) {
-                limits.apply_to_service(&mut service);
-            }
-            built.push(Built {
-                service,
-                kind: kind.to_string(),
-                name: obj.name().to_string(),
-                namespace: ns,
-            });
+            operators::build(obj, objects, notes).map(|mut service| {
+                let ns = operators::target_namespace(obj);
+                if let Some(limits) = limits_for(ns.as_deref()) {
+                    limits.apply_to_service(&mut service);
+                }
+                built.push(Built {
+                    service,
+                    kind: kind.to_string(),
+                    name: obj.name().to_string(),
+                    namespace: ns,
+                });
+            })
         } else if kind == "HorizontalPodAutoscaler" {
             hpas.push(obj);
+            Ok(())
         } else {
-            objects::read(obj, &env, &mut environment.settings)?;
+            objects::read(obj, &env, &mut environment.settings)
+        };
+        if let Err(e) = result {
+            environment.add_gap(GapExtent::Source, Some(obj.stable_name()), &e);
         }
     }
     for hpa in hpas {
         let key = objects::key_of(hpa, &env);
-        scaling::apply_hpa(hpa, &mut built, &mut environment.settings, &key, notes)?;
+        let scaled = scaling::apply_hpa(hpa, &mut built, &mut environment.settings, &key, notes);
+        if let Err(e) = scaled {
+            environment.add_gap(GapExtent::Source, Some(hpa.name()), &e);
+        }
     }
     environment
         .services

@@ -2,15 +2,19 @@
 //! PostgreSQL cluster) and Flux `HelmRelease` (a chart installed with values).
 
 use crate::error::Result;
+use crate::model::secret::MASK;
 use crate::model::{
-    ImageRef, Instances, Located, Note, Quantity, Role, Service, Setting, SettingValue,
+    ImageRef, Instances, Located, MaskedSecret, Note, Quantity, Role, Service, Setting,
+    SettingValue,
 };
 use crate::sources::units::server_quantity;
+use crate::yaml;
 
+use super::base64;
 use super::flatten::{bytes, count, flatten, insert_plain, Settings};
 use super::helm;
 use super::manifest::Object;
-use super::tree::Val;
+use super::tree::{deep_merge, from_yaml, Kind, Val};
 
 /// Whether an object is a custom resource read as a service.
 pub fn is_service_resource(obj: &Object) -> bool {
@@ -20,8 +24,9 @@ pub fn is_service_resource(obj: &Object) -> bool {
     )
 }
 
-/// The service of a CloudNativePG Cluster or a Flux HelmRelease.
-pub fn build(obj: &Object, notes: &mut Vec<Note>) -> Result<Service> {
+/// The service of a CloudNativePG Cluster or a Flux HelmRelease. `objects` are the others of
+/// the environment, where a release's chart source and `valuesFrom` are looked up.
+pub fn build(obj: &Object, objects: &[Object], notes: &mut Vec<Note>) -> Result<Service> {
     let mut service = Service::new(obj.stable_name(), obj.origin().clone());
     insert_plain(&mut service.settings, "kind", obj.kind(), &obj.val);
     let spec = obj
@@ -31,7 +36,7 @@ pub fn build(obj: &Object, notes: &mut Vec<Note>) -> Result<Service> {
     if obj.kind() == "Cluster" {
         cnpg_cluster(spec, &mut service)?;
     } else {
-        helm_release(obj, spec, &mut service, notes)?;
+        helm_release(obj, spec, objects, &mut service, notes)?;
     }
     Ok(service)
 }
@@ -96,77 +101,189 @@ fn cnpg_cluster(spec: &Val, service: &mut Service) -> Result<()> {
     Ok(())
 }
 
-/// Flux HelmRelease: chart, version and source, `values` read like a values file,
-/// `valuesFrom` recorded (its content lives elsewhere), release options flattened.
+/// Flux HelmRelease: chart, version and source (`chart.spec`, or `chartRef` to an
+/// OCIRepository or HelmChart), `valuesFrom` ConfigMaps and Secrets of the repository merged
+/// under the inline `values` as Flux merges them, the whole read like a values file, release
+/// options flattened.
 fn helm_release(
     obj: &Object,
     spec: &Val,
+    objects: &[Object],
     service: &mut Service,
     notes: &mut Vec<Note>,
 ) -> Result<()> {
-    let chart_spec = spec.at(&["chart", "spec"]);
-    let chart = chart_spec
-        .and_then(|c| c.text(&["chart"]))
-        .or_else(|| spec.text(&["chartRef", "name"]))
-        .unwrap_or("")
-        .to_string();
-    let settings: &mut Settings = &mut service.settings;
-    if let Some(c) = chart_spec {
+    let chart = chart_settings(obj, spec, objects, &mut service.settings);
+    for (field, value) in spec.map().unwrap_or_default() {
+        if !matches!(
+            field.as_str(),
+            "chart" | "chartRef" | "values" | "valuesFrom"
+        ) {
+            flatten(&format!("release.{field}"), value, &mut service.settings);
+        }
+    }
+    let mut values = Val::empty_map(obj.origin().clone());
+    let mut secret_keys: Vec<String> = Vec::new();
+    for from in spec.list_at("valuesFrom")? {
+        match values_from(obj, from, objects) {
+            Ok(Some((found, secret))) => {
+                if secret {
+                    let mut keys = Settings::new();
+                    flatten("values", &found, &mut keys);
+                    secret_keys.extend(keys.into_keys());
+                }
+                deep_merge(&mut values, found);
+            }
+            Ok(None) => {}
+            Err(why) => notes.push(Note::at(from.origin.clone(), why)),
+        }
+    }
+    if let Some(inline) = spec.get("values").filter(|v| v.map().is_some()) {
+        deep_merge(&mut values, inline.clone());
+    }
+    helm::read_values(&chart, &values, service)?;
+    // Every value a Secret gives is a secret, whatever its key says.
+    for key in secret_keys {
+        if let Some(setting) = service.settings.get_mut(&key) {
+            let clear = setting.display().to_string();
+            setting.value = SettingValue::Secret(MaskedSecret::new(&clear, MASK.to_string()));
+            setting.quantity = None;
+        }
+    }
+    Ok(())
+}
+
+/// `chart`, `chart.version`, `chart.source` and `chart.url`; returns the chart's name.
+fn chart_settings(obj: &Object, spec: &Val, objects: &[Object], settings: &mut Settings) -> String {
+    let ns = obj.namespace();
+    if let Some(c) = spec.at(&["chart", "spec"]) {
         for (field, key) in [("chart", "chart"), ("version", "chart.version")] {
             if let Some(v) = c.get(field) {
                 flatten(key, v, settings);
             }
         }
         if let Some(src) = c.get("sourceRef") {
-            let text = format!(
-                "{}/{}",
-                src.text(&["kind"]).unwrap_or("?"),
-                src.text(&["name"]).unwrap_or("?")
-            );
-            insert_plain(settings, "chart.source", text, src);
+            source_settings(src, ns, objects, settings);
         }
+        return c.text(&["chart"]).unwrap_or("").to_string();
     }
-    if let Some(from) = spec.get("valuesFrom").and_then(Val::seq) {
-        let refs: Vec<String> = from
-            .iter()
-            .map(|f| {
-                format!(
-                    "{}/{}",
-                    f.text(&["kind"]).unwrap_or("?"),
-                    f.text(&["name"]).unwrap_or("?")
-                )
-            })
-            .collect();
-        insert_plain(
-            settings,
-            "valuesFrom",
-            refs.join(", "),
-            spec.get("valuesFrom").unwrap_or(spec),
-        );
-        notes.push(Note::at(
-            obj.origin().clone(),
-            format!(
-                "`{}` takes values from {}; those are not merged into the comparison",
-                obj.id(),
-                refs.join(", ")
-            ),
+    let Some(chart_ref) = spec.get("chartRef") else {
+        return String::new();
+    };
+    source_settings(chart_ref, ns, objects, settings);
+    let name = chart_ref.text(&["name"]).unwrap_or("");
+    let source = find(objects, chart_ref.text(&["kind"]).unwrap_or(""), name, ns);
+    let Some(source) = source.and_then(|o| o.val.get("spec")) else {
+        insert_plain(settings, "chart", name, chart_ref);
+        return name.to_string();
+    };
+    // An OCIRepository names the chart by its URL and the version by its `ref`; a HelmChart
+    // by `chart` and `version`.
+    let chart_at = source.get("chart").or(source.get("url"));
+    let chart = chart_at
+        .and_then(Val::str)
+        .map(|c| c.rsplit('/').next().unwrap_or(c).to_string())
+        .unwrap_or_else(|| name.to_string());
+    insert_plain(
+        settings,
+        "chart",
+        chart.clone(),
+        chart_at.unwrap_or(chart_ref),
+    );
+    let version = ["tag", "semver", "digest"]
+        .iter()
+        .find_map(|k| source.at(&["ref", k]))
+        .or(source.get("version"));
+    if let Some(v) = version {
+        flatten("chart.version", v, settings);
+    }
+    chart
+}
+
+/// `chart.source` (`HelmRepository/bitnami`) and the source's `chart.url`, when it is among the
+/// objects.
+fn source_settings(src: &Val, ns: Option<&str>, objects: &[Object], settings: &mut Settings) {
+    let kind = src.text(&["kind"]).unwrap_or("?");
+    let name = src.text(&["name"]).unwrap_or("?");
+    insert_plain(settings, "chart.source", format!("{kind}/{name}"), src);
+    let ns = src.text(&["namespace"]).or(ns);
+    if let Some(url) = find(objects, kind, name, ns).and_then(|o| o.val.at(&["spec", "url"])) {
+        flatten("chart.url", url, settings);
+    }
+}
+
+/// The object of this kind and name, in `ns` when there is one there, else anywhere.
+fn find<'a>(objects: &'a [Object], kind: &str, name: &str, ns: Option<&str>) -> Option<&'a Object> {
+    let named = |o: &&Object| o.kind() == kind && o.answers_to(name);
+    objects
+        .iter()
+        .filter(named)
+        .find(|o| ns.is_none() || o.namespace() == ns)
+        .or_else(|| objects.iter().find(named))
+}
+
+/// The values a `valuesFrom` entry gives (and whether they come from a Secret); `None` for an
+/// optional one not found; `Err` says why it is not merged.
+fn values_from(
+    obj: &Object,
+    from: &Val,
+    objects: &[Object],
+) -> Result<Option<(Val, bool)>, String> {
+    let kind = from.text(&["kind"]).unwrap_or("?");
+    let name = from.text(&["name"]).unwrap_or("?");
+    let key = from.text(&["valuesKey"]).unwrap_or("values.yaml");
+    let described = format!("`{}` takes values from {kind}/{name}", obj.id());
+    if from.get("targetPath").is_some() {
+        return Err(format!(
+            "{described} at a `targetPath`; those are not merged into the comparison"
         ));
     }
-    for (field, value) in spec.map().unwrap_or_default() {
-        if !matches!(
-            field.as_str(),
-            "chart" | "chartRef" | "values" | "valuesFrom"
-        ) {
-            flatten(&format!("release.{field}"), value, settings);
+    let Some(source) = find(objects, kind, name, obj.namespace()) else {
+        if from.text(&["optional"]) == Some("true") {
+            return Ok(None);
         }
+        return Err(format!(
+            "{described}, which is not in the repository; those values are not compared"
+        ));
+    };
+    let text = source_text(source, key).ok_or_else(|| {
+        format!("{described}, which has no `{key}`; those values are not compared")
+    })?;
+    let file = source.origin().file.to_string();
+    let node = yaml::parse_document(&text, &file, yaml::Limits::default())
+        .map_err(|e| format!("{described}: its `{key}` is not YAML ({})", e.message))?;
+    let mut val = from_yaml(&node, &file);
+    if val.map().is_none() {
+        return Err(format!("{described}: its `{key}` is not a mapping"));
     }
-    let empty = Val::empty_map(obj.origin().clone());
-    let values = spec
-        .get("values")
-        .filter(|v| v.map().is_some())
-        .unwrap_or(&empty);
-    helm::read_values(&chart, values, service)?;
-    Ok(())
+    // The values are text inside one field of the object: point them at that field.
+    let at = source
+        .val
+        .at(&["stringData", key])
+        .or(source.val.at(&["data", key]))
+        .map_or_else(|| source.origin().clone(), |v| v.origin.clone());
+    set_origin(&mut val, &at);
+    Ok(Some((val, kind == "Secret")))
+}
+
+/// A ConfigMap's `data` key, or a Secret's (`stringData` as is, `data` decoded).
+fn source_text(source: &Object, key: &str) -> Option<String> {
+    if let Some(text) = source.val.text(&["stringData", key]) {
+        return Some(text.to_string());
+    }
+    let text = source.val.text(&["data", key])?;
+    if source.kind() == "Secret" {
+        return base64::decode(text).and_then(|b| String::from_utf8(b).ok());
+    }
+    Some(text.to_string())
+}
+
+fn set_origin(val: &mut Val, origin: &crate::model::Origin) {
+    val.origin = origin.clone();
+    match &mut val.kind {
+        Kind::Map(entries) => entries.iter_mut().for_each(|(_, v)| set_origin(v, origin)),
+        Kind::Seq(items) => items.iter_mut().for_each(|v| set_origin(v, origin)),
+        _ => {}
+    }
 }
 
 /// The namespace a service's pods run in (a HelmRelease may install into another one).
@@ -184,7 +301,7 @@ mod tests {
 
     fn build_one(text: &str) -> Service {
         let obj = parse_objects(text, "o.yaml", 0).unwrap().remove(0);
-        build(&obj, &mut Vec::new()).unwrap()
+        build(&obj, &[], &mut Vec::new()).unwrap()
     }
 
     #[test]

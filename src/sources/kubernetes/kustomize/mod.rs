@@ -16,6 +16,7 @@ pub mod transform;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::model::{GapExtent, Note};
 use crate::sources::{join_relative, Workspace};
 use crate::yaml;
 
@@ -54,18 +55,38 @@ const SUPPORTED: &[&str] = &[
     "buildMetadata",
 ];
 
-/// Render the kustomization in `file` (a path relative to the root) into objects.
-pub fn build(workspace: &Workspace, file: &str) -> Result<Vec<Object>> {
+/// A rendered kustomization: its objects, what could not be read, and what was ignored.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub objects: Vec<Object>,
+    /// Pieces not read (a remote base, a broken patch), each with its file and line: one bad
+    /// entry leaves the rest rendered.
+    pub gaps: Vec<(GapExtent, Error)>,
+    pub notes: Vec<Note>,
+}
+
+/// Render the kustomization in `file` (a path relative to the root) into objects. Only a
+/// kustomization that cannot be read at all is an error; a bad entry in it is a gap.
+pub fn build(workspace: &Workspace, file: &str) -> Result<Rendered> {
     let k = read_kustomization(workspace, file)?;
     // A Flux `Kustomization` custom resource in a file of that name is a manifest, not a
     // kustomization.
     if k.text(&["apiVersion"])
         .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io"))
     {
-        return manifest::read_file(workspace, file);
+        return Ok(Rendered {
+            objects: manifest::read_file(workspace, file)?,
+            ..Rendered::default()
+        });
     }
-    let mut stack = Vec::new();
-    let mut objects = render(workspace, file, &k, Vec::new(), &mut stack)?;
+    let mut build = Build {
+        workspace,
+        stack: Vec::new(),
+        gaps: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut objects = Vec::new();
+    build.render(file, &k, &mut objects)?;
     // Hashes come last, over the final names and data, as Kustomize computes them.
     for obj in objects.iter_mut().filter(|o| o.needs_hash) {
         let hash = generators::name_hash(obj);
@@ -75,7 +96,11 @@ pub fn build(workspace: &Workspace, file: &str) -> Result<Vec<Object>> {
         obj.needs_hash = false;
     }
     transform::fix_references(&mut objects);
-    Ok(objects)
+    Ok(Rendered {
+        objects,
+        gaps: build.gaps,
+        notes: build.notes,
+    })
 }
 
 fn read_kustomization(workspace: &Workspace, file: &str) -> Result<Val> {
@@ -105,107 +130,219 @@ pub fn file_in(workspace: &Workspace, dir: &str) -> Option<String> {
         .find(|p| workspace.is_file(p))
 }
 
-/// Render one kustomization over `inherited` objects (empty, except for components, which
-/// transform what their parent accumulated so far).
-fn render(
-    workspace: &Workspace,
-    kfile: &str,
-    k: &Val,
-    inherited: Vec<Object>,
-    stack: &mut Vec<String>,
-) -> Result<Vec<Object>> {
-    let dir = kfile.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-    if let Some(pos) = stack.iter().position(|d| *d == dir) {
-        let mut chain: Vec<&str> = stack[pos..].iter().map(String::as_str).collect();
-        chain.push(&dir);
-        return Err(Error::in_file(
-            kfile,
-            format!(
-                "kustomization cycle: {}",
-                chain
-                    .iter()
-                    .map(|d| if d.is_empty() { "." } else { d })
-                    .collect::<Vec<_>>()
-                    .join(" -> ")
-            ),
-        ));
-    }
-    if stack.len() >= MAX_DEPTH {
-        return Err(Error::in_file(
-            kfile,
-            format!("kustomizations nest deeper than {MAX_DEPTH} levels"),
-        ));
-    }
-    for (key, value) in k.map().unwrap_or_default() {
-        if !SUPPORTED.contains(&key.as_str()) {
-            return Err(value.error(format!(
-                "kustomization field `{key}` is not supported by envparity's native Kustomize rendering (see docs/kubernetes.md)"
-            )));
-        }
-    }
-    stack.push(dir);
-    let result = render_fields(workspace, kfile, k, inherited, stack);
-    stack.pop();
-    result
+/// One build in progress: the kustomization directories being rendered (to catch cycles) and
+/// what could not be read so far.
+struct Build<'a> {
+    workspace: &'a Workspace,
+    stack: Vec<String>,
+    gaps: Vec<(GapExtent, Error)>,
+    notes: Vec<Note>,
 }
 
-fn render_fields(
-    workspace: &Workspace,
-    kfile: &str,
-    k: &Val,
-    mut objects: Vec<Object>,
-    stack: &mut Vec<String>,
-) -> Result<Vec<Object>> {
-    for field in ["resources", "bases"] {
-        let entries = k.list_at(field)?;
+impl Build<'_> {
+    /// Keep what `result` yields; a failure is a gap and yields nothing.
+    fn keep<T: Default>(&mut self, result: Result<T>) -> T {
+        result.unwrap_or_else(|e| {
+            self.gaps.push((GapExtent::Source, e));
+            T::default()
+        })
+    }
+
+    /// Render one kustomization into `objects`: empty, except for components, which transform
+    /// what their parent accumulated so far. Only a cycle or too deep a chain is an error, found
+    /// before `objects` is touched; anything else is a gap.
+    fn render(&mut self, kfile: &str, k: &Val, objects: &mut Vec<Object>) -> Result<()> {
+        let dir = kfile.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        if let Some(pos) = self.stack.iter().position(|d| *d == dir) {
+            let mut chain: Vec<&str> = self.stack[pos..].iter().map(String::as_str).collect();
+            chain.push(&dir);
+            return Err(Error::in_file(
+                kfile,
+                format!(
+                    "kustomization cycle: {}",
+                    chain
+                        .iter()
+                        .map(|d| if d.is_empty() { "." } else { d })
+                        .collect::<Vec<_>>()
+                        .join(" -> ")
+                ),
+            ));
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(Error::in_file(
+                kfile,
+                format!("kustomizations nest deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        self.check_fields(k);
+        self.stack.push(dir);
+        self.render_fields(kfile, k, objects);
+        self.stack.pop();
+        Ok(())
+    }
+
+    /// Fields not understood are gaps (what they would add or change is missing); the rest of
+    /// the kustomization is still rendered.
+    fn check_fields(&mut self, k: &Val) {
+        for (key, value) in k.map().unwrap_or_default() {
+            if key == "configurations" {
+                // Transformer configurations teach Kustomize where custom resources name other
+                // objects; the references envparity reads (HelmRelease `valuesFrom`, pods)
+                // already follow renames.
+                self.notes.push(Note::at(
+                    value.origin.clone(),
+                    "kustomization `configurations` ignored: envparity's own name references are used",
+                ));
+            } else if !SUPPORTED.contains(&key.as_str()) {
+                self.gaps.push((GapExtent::Source, value.error(format!(
+                    "kustomization field `{key}` is not supported by envparity's native Kustomize rendering (see docs/kubernetes.md)"
+                ))));
+            }
+        }
+    }
+
+    fn render_fields(&mut self, kfile: &str, k: &Val, objects: &mut Vec<Object>) {
+        for field in ["resources", "bases"] {
+            let entries = self.keep(k.list_at(field));
+            self.resources(kfile, entries, objects);
+        }
+        for entry in self.keep(k.list_at("components")) {
+            match remote(entry) {
+                Some(url) => self.remote_gap(entry, url),
+                None => {
+                    let applied = self.component(kfile, entry, objects);
+                    self.keep(applied);
+                }
+            }
+        }
+        self.generators(kfile, k, objects);
+        self.patches(kfile, k, objects);
+        let transformed = transformers(k, objects);
+        self.keep(transformed);
+    }
+
+    /// `resources` (or `bases`) entries in order: manifest files, kustomization directories;
+    /// remote ones are optional gaps.
+    fn resources(&mut self, kfile: &str, entries: &[Val], objects: &mut Vec<Object>) {
         // A base lists hundreds of manifest files: they are read on every core first, then
         // taken in order with the kustomization directories rendered between them.
         let files: Vec<Option<Result<Vec<Object>>>> = entries
             .par_iter()
-            .map(|entry| manifest_resource(workspace, kfile, entry).transpose())
+            .map(|entry| manifest_resource(self.workspace, kfile, entry).transpose())
             .collect();
         for (entry, file) in entries.iter().zip(files) {
-            match file {
-                Some(read) => objects.extend(read?),
-                None => objects.extend(resource(workspace, kfile, entry, stack)?),
-            }
+            let read = match file {
+                Some(read) => read,
+                None => match remote(entry) {
+                    Some(url) => {
+                        self.remote_gap(entry, url);
+                        continue;
+                    }
+                    None => self.resource(kfile, entry),
+                },
+            };
+            objects.extend(self.keep(read));
         }
     }
-    for entry in k.list_at("components")? {
-        let (cfile, ck) = sub_kustomization(workspace, kfile, entry)?;
+
+    /// A remote base is not fetched (envparity never uses the network): what it would add is
+    /// an optional gap, and the local rest is rendered.
+    fn remote_gap(&mut self, entry: &Val, url: &str) {
+        self.gaps.push((
+            GapExtent::Optional,
+            entry.error(format!(
+                "remote resource `{url}` is not fetched: envparity never uses the network; vendor it into the repository to compare it"
+            )),
+        ));
+    }
+
+    /// One `resources` entry: a manifest file, or a directory holding a kustomization.
+    fn resource(&mut self, kfile: &str, entry: &Val) -> Result<Vec<Object>> {
+        let written = entry.expect_str("resources")?;
+        let rel = local_path(kfile, written, entry)?;
+        let path = self
+            .workspace
+            .resolve(&rel)
+            .map_err(|e| entry.error(format!("`{written}`: {}", e.message)))?;
+        if path.is_dir() {
+            let (sub, sk) = sub_kustomization(self.workspace, kfile, entry)?;
+            if sk.text(&["kind"]) == Some("Component") {
+                return Err(entry.error(format!(
+                    "`{written}` is a Component; list it under `components`"
+                )));
+            }
+            let mut objects = Vec::new();
+            self.render(&sub, &sk, &mut objects)?;
+            Ok(objects)
+        } else {
+            manifest::read_file(self.workspace, &rel)
+        }
+    }
+
+    /// Apply one component to the objects so far.
+    fn component(&mut self, kfile: &str, entry: &Val, objects: &mut Vec<Object>) -> Result<()> {
+        let (cfile, ck) = sub_kustomization(self.workspace, kfile, entry)?;
         if ck.text(&["kind"]) != Some("Component") {
             return Err(
                 entry.error("a `components` entry must be a kustomization of `kind: Component`")
             );
         }
-        objects = render(workspace, &cfile, &ck, objects, stack)?;
+        self.render(&cfile, &ck, objects)
     }
-    let options = k.get("generatorOptions");
-    for (field, kind) in [
-        ("configMapGenerator", "ConfigMap"),
-        ("secretGenerator", "Secret"),
-    ] {
-        for entry in k.list_at(field)? {
-            generators::generate(workspace, kfile, kind, entry, options, &mut objects)?;
+
+    fn generators(&mut self, kfile: &str, k: &Val, objects: &mut Vec<Object>) {
+        let options = k.get("generatorOptions");
+        for (field, kind) in [
+            ("configMapGenerator", "ConfigMap"),
+            ("secretGenerator", "Secret"),
+        ] {
+            for entry in self.keep(k.list_at(field)) {
+                let generated =
+                    generators::generate(self.workspace, kfile, kind, entry, options, objects);
+                self.keep(generated);
+            }
         }
     }
-    // The objects stay put while patches apply (patches change contents, not the list).
-    let mut targets = patches::Targets::default();
-    for entry in k.list_at("patchesStrategicMerge")? {
-        patches::strategic_merge_entry(workspace, kfile, entry, &mut objects, &mut targets)?;
+
+    /// Strategic merge patches, then `patches`: each entry that fails is a gap, the others
+    /// still apply.
+    fn patches(&mut self, kfile: &str, k: &Val, objects: &mut Vec<Object>) {
+        let mut targets = patches::Targets::default();
+        for entry in self.keep(k.list_at("patchesStrategicMerge")) {
+            let applied = patches::strategic_merge_entry(
+                self.workspace,
+                kfile,
+                entry,
+                objects,
+                &mut targets,
+                &mut self.notes,
+            );
+            self.keep(applied);
+        }
+        // An overlay may carry a patch file per application: they are read on every core, then
+        // applied in order.
+        let entries = self.keep(k.list_at("patches"));
+        let documents: Vec<Result<Vec<Val>>> = entries
+            .par_iter()
+            .map(|entry| patches::patch_documents(self.workspace, kfile, entry))
+            .collect();
+        for (entry, docs) in entries.iter().zip(documents) {
+            let applied =
+                patches::patches_entry(entry, docs, objects, &mut targets, &mut self.notes);
+            self.keep(applied);
+        }
+        for entry in self.keep(k.list_at("patchesJson6902")) {
+            let applied =
+                patches::json6902_entry(self.workspace, kfile, entry, objects, &mut self.notes);
+            self.keep(applied);
+        }
     }
-    // An overlay may carry a patch file per application: they are read on every core, then
-    // applied in order.
-    let entries = k.list_at("patches")?;
-    let documents: Vec<Result<Vec<Val>>> = entries
-        .par_iter()
-        .map(|entry| patches::patch_documents(workspace, kfile, entry))
-        .collect();
-    for (entry, docs) in entries.iter().zip(documents) {
-        patches::patches_entry(entry, docs, &mut objects, &mut targets)?;
-    }
+}
+
+/// Namespace, name prefix and suffix, labels, annotations, replicas, images.
+fn transformers(k: &Val, objects: &mut [Object]) -> Result<()> {
     if let Some(ns) = k.get("namespace") {
-        transform::namespace(&mut objects, ns)?;
+        transform::namespace(objects, ns)?;
     }
     let prefix = k
         .get("namePrefix")
@@ -218,10 +355,10 @@ fn render_fields(
         .transpose()?
         .unwrap_or("");
     if !prefix.is_empty() || !suffix.is_empty() {
-        transform::rename(&mut objects, prefix, suffix);
+        transform::rename(objects, prefix, suffix);
     }
     if let Some(labels) = k.get("commonLabels") {
-        transform::labels(&mut objects, labels, true, true)?;
+        transform::labels(objects, labels, true, true)?;
     }
     for entry in k.list_at("labels")? {
         let pairs = entry
@@ -229,50 +366,22 @@ fn render_fields(
             .ok_or_else(|| entry.error("a `labels` entry needs `pairs`"))?;
         let flag = |f: &str| entry.text(&[f]) == Some("true");
         transform::labels(
-            &mut objects,
+            objects,
             pairs,
             flag("includeSelectors"),
             flag("includeTemplates"),
         )?;
     }
     if let Some(a) = k.get("commonAnnotations") {
-        transform::annotations(&mut objects, a)?;
-    }
-    for entry in k.list_at("patchesJson6902")? {
-        patches::json6902_entry(workspace, kfile, entry, &mut objects)?;
+        transform::annotations(objects, a)?;
     }
     if let Some(r) = k.get("replicas") {
-        transform::replicas(&mut objects, r)?;
+        transform::replicas(objects, r)?;
     }
     if let Some(i) = k.get("images") {
-        transform::images(&mut objects, i)?;
+        transform::images(objects, i)?;
     }
-    Ok(objects)
-}
-
-/// One `resources` entry: a manifest file, or a directory holding a kustomization.
-fn resource(
-    workspace: &Workspace,
-    kfile: &str,
-    entry: &Val,
-    stack: &mut Vec<String>,
-) -> Result<Vec<Object>> {
-    let written = entry.expect_str("resources")?;
-    let rel = local_path(kfile, written, entry)?;
-    let path = workspace
-        .resolve(&rel)
-        .map_err(|e| entry.error(format!("`{written}`: {}", e.message)))?;
-    if path.is_dir() {
-        let (sub, sk) = sub_kustomization(workspace, kfile, entry)?;
-        if sk.text(&["kind"]) == Some("Component") {
-            return Err(entry.error(format!(
-                "`{written}` is a Component; list it under `components`"
-            )));
-        }
-        render(workspace, &sub, &sk, Vec::new(), stack)
-    } else {
-        manifest::read_file(workspace, &rel)
-    }
+    Ok(())
 }
 
 /// A `resources` entry naming a manifest file: its objects; `None` for anything else (a
@@ -307,15 +416,25 @@ fn sub_kustomization(workspace: &Workspace, kfile: &str, entry: &Val) -> Result<
     Ok((file, k))
 }
 
-/// A path written in a kustomization: remote URLs and escapes from the root are errors.
-fn local_path(kfile: &str, written: &str, at: &Val) -> Result<String> {
+/// The URL an entry names, when it is a remote base or resource (a Git repository, an HTTP
+/// file), which Kustomize would fetch.
+fn remote(entry: &Val) -> Option<&str> {
+    entry.str().filter(|w| is_remote(w))
+}
+
+fn is_remote(written: &str) -> bool {
     let lower = written.to_ascii_lowercase();
-    if lower.contains("://")
+    lower.contains("://")
         || lower.starts_with("git@")
         || lower.starts_with("github.com/")
         || lower.starts_with("gitlab.com/")
         || lower.starts_with("bitbucket.org/")
-    {
+        || lower.contains("?ref=")
+}
+
+/// A path written in a kustomization: remote URLs and escapes from the root are errors.
+fn local_path(kfile: &str, written: &str, at: &Val) -> Result<String> {
+    if is_remote(written) {
         return Err(at.error(format!(
             "remote resource `{written}` is not fetched: envparity never uses the network; vendor it into the repository"
         )));

@@ -3,13 +3,17 @@
 
 use std::collections::HashMap;
 
+use regex::{Regex, RegexBuilder};
+
 use crate::error::Result;
+use crate::model::Note;
 use crate::sources::{join_relative, Workspace};
 use crate::yaml;
 
 use super::super::manifest::{shift_lines, Object};
 use super::super::tree::{from_yaml, Val};
-use super::{jsonpatch, strategic};
+use super::jsonpatch;
+use super::strategic::{self, Patched};
 
 /// Patch documents from `path` (a file next to the kustomization) or inline `patch` text.
 pub fn patch_documents(workspace: &Workspace, kfile: &str, entry: &Val) -> Result<Vec<Val>> {
@@ -52,8 +56,9 @@ pub fn strategic_merge_entry(
     workspace: &Workspace,
     kfile: &str,
     entry: &Val,
-    objects: &mut [Object],
+    objects: &mut Vec<Object>,
     targets: &mut Targets,
+    notes: &mut Vec<Note>,
 ) -> Result<()> {
     let text = entry.expect_str("patchesStrategicMerge")?;
     let docs = if text.contains('\n') || text.trim_start().starts_with("apiVersion") {
@@ -66,7 +71,7 @@ pub fn strategic_merge_entry(
         patch_documents(workspace, kfile, &by_path)?
     };
     for doc in &docs {
-        apply_to_named(doc, objects, targets)?;
+        apply_to_named(doc, objects, targets, notes)?;
     }
     Ok(())
 }
@@ -77,8 +82,9 @@ pub fn strategic_merge_entry(
 pub fn patches_entry(
     entry: &Val,
     docs: Result<Vec<Val>>,
-    objects: &mut [Object],
+    objects: &mut Vec<Object>,
     targets: &mut Targets,
+    notes: &mut Vec<Note>,
 ) -> Result<()> {
     if let Some(opts) = entry.get("options") {
         return Err(opts.error("patch `options` are not supported (see docs/kubernetes.md)"));
@@ -90,18 +96,16 @@ pub fn patches_entry(
             (true, Some(t)) => {
                 // A JSON patch may change a kind or a name.
                 targets.invalidate();
-                for i in matching(t, objects, entry)? {
+                for i in matching(t, objects, entry, notes)? {
                     jsonpatch::apply(&mut objects[i].val, doc)?;
                 }
             }
             (true, None) => return Err(entry.error("a JSON patch needs a `target`")),
             (false, Some(t)) => {
-                for i in matching(t, objects, entry)? {
-                    let builtin = is_builtin(&objects[i]);
-                    strategic::apply(&mut objects[i].val, &without_identity(doc), builtin)?;
-                }
+                let found = matching(t, objects, entry, notes)?;
+                strategic_on(doc, &found, objects, targets)?;
             }
-            (false, None) => apply_to_named(doc, objects, targets)?,
+            (false, None) => apply_to_named(doc, objects, targets, notes)?,
         }
     }
     Ok(())
@@ -113,12 +117,13 @@ pub fn json6902_entry(
     kfile: &str,
     entry: &Val,
     objects: &mut [Object],
+    notes: &mut Vec<Note>,
 ) -> Result<()> {
     let target = entry
         .get("target")
         .ok_or_else(|| entry.error("a `patchesJson6902` entry needs a `target`"))?;
     let docs = patch_documents(workspace, kfile, entry)?;
-    let indices = matching(target, objects, entry)?;
+    let indices = matching(target, objects, entry, notes)?;
     for doc in &docs {
         for &i in &indices {
             jsonpatch::apply(&mut objects[i].val, doc)?;
@@ -127,8 +132,39 @@ pub fn json6902_entry(
     Ok(())
 }
 
-/// A strategic merge patch applied to the object its own kind and name designate.
-fn apply_to_named(doc: &Val, objects: &mut [Object], targets: &mut Targets) -> Result<()> {
+/// A strategic merge patch applied to the objects at `indices` (ascending); those it deletes
+/// (`$patch: delete`) leave the build.
+fn strategic_on(
+    doc: &Val,
+    indices: &[usize],
+    objects: &mut Vec<Object>,
+    targets: &mut Targets,
+) -> Result<()> {
+    let patch = without_identity(doc);
+    let mut deleted = Vec::new();
+    for &i in indices {
+        let builtin = is_builtin(&objects[i]);
+        if strategic::apply(&mut objects[i].val, &patch, builtin)? == Patched::Deleted {
+            deleted.push(i);
+        }
+    }
+    for &i in deleted.iter().rev() {
+        objects.remove(i);
+    }
+    if !deleted.is_empty() {
+        targets.invalidate();
+    }
+    Ok(())
+}
+
+/// A strategic merge patch applied to the object its own kind and name designate. None is a
+/// no-op with a note, as `kustomize build` ignores it.
+fn apply_to_named(
+    doc: &Val,
+    objects: &mut Vec<Object>,
+    targets: &mut Targets,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
     if doc.map().is_none() {
         return Err(doc.error(format!(
             "a strategic merge patch must be a mapping, found {}",
@@ -152,13 +188,14 @@ fn apply_to_named(doc: &Val, objects: &mut [Object], targets: &mut Targets) -> R
         })
         .collect();
     match found[..] {
-        [] => Err(doc.error(format!(
-            "patch target `{kind}/{name}` not found among the resources"
-        ))),
-        [i] => {
-            let builtin = is_builtin(&objects[i]);
-            strategic::apply(&mut objects[i].val, &without_identity(doc), builtin)
+        [] => {
+            notes.push(Note::at(
+                doc.origin.clone(),
+                format!("patch target `{kind}/{name}` not found among the resources; the patch changes nothing"),
+            ));
+            Ok(())
         }
+        [_] => strategic_on(doc, &found, objects, targets),
         _ => Err(doc.error(format!(
             "patch target `{kind}/{name}` matches several resources; add `metadata.namespace`"
         ))),
@@ -230,8 +267,52 @@ fn is_builtin(obj: &Object) -> bool {
     )
 }
 
-/// Indices of the objects a `target` selects; none is an error.
-fn matching(target: &Val, objects: &[Object], entry: &Val) -> Result<Vec<usize>> {
+/// Longest pattern accepted in a patch target, and the compiled size allowed: a scanned
+/// repository must not make envparity build a huge automaton.
+const MAX_PATTERN_LEN: usize = 1024;
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A `target` field as Kustomize reads it: a regular expression matching the whole value.
+fn target_regex(target: &Val, field: &str) -> Result<Option<Regex>> {
+    let Some(v) = target.get(field) else {
+        return Ok(None);
+    };
+    let pattern = v.expect_str(field)?;
+    if pattern.len() > MAX_PATTERN_LEN {
+        return Err(v.error(format!(
+            "patch target `{field}` is longer than {MAX_PATTERN_LEN} characters"
+        )));
+    }
+    RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map(Some)
+        .map_err(|e| {
+            let why = match e {
+                regex::Error::CompiledTooBig(_) => "too large".to_string(),
+                other => other
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            };
+            v.error(format!(
+                "patch target `{field}` is not a valid regular expression: {why}"
+            ))
+        })
+}
+
+/// Indices of the objects a `target` selects. None is a no-op with a note, as in
+/// `kustomize build`.
+fn matching(
+    target: &Val,
+    objects: &[Object],
+    entry: &Val,
+    notes: &mut Vec<Note>,
+) -> Result<Vec<usize>> {
     if target.map().is_none() {
         return Err(target.error("`target` must be a mapping"));
     }
@@ -249,35 +330,21 @@ fn matching(target: &Val, objects: &[Object], entry: &Val) -> Result<Vec<usize>>
             return Err(v.error(format!("unknown patch target field `{key}`")));
         }
     }
-    let name = target
-        .get("name")
-        .map(|n| n.expect_str("target.name"))
-        .transpose()?;
-    if let Some(n) = name {
-        if n.chars().any(|c| "^$+?()[]{}|\\".contains(c)) {
-            return Err(target.error(format!(
-                "target name `{n}` is a regular expression; only plain names and `.*` wildcards are supported"
-            )));
-        }
-    }
+    let [group, version, kind, name, namespace] =
+        ["group", "version", "kind", "name", "namespace"].map(|f| target_regex(target, f));
+    let (group, version, kind, name, namespace) = (group?, version?, kind?, name?, namespace?);
+    let is = |re: &Option<Regex>, value: &str| re.as_ref().is_none_or(|re| re.is_match(value));
     let labels = selector(target.get("labelSelector"))?;
     let annotations = selector(target.get("annotationSelector"))?;
     let found: Vec<usize> = objects
         .iter()
         .enumerate()
         .filter(|(_, o)| {
-            target.text(&["kind"]).is_none_or(|k| o.kind() == k)
-                && target.text(&["group"]).is_none_or(|g| o.group() == g)
-                && target
-                    .text(&["version"])
-                    .is_none_or(|v| o.api_version().rsplit('/').next() == Some(v))
-                && target
-                    .text(&["namespace"])
-                    .is_none_or(|n| o.namespace() == Some(n))
-                && name.is_none_or(|n| {
-                    wildcard_match(n, o.name())
-                        || o.previous_names.iter().any(|p| wildcard_match(n, p))
-                })
+            is(&kind, o.kind())
+                && is(&group, o.group())
+                && is(&version, o.api_version().rsplit('/').next().unwrap_or(""))
+                && is(&namespace, o.namespace().unwrap_or(""))
+                && (is(&name, o.name()) || o.previous_names.iter().any(|p| is(&name, p)))
                 && labels
                     .iter()
                     .all(|(k, v)| o.val.text(&["metadata", "labels", k]) == Some(v.as_str()))
@@ -294,10 +361,13 @@ fn matching(target: &Val, objects: &[Object], entry: &Val) -> Result<Vec<usize>>
             .iter()
             .map(|(k, v)| format!("{k}={}", v.str().unwrap_or("?")))
             .collect();
-        return Err(entry.error(format!(
-            "patch target ({}) matches no resource",
-            described.join(", ")
-        )));
+        notes.push(Note::at(
+            entry.origin.clone(),
+            format!(
+                "patch target ({}) matches no resource; the patch changes nothing",
+                described.join(", ")
+            ),
+        ));
     }
     Ok(found)
 }
@@ -321,42 +391,56 @@ fn selector(v: Option<&Val>) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// A name pattern with `.*` wildcards (Kustomize's regex in its commonest form).
-fn wildcard_match(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split(".*").collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let mut rest = name;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            let Some(pos) = rest.find(part) else {
-                return false;
-            };
-            rest = &rest[pos + part.len()..];
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Origin;
+    use crate::sources::kubernetes::manifest::parse_objects;
+
+    fn target(text: &str) -> Val {
+        let node = yaml::parse_document(text, "k.yaml", yaml::Limits::default()).unwrap();
+        from_yaml(&node, "k.yaml")
+    }
+
+    fn names(pattern: &str) -> Vec<String> {
+        let objects = parse_objects(
+            "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: api-v1}\n---\nkind: Deployment\napiVersion: apps/v1\nmetadata: {name: web}\n---\nkind: Deployment\napiVersion: apps/v1\nmetadata: {name: webhook}\n",
+            "m.yaml",
+            0,
+        )
+        .unwrap();
+        let t = target(&format!("name: '{pattern}'\n"));
+        let entry = Val::empty_map(Origin::new("k.yaml", 1));
+        let found = matching(&t, &objects, &entry, &mut Vec::new()).unwrap();
+        found
+            .iter()
+            .map(|&i| objects[i].name().to_string())
+            .collect()
+    }
 
     #[test]
-    fn wildcards() {
-        assert!(wildcard_match("web", "web"));
-        assert!(!wildcard_match("web", "web2"));
-        assert!(wildcard_match(".*", "anything"));
-        assert!(wildcard_match("api-.*", "api-v1"));
-        assert!(wildcard_match(".*-worker", "mail-worker"));
-        assert!(!wildcard_match("api-.*", "web"));
+    fn target_names_are_anchored_regular_expressions() {
+        assert_eq!(names("web"), ["web"], "anchored: not webhook");
+        assert_eq!(names(".*"), ["api-v1", "web", "webhook"]);
+        assert_eq!(names("api-.*"), ["api-v1"]);
+        assert_eq!(names("(web|api-v1)"), ["api-v1", "web"]);
+        assert_eq!(
+            names("web|webhook"),
+            ["web", "webhook"],
+            "alternation stays anchored"
+        );
+        assert!(names("nothing").is_empty());
+    }
+
+    #[test]
+    fn invalid_or_huge_target_patterns_are_errors_at_their_line() {
+        let t = target("kind: Deployment\nname: '(web'\n");
+        let entry = Val::empty_map(Origin::new("k.yaml", 1));
+        let e = matching(&t, &[], &entry, &mut Vec::new()).unwrap_err();
+        assert_eq!((e.file.as_deref(), e.line), (Some("k.yaml"), Some(2)));
+        assert!(e.message.contains("not a valid regular expression"), "{e}");
+        let t = target("name: '((a{1000}){1000}){1000}'\n");
+        let e = matching(&t, &[], &entry, &mut Vec::new()).unwrap_err();
+        assert!(e.message.contains("too large"), "{e}");
     }
 }

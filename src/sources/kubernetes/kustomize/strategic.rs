@@ -6,14 +6,22 @@ use crate::error::Result;
 
 use super::super::tree::{Kind, Val};
 
+/// What a patch did to its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patched {
+    Merged,
+    /// `$patch: delete` at the top: the object is removed from the build.
+    Deleted,
+}
+
 /// Apply `patch` to `target`. `builtin` says whether the object is a built-in kind (its lists
 /// have merge keys); custom resources merge like JSON merge patches (lists replaced).
-pub fn apply(target: &mut Val, patch: &Val, builtin: bool) -> Result<()> {
+pub fn apply(target: &mut Val, patch: &Val, builtin: bool) -> Result<Patched> {
     let mut path = Vec::new();
-    if merge(target, patch, builtin, &mut path)? == Action::Delete {
-        return Err(patch.error("`$patch: delete` at the top of a patch would delete the whole object; remove it from `resources` instead"));
-    }
-    Ok(())
+    Ok(match merge(target, patch, builtin, &mut path)? {
+        Action::Delete => Patched::Deleted,
+        Action::Keep => Patched::Merged,
+    })
 }
 
 #[derive(Debug, PartialEq)]
