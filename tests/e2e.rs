@@ -499,6 +499,51 @@ fn duplicate_keys_and_missing_files_are_errors() {
 }
 
 #[test]
+fn a_committed_sample_stands_in_for_a_gitignored_env_file_and_its_secrets_are_placeholders() {
+    let files = [
+        (
+            "docker-compose.prod.yml",
+            "services:\n  web:\n    image: app:1\n    env_file: .env.prod\n",
+        ),
+        (".env.prod-sample", "DEBUG=0\nSECRET_KEY=change_me\n"),
+        (
+            "docker-compose.staging.yml",
+            "services:\n  web:\n    image: app:1\n    environment: {DEBUG: '0'}\n",
+        ),
+    ];
+    let (code, e) = run_on(&files, &["check", "."]);
+    assert_eq!(code, 0, "{e}");
+    assert!(
+        e.contains("docker-compose.prod.yml:4: env_file `.env.prod` not found (gitignored?); its committed sample `.env.prod-sample` is read in its place"),
+        "{e}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = envparity()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let check: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        !rules.contains(&"EP002") && !rules.contains(&"EP003"),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&"EP017"),
+        "the gap is still reported: {rules:?}"
+    );
+}
+
+#[test]
 fn a_missing_env_file_is_a_gap_not_an_error() {
     let (code, e) = run_on(
         &[(

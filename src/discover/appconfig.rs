@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{is_env_word, join, Candidate, SourceKind};
+use super::{canonical_env_name, is_env_word, join, Candidate, SourceKind};
 
 const STEMS: &[&str] = &["config", "settings", "appsettings", "application"];
 const EXTS: &[&str] = &["yaml", "yml", "json", "toml"];
@@ -30,6 +30,13 @@ fn parse_name(name: &str) -> Option<(&str, Option<&str>)> {
     None
 }
 
+/// The environment a sample's stem names: `production.sample` -> `production`.
+fn sample_of(stem: &str) -> Option<&str> {
+    [".sample", ".example", ".dist", ".template"]
+        .iter()
+        .find_map(|s| stem.strip_suffix(s))
+}
+
 /// Whether a file name is an app configuration file (for files named explicitly).
 pub fn is_config_name(name: &str) -> bool {
     parse_name(name).is_some()
@@ -39,6 +46,7 @@ pub fn find(files: &[String]) -> Vec<Candidate> {
     // (dir, stem lower-cased) -> (bases, envs)
     type Group<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
     let mut groups: BTreeMap<(&str, String), Group> = BTreeMap::new();
+    let mut samples: Vec<((&str, &str), &str)> = Vec::new();
     for f in files {
         let (dir, name) = f.rsplit_once('/').unwrap_or(("", f.as_str()));
         if let Some((stem, env)) = parse_name(name) {
@@ -56,9 +64,22 @@ pub fn find(files: &[String]) -> Vec<Candidate> {
                         g.0.push(name);
                     } else if is_env_word(stem) {
                         g.1.push((stem, name));
+                    } else if let Some(env) = sample_of(stem).filter(|e| is_env_word(e)) {
+                        samples.push(((dir, env), name));
                     }
                 }
             }
+        }
+    }
+    // A committed sample stands for its environment when the real file is not committed.
+    for ((dir, env), name) in samples {
+        let g = groups.entry((dir, "default".into())).or_default();
+        if !g
+            .1
+            .iter()
+            .any(|(e, _)| canonical_env_name(e) == canonical_env_name(env))
+        {
+            g.1.push((env, name));
         }
     }
     let mut out = Vec::new();
@@ -77,9 +98,15 @@ pub fn find(files: &[String]) -> Vec<Candidate> {
             let file = join(dir, name);
             let mut read: Vec<String> = base.iter().cloned().collect();
             read.push(file.clone());
+            let sample = sample_of(name.rsplit_once('.').map_or(name, |p| p.0)).is_some();
+            let what = if sample {
+                format!("sample config file `{file}` (the real one is not in the repository)")
+            } else {
+                format!("config file `{file}`")
+            };
             let reason = match &base {
-                Some(b) => format!("config file `{file}`, merged over the base `{b}`"),
-                None => format!("config file `{file}`"),
+                Some(b) => format!("{what}, merged over the base `{b}`"),
+                None => what,
             };
             out.push(Candidate::for_env(
                 *env,
@@ -122,6 +149,36 @@ mod tests {
         assert_eq!(parse_name("config.loader.yaml"), None);
         assert_eq!(parse_name("docker-compose.staging.yml"), None);
         assert_eq!(parse_name("settings.py"), None);
+    }
+
+    #[test]
+    fn samples_stand_in_for_uncommitted_files() {
+        let files: Vec<String> = [
+            "config/production.sample.json",
+            "config/staging.json",
+            "config/staging.example.json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let c: Vec<(String, Vec<String>, bool)> = find(&files)
+            .into_iter()
+            .map(|c| {
+                let sample = c.source.reason.contains("sample");
+                (c.env, c.source.files, sample)
+            })
+            .collect();
+        assert_eq!(
+            c,
+            vec![
+                ("staging".into(), vec!["config/staging.json".into()], false),
+                (
+                    "production".into(),
+                    vec!["config/production.sample.json".into()],
+                    true
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -42,6 +42,11 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // place it is written.
     let mut seen = std::collections::HashSet::new();
     for (e, service, key, setting) in ctx.settings() {
+        // A local development file's credentials are local defaults, and a sample's are
+        // placeholders: neither is a secret kept in the repository.
+        if super::from_sample(setting) || envs[e] == "local" {
+            continue;
+        }
         if !setting.is_secret() || setting.interpolated || setting.display().is_empty() {
             continue;
         }
@@ -75,5 +80,21 @@ mod tests {
             hits("EP002", &files),
             vec![hit("production", "db", "env.POSTGRES_PASSWORD")]
         );
+    }
+
+    #[test]
+    fn local_development_defaults_and_samples_are_not_kept_secrets() {
+        let files = vec![
+            (
+                "docker-compose.yml",
+                "services:\n  db:\n    image: postgres:16\n    volumes: ['.:/app']\n    environment:\n      POSTGRES_PASSWORD: Zq8mT2vLp9wR4sK1\n",
+            ),
+            (
+                "docker-compose.production.yml",
+                "services:\n  db:\n    image: postgres:16\n    env_file: .env.production\n",
+            ),
+            (".env.production.example", "POSTGRES_PASSWORD=Zq8mT2vLp9wR4sK2\n"),
+        ];
+        assert_eq!(hits("EP002", &files), vec![]);
     }
 }

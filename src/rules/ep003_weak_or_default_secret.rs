@@ -43,6 +43,11 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // place it is written.
     let mut seen = std::collections::HashSet::new();
     for (e, service, key, setting) in ctx.settings() {
+        // A local development file's credentials are local defaults, and a sample's are
+        // placeholders: neither is a secret kept in the repository.
+        if super::from_sample(setting) || envs[e] == "local" {
+            continue;
+        }
         let SettingValue::Secret(secret) = &setting.value else {
             continue;
         };

@@ -61,7 +61,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 if let (Some(view), Some(p)) = (first, present.first()) {
                     f = f.at(&view.origin).related(&envs[*p], &view.origin);
                 }
-                out.push(f);
+                out.push(for_local_as_note(f, &names));
             }
         }
         for (r, rv) in s.rows.iter().zip(&v.rows) {
@@ -98,10 +98,23 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 if let Some(view) = &s.envs[e] {
                     f = f.at(&view.origin);
                 }
-                out.push(f);
+                let present: Vec<&str> = (0..envs.len())
+                    .filter(|o| r.cells[*o].value != CellValue::Absent)
+                    .map(|o| envs[o].as_str())
+                    .collect();
+                out.push(for_local_as_note(f, &present));
             }
         }
     }
+}
+
+/// What the local development environment lacks or has alone is worth seeing (dev/prod
+/// parity) but is no warning: developers run the subset they need.
+fn for_local_as_note(mut f: Finding, present_in: &[&str]) -> Finding {
+    if f.environment.as_deref() == Some("local") || present_in == ["local"] {
+        f.severity = Severity::Note;
+    }
+    f
 }
 
 #[cfg(test)]
@@ -130,6 +143,41 @@ mod tests {
             "services:\n  web:\n    image: app:1\n    env_file: .env.production\n    environment: {A: '1'}\n  worker:\n    image: app:1\n    cpus: lots\n",
         );
         assert_eq!(hits("EP011", &files), vec![]);
+    }
+
+    #[test]
+    fn what_only_local_development_has_or_lacks_is_a_note() {
+        use crate::policy::Severity;
+        let all = super::super::testing::findings(&[
+            (
+                "docker-compose.yml",
+                "services:\n  app:\n    build: .\n    volumes: ['.:/app']\n    command: python manage.py runserver\n",
+            ),
+            (
+                "docker-compose.staging.yml",
+                "services:\n  web:\n    build: .\n  nginx:\n    image: nginx:1\n",
+            ),
+            (
+                "docker-compose.production.yml",
+                "services:\n  web:\n    build: .\n",
+            ),
+        ]);
+        let ep011: Vec<(Severity, String, String)> = all
+            .iter()
+            .filter(|f| f.rule == "EP011")
+            .map(|f| {
+                (
+                    f.severity,
+                    f.environment.clone().unwrap(),
+                    f.service.clone().unwrap(),
+                )
+            })
+            .collect();
+        let has =
+            |sev, env: &str, svc: &str| ep011.contains(&(sev, env.to_string(), svc.to_string()));
+        assert!(has(Severity::Note, "staging", "app"), "{ep011:?}");
+        assert!(has(Severity::Note, "local", "web"), "{ep011:?}");
+        assert!(has(Severity::Warning, "production", "nginx"), "{ep011:?}");
     }
 
     #[test]

@@ -417,6 +417,19 @@ pub(crate) fn key_name(key: &str) -> String {
     key.rsplit('.').next().unwrap_or(key).to_ascii_uppercase()
 }
 
+/// Whether a setting was read from a committed sample or template (`.env.prod-sample`,
+/// `config/production.sample.json`) standing in for a gitignored file: its secrets are
+/// placeholders by design, not secrets written in the repository.
+pub(crate) fn from_sample(setting: &Setting) -> bool {
+    let name = setting.origin.file.rsplit('/').next().unwrap_or("");
+    let name = name.to_ascii_lowercase();
+    ["sample", "example", "template", "dist"].iter().any(|w| {
+        name.ends_with(&format!("-{w}"))
+            || name.ends_with(&format!(".{w}"))
+            || name.contains(&format!(".{w}."))
+    })
+}
+
 /// Truthy as configuration writes it.
 pub(crate) fn is_truthy(v: &str) -> bool {
     matches!(

@@ -281,6 +281,17 @@ fn resolve_extends(
     Ok(base)
 }
 
+/// Suffixes of the committed samples of a gitignored env file.
+const SAMPLE_SUFFIXES: &[&str] = &["-sample", ".sample", ".example", ".template", ".dist"];
+
+/// The committed sample of a missing env file, if there is one.
+fn sample_of(workspace: &Workspace, rel: &str) -> Option<String> {
+    SAMPLE_SUFFIXES
+        .iter()
+        .map(|s| format!("{rel}{s}"))
+        .find(|candidate| workspace.is_file(candidate))
+}
+
 /// Read a service's `env_file`s; later files override earlier ones. A required file that is
 /// absent (most often a gitignored `.env`) is returned as missing, not an error: the service is
 /// still read, without its variables.
@@ -299,19 +310,28 @@ fn read_env_files(
                 format!("env_file `{path}` is outside the scanned directory"),
             )
         })?;
-        // Absent is an error only when required; outside the root or unreadable always is.
-        if workspace.locate(&rel)?.is_none() {
+        // Absent is a gap only when required; outside the root or unreadable is an error. A
+        // committed sample (`.env.prod-sample`, `.env.example`) stands in for a gitignored file.
+        let rel = if workspace.locate(&rel)?.is_none() {
+            let sample = sample_of(workspace, &rel);
             if required {
+                let instead = match &sample {
+                    Some(s) => format!("its committed sample `{s}` is read in its place"),
+                    None => "the service is read without its variables".to_string(),
+                };
                 missing.push(Error::at(
                     &origin.file,
                     origin.line,
-                    format!(
-                        "env_file `{path}` not found (gitignored?); the service is read without its variables"
-                    ),
+                    format!("env_file `{path}` not found (gitignored?); {instead}"),
                 ));
             }
-            continue;
-        }
+            match sample {
+                Some(s) if required => s,
+                _ => continue,
+            }
+        } else {
+            rel
+        };
         let text = workspace.read_text(&rel)?;
         for entry in dotenv::parse(&text, &rel, lookup)? {
             let key = format!("env.{}", entry.key);
