@@ -363,3 +363,37 @@ fn spring_profile_and_other_aliases() {
     let names: Vec<&str> = envs.iter().map(|e| e.0.as_str()).collect();
     assert_eq!(names, ["nonprod", "staging", "production"]);
 }
+
+#[test]
+fn app_env_directories_and_load_test_stacks() {
+    let (envs, skipped) = discover(&[
+        ("shop-staging/docker-compose.yml", STANDALONE_STAGING),
+        ("shop-prod/docker-compose.yml", STANDALONE_PROD),
+        ("dev-tools/docker-compose.yml", STANDALONE_STAGING),
+    ]);
+    assert_eq!(
+        envs,
+        [
+            env("staging", &["shop-staging/docker-compose.yml"]),
+            env("production", &["shop-prod/docker-compose.yml"]),
+        ]
+    );
+    assert!(skipped.is_empty(), "{skipped:?}");
+    // A load-test stack beside environments named by dotenv files is not shared with them.
+    let (envs, skipped) = discover(&[
+        (".env.staging", "A=1\n"),
+        (".env.production", "A=2\n"),
+        (
+            "load-tests/docker-compose.yml",
+            "services:\n  locust:\n    image: locustio/locust\n",
+        ),
+    ]);
+    assert_eq!(
+        envs,
+        [
+            env("staging", &[".env.staging"]),
+            env("production", &[".env.production"]),
+        ]
+    );
+    assert_eq!(skipped, ["load-tests/"]);
+}

@@ -238,20 +238,35 @@ fn directory_candidates(
             ));
         }
     }
-    // `staging/docker-compose.yml`: the directory names the environment.
+    // `staging/docker-compose.yml`, `shop-prod/compose.yaml`: the directory names the
+    // environment.
     if files.envs.is_empty() {
-        if let (Some(base), Some(dir_name)) = (&base, dir.rsplit('/').next()) {
-            if is_env_word(dir_name) || named.contains(&canonical_env_name(dir_name)) {
-                out.push(Candidate::for_env(
-                    dir_name,
-                    SourceKind::Compose,
-                    vec![base.clone()],
-                    format!("directory `{dir}` is named after the environment"),
-                ));
-            }
+        if let (Some(base), Some(env)) = (&base, dir_env(dir, named)) {
+            out.push(Candidate::for_env(
+                env,
+                SourceKind::Compose,
+                vec![base.clone()],
+                format!("directory `{dir}` is named after the environment"),
+            ));
         }
     }
     out
+}
+
+/// The environment a directory's own name states: `staging`, `shop-prod` (`<app>-<env>`),
+/// or a name `envparity.toml` lists.
+fn dir_env<'d>(dir: &'d str, named: &[String]) -> Option<&'d str> {
+    let name = dir.rsplit('/').next().filter(|n| !n.is_empty())?;
+    if is_env_word(name) || named.contains(&canonical_env_name(name)) {
+        return Some(name);
+    }
+    let words: Vec<&str> = name.split(['-', '_', '.']).collect();
+    let envs: Vec<&&str> = words.iter().filter(|w| is_env_word(w)).collect();
+    // Exactly one environment word, last: `shop-prod`, not `prod-to-staging` or `dev-tools`.
+    match envs.as_slice() {
+        [only] if words.last() == Some(*only) => Some(only),
+        _ => None,
+    }
 }
 
 enum LoneBase {
@@ -296,6 +311,17 @@ mod tests {
         assert_eq!(env_of("docker-compose.yml"), None);
         assert_eq!(env_of("docker-compose.a.b.yml"), None);
         assert_eq!(env_of("values.staging.yml"), None);
+    }
+
+    #[test]
+    fn directories_named_for_an_environment() {
+        assert_eq!(dir_env("deploy/staging", &[]), Some("staging"));
+        assert_eq!(dir_env("shop-prod", &[]), Some("prod"));
+        assert_eq!(dir_env("apps/shop_staging", &[]), Some("staging"));
+        assert_eq!(dir_env("dev-tools", &[]), None);
+        assert_eq!(dir_env("prod-to-staging", &[]), None);
+        assert_eq!(dir_env("edge", &["edge".into()]), Some("edge"));
+        assert_eq!(dir_env("", &[]), None);
     }
 
     #[test]

@@ -299,6 +299,10 @@ const NOT_ENVIRONMENT_DIRS: &[&str] = &[
     "loadtests",
     "load_test",
     "perf-test",
+    "perf-tests",
+    "locust",
+    "k6",
+    "benchmarks",
     "node_modules",
     "vendor",
 ];
