@@ -357,11 +357,11 @@ fn warn_gaps(scan: &Scan, color: bool) {
     for (env, gap) in scan.gaps() {
         let at = gap.location();
         let at = if at.is_empty() { at } else { format!("{at}: ") };
-        let service = gap
-            .service
-            .as_deref()
-            .map(|s| format!(" (service `{s}`)"))
-            .unwrap_or_default();
+        let service = match gap.services.as_slice() {
+            [] => String::new(),
+            [one] => format!(" (service `{one}`)"),
+            many => format!(" (services `{}`)", many.join("`, `")),
+        };
         eprintln!(
             "{prefix}: {env}: {}{service}: {at}{}",
             gap.extent.describe(),

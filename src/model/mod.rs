@@ -262,18 +262,31 @@ impl Environment {
         self.gaps.iter().any(|g| g.extent == GapExtent::Environment)
     }
 
-    /// Record that part of this environment could not be read.
+    /// Record that part of this environment could not be read. The same failure in several
+    /// services (one missing `env_file` they all name) is one gap listing them.
     pub fn add_gap(&mut self, extent: GapExtent, service: Option<&str>, error: &Error) {
-        let gap = Gap {
-            extent,
-            service: service.map(str::to_string),
-            file: error.file.clone(),
-            line: error.line,
-            column: error.column,
-            message: error.message.clone(),
-        };
-        if !self.gaps.contains(&gap) {
-            self.gaps.push(gap);
+        let same = self.gaps.iter_mut().find(|g| {
+            g.extent == extent
+                && g.file == error.file
+                && g.line == error.line
+                && g.message == error.message
+        });
+        match same {
+            Some(gap) => {
+                if let Some(s) = service {
+                    if !gap.services.iter().any(|x| x == s) {
+                        gap.services.push(s.to_string());
+                    }
+                }
+            }
+            None => self.gaps.push(Gap {
+                extent,
+                services: service.map(str::to_string).into_iter().collect(),
+                file: error.file.clone(),
+                line: error.line,
+                column: error.column,
+                message: error.message.clone(),
+            }),
         }
     }
 }
@@ -283,9 +296,9 @@ impl Environment {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Gap {
     pub extent: GapExtent,
-    /// The service the gap is in, when it is in one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
+    /// The services the gap is in, when it is in some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
     /// The file (relative to the scanned root) and line where reading failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,

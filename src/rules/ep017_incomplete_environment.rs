@@ -45,12 +45,23 @@ services:
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for (env, gap) in ctx.scan.gaps() {
+        let services = match gap.services.as_slice() {
+            [_] | [] => String::new(),
+            many => format!(", services `{}`", many.join("`, `")),
+        };
         let mut finding = Finding::new(
             &RULE,
-            format!("{} ({}): {}", env, gap.extent.describe(), gap.message),
+            format!(
+                "{} ({}{services}): {}",
+                env,
+                gap.extent.describe(),
+                gap.message
+            ),
         )
-        .env(env)
-        .in_service(gap.service.as_deref());
+        .env(env);
+        if let [one] = gap.services.as_slice() {
+            finding = finding.service(one);
+        }
         finding.severity = match gap.extent {
             GapExtent::Environment => Severity::Error,
             GapExtent::Source => Severity::Warning,
@@ -112,6 +123,28 @@ mod tests {
         assert!(!all
             .iter()
             .any(|f| f.rule == "EP011" && f.service.as_deref() == Some("worker")));
+    }
+
+    #[test]
+    fn one_missing_env_file_named_by_several_services_is_one_gap() {
+        let all = findings(&[
+            (
+                "docker-compose.staging.yml",
+                "x-app: &app\n  image: app:1\n  env_file: .env.staging\nservices:\n  web:\n    <<: *app\n  worker:\n    <<: *app\n",
+            ),
+            (
+                "docker-compose.production.yml",
+                "services:\n  web:\n    image: app:1\n  worker:\n    image: app:1\n",
+            ),
+        ]);
+        let gaps: Vec<_> = all.iter().filter(|f| f.rule == "EP017").collect();
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert_eq!(gaps[0].service, None);
+        assert!(
+            gaps[0].message.contains("services `web`, `worker`"),
+            "{}",
+            gaps[0].message
+        );
     }
 
     #[test]

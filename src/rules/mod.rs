@@ -222,12 +222,12 @@ impl<'a> Context<'a> {
             return false;
         };
         environment.gaps.iter().any(|g| {
-            g.service.as_deref().is_some_and(|declared| {
+            g.services.iter().any(|declared| {
                 declared == service
                     || environment
                         .services
                         .iter()
-                        .position(|s| s.name == declared)
+                        .position(|s| s.name == *declared)
                         .is_some_and(|i| self.logical[env][i] == service)
             })
         })
