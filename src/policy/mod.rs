@@ -128,7 +128,13 @@ impl Policy {
     pub fn is_production_like(&self, env: &str, environments: &[String]) -> bool {
         match &self.production_like {
             Some(list) => list.iter().any(|e| e == env),
-            None => env == "production" || environments.last().is_some_and(|l| l == env),
+            // A developer's environment is never production-like, even when it is the only
+            // or the highest one found.
+            None => {
+                env == "production"
+                    || (environments.last().is_some_and(|l| l == env)
+                        && !matches!(env, "local" | "development" | "test"))
+            }
         }
     }
 }
@@ -504,5 +510,8 @@ EP006 = "warning"
             assert!(!intended(id), "{id}");
         }
         assert!(p.is_production_like("staging", &["development".into(), "staging".into()]));
+        // A developer's environment is not production-like, even when it is the highest.
+        assert!(!p.is_production_like("local", &["local".into()]));
+        assert!(!p.is_production_like("development", &["local".into(), "development".into()]));
     }
 }

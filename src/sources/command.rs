@@ -22,64 +22,104 @@ impl Flag {
     }
 }
 
-/// Split a command string into words the way a POSIX shell would for simple commands:
-/// whitespace separates, single quotes are literal, double quotes allow `\"` and `\\`, a
-/// backslash escapes the next character outside quotes. Unbalanced quotes end at the end.
+/// Split a command string into words the way a POSIX shell does (quotes, escapes), with the
+/// `shell-words` crate. An unbalanced quote (a script cut short) is closed at the end, so the
+/// words written are still read.
 pub fn split_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut in_word = false;
-    let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for q in chars.by_ref() {
-                    if q == '\'' {
-                        break;
-                    }
-                    current.push(q);
-                }
+    shell_words::split(command)
+        .or_else(|_| shell_words::split(&format!("{command}'")))
+        .or_else(|_| shell_words::split(&format!("{command}\"")))
+        .unwrap_or_else(|_| command.split_whitespace().map(str::to_string).collect())
+}
+
+/// The simple commands of a shell script, split at `&&`, `||`, `;`, `|`, `&` and newlines
+/// outside quotes: `cd src && exec gunicorn app` -> `cd src`, `exec gunicorn app`.
+fn simple_commands(script: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quote, mut escaped) = (0, None::<char>, false);
+    for (i, c) in script.char_indices() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (Some('\''), '\'') => quote = None,
+            (Some('\''), _) => {}
+            (_, '\\') => escaped = true,
+            (Some('"'), '"') => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '&' | '|' | ';' | '\n') => {
+                out.push(script[start..i].trim());
+                start = i + c.len_utf8();
             }
-            '"' => {
-                in_word = true;
-                while let Some(q) = chars.next() {
-                    match q {
-                        '"' => break,
-                        '\\' => match chars.next() {
-                            Some(e @ ('"' | '\\' | '$' | '`')) => current.push(e),
-                            Some(e) => {
-                                current.push('\\');
-                                current.push(e);
-                            }
-                            None => current.push('\\'),
-                        },
-                        q => current.push(q),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(e) = chars.next() {
-                    current.push(e);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut current));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                current.push(c);
-            }
+            _ => {}
         }
     }
-    if in_word {
-        words.push(current);
-    }
-    words
+    out.push(script[start..].trim());
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// Programs whose flags are settings: in a script, the command that runs one of them is the
+/// one read (`cd src && python manage.py migrate && gunicorn app -w 4`).
+const SERVERS: &[&str] = &[
+    "postgres",
+    "postmaster",
+    "redis-server",
+    "redis-sentinel",
+    "valkey-server",
+    "gunicorn",
+    "uvicorn",
+    "hypercorn",
+    "daphne",
+    "celery",
+    "puma",
+    "sidekiq",
+    "pgbouncer",
+    "nginx",
+];
+
+/// Flags a shell script passes to no program: a line that starts with `-` after a newline is a
+/// command of its own (`celery worker` newline `--concurrency=2`: celery never sees the flag).
+/// YAML folded scalars keep the newlines of more-indented lines, so this is easy to write.
+pub fn stray_flags(argv: &[String]) -> Vec<String> {
+    let Some(script) = shell_script(argv) else {
+        return Vec::new();
+    };
+    simple_commands(script)
+        .into_iter()
+        .filter(|c| c.starts_with('-'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The script of `sh -c SCRIPT` (also bash, ash, dash).
+fn shell_script(argv: &[String]) -> Option<&str> {
+    let program = argv.first()?;
+    let program = program.rsplit('/').next().unwrap_or(program);
+    (matches!(program, "sh" | "bash" | "ash" | "dash")
+        && argv.get(1).map(String::as_str) == Some("-c"))
+    .then(|| argv.get(2).map(String::as_str).unwrap_or(""))
+}
+
+/// The command of a shell script that runs a server, else its last simple command.
+fn server_command(script: &str) -> Vec<String> {
+    let commands: Vec<Vec<String>> = simple_commands(script)
+        .into_iter()
+        .map(split_words)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let runs_server = |words: &Vec<String>| {
+        let unwrapped = unwrap_command(words);
+        unwrapped
+            .first()
+            .is_some_and(|p| SERVERS.contains(&p.rsplit('/').next().unwrap_or(p)))
+    };
+    commands
+        .iter()
+        .rev()
+        .find(|w| runs_server(w))
+        .or(commands.last())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Read the flags of a server command line. Wrappers are looked through: `sh -c "exec postgres
@@ -122,21 +162,11 @@ fn unwrap_command(argv: &[String]) -> Vec<String> {
         else {
             break;
         };
-        if matches!(first.as_str(), "sh" | "bash" | "ash" | "dash")
-            && words.get(1).map(String::as_str) == Some("-c")
-        {
-            let script = words.get(2).cloned().unwrap_or_default();
-            // Only the first simple command of a script is a server invocation we can read.
-            let first_cmd = script
-                .split(['&', ';', '|'])
-                .map(str::trim)
-                .find(|s| !s.is_empty())
-                .unwrap_or("")
-                .to_string();
-            words = split_words(&first_cmd);
+        if let Some(script) = shell_script(&words) {
+            words = server_command(script);
         } else if matches!(
             first.as_str(),
-            "exec" | "dumb-init" | "tini" | "gosu" | "su-exec"
+            "exec" | "env" | "nohup" | "dumb-init" | "tini" | "gosu" | "su-exec"
         ) {
             let skip = if matches!(first.as_str(), "gosu" | "su-exec") {
                 2
@@ -368,6 +398,42 @@ mod tests {
                 ),
                 ("redis.sentinel", "yes")
             ])
+        );
+    }
+
+    #[test]
+    fn scripts_are_followed_to_the_server_they_run() {
+        let celery = parse(
+            "sh -c \"cd src &&\n  python manage.py migrate &&\n  celery -A proj worker --concurrency=2 --time-limit=300\"",
+        );
+        assert!(
+            celery.contains(&("celery.concurrency".into(), "2".into())),
+            "{celery:?}"
+        );
+        assert!(
+            celery.contains(&("celery.time_limit".into(), "300".into())),
+            "{celery:?}"
+        );
+        let gunicorn = parse("bash -c 'cd /app; env LOG=1 exec gunicorn app:wsgi -w 17 || exit 1'");
+        assert!(
+            gunicorn.contains(&("gunicorn.workers".into(), "17".into())),
+            "{gunicorn:?}"
+        );
+        // A quoted operator is part of its word, not a command separator.
+        let quoted = parse("sh -c \"gunicorn app -b '0.0.0.0:80' --access-logformat 'a && b'\"");
+        assert!(
+            quoted.contains(&("gunicorn.bind".into(), "0.0.0.0:80".into())),
+            "{quoted:?}"
+        );
+        // A flag on a line of its own is a command of its own: the server never gets it.
+        let folded = split_words("sh -c \"cd src &&\n  celery -A p worker\n  --concurrency=2\"");
+        assert_eq!(stray_flags(&folded), ["--concurrency=2"]);
+        assert!(!parse_flags(&folded).iter().any(|f| f.name == "concurrency"));
+        assert!(stray_flags(&split_words("sh -c 'celery worker --concurrency=2'")).is_empty());
+        // No server in the script: its last command.
+        assert_eq!(
+            parse("sh -c 'cd x && ./start --port 9'"),
+            kv(&[("start.port", "9")])
         );
     }
 

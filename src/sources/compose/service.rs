@@ -7,7 +7,7 @@ use crate::model::{
     ImageRef, Instances, Located, Note, Origin, Quantity, Resources, Role, Service, Setting,
     SettingValue,
 };
-use crate::sources::command::{parse_flags, split_words};
+use crate::sources::command::{parse_flags, split_words, stray_flags};
 use crate::sources::units::{compose_bytes, compose_cpus, duration_seconds, server_quantity};
 
 use super::merge::{mount_key, names_to_map, to_map_form};
@@ -191,7 +191,7 @@ pub fn build(
         }
     }
 
-    let command = read_commands(def, &mut service)?;
+    let command = read_commands(def, &mut service, notes)?;
 
     service.role = Role::infer(
         service.image.as_ref().map(|i| i.value.short_name()),
@@ -369,7 +369,11 @@ fn read_argv<'a>(def: &'a Val, key: &str) -> Result<Option<(Vec<String>, String,
 /// `entrypoint + command`; a command that starts with a flag runs the image's own program, so its
 /// flags belong to the image (`prom/prometheus` with `--storage.tsdb.retention.time=7d`).
 /// Returns the effective command line for role inference.
-fn read_commands(def: &Val, service: &mut Service) -> Result<Option<String>> {
+fn read_commands(
+    def: &Val,
+    service: &mut Service,
+    notes: &mut Vec<Note>,
+) -> Result<Option<String>> {
     let entrypoint = read_argv(def, "entrypoint")?;
     let command = read_argv(def, "command")?;
     let mut argv: Vec<String> = Vec::new();
@@ -388,6 +392,18 @@ fn read_commands(def: &Val, service: &mut Service) -> Result<Option<String>> {
     let Some(origin_val) = origin_of else {
         return Ok(None);
     };
+    let stray = stray_flags(&argv);
+    if !stray.is_empty() {
+        notes.push(Note::at(
+            origin_val.origin.clone(),
+            format!(
+                "`{}`: `{}` {} in the `sh -c` script, so the shell runs it as a command and the program before it never gets it (join the lines, or end each with `\\`)",
+                service.name,
+                stray.join("`, `"),
+                if stray.len() == 1 { "starts a line of its own" } else { "each start a line of their own" }
+            ),
+        ));
+    }
     let mut secrets: Vec<String> = Vec::new();
     for flag in parse_flags(&argv) {
         let setting_key = flag.key();
