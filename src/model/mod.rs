@@ -224,11 +224,15 @@ impl Service {
     /// have resource limits and health checks. A Terraform or Terragrunt component, or a
     /// module's app config, does not.
     pub fn runs_container(&self) -> bool {
-        self.image.is_some()
-            || self
-                .settings
-                .keys()
-                .any(|k| k == "build" || k.starts_with("build."))
+        self.image.is_some() || self.is_built_locally()
+    }
+
+    /// Whether the image is built from source (Compose `build`): `image` then names the build's
+    /// output, not something pulled from a registry.
+    pub fn is_built_locally(&self) -> bool {
+        self.settings
+            .keys()
+            .any(|k| k == "build" || k.starts_with("build."))
     }
 }
 

@@ -54,16 +54,42 @@ const BRANCH_LIKE: &[&str] = &[
 ];
 
 fn is_mutable(tag: Option<&str>) -> Option<String> {
-    match tag {
-        None => Some("has no tag (runs `latest`)".into()),
-        Some(t) => {
-            let lower = t.to_ascii_lowercase();
-            (BRANCH_LIKE.contains(&lower.as_str())
-                || lower.ends_with("-snapshot")
-                || lower.ends_with("-latest"))
-            .then(|| format!("uses the mutable tag `{t}`"))
+    let Some(t) = tag else {
+        return Some("has no tag (runs `latest`)".into());
+    };
+    let lower = t.to_ascii_lowercase();
+    if BRANCH_LIKE.contains(&lower.as_str())
+        || lower.ends_with("-snapshot")
+        || lower.ends_with("-latest")
+    {
+        return Some(format!("uses the mutable tag `{t}`"));
+    }
+    let words: Vec<&str> = lower.split(['-', '_', '.']).collect();
+    // `build-develop` names a branch and moves with it; `main-3f2c1ab` is pinned by its commit.
+    if let Some(branch) = words.iter().find(|w| BRANCH_LIKE.contains(w)) {
+        if !words
+            .iter()
+            .any(|w| is_commit(w) || w.starts_with(|c: char| c.is_ascii_digit()))
+        {
+            return Some(format!(
+                "uses the tag `{t}`, which names the branch `{branch}` and moves with it"
+            ));
         }
     }
+    // `alpine`, `lts`, `bookworm`: no version at all, so it floats to each new release.
+    if !lower.chars().any(|c| c.is_ascii_digit()) {
+        return Some(format!(
+            "uses the tag `{t}`, which carries no version and floats to each release"
+        ));
+    }
+    None
+}
+
+/// A commit hash: 7 to 40 hex digits, with at least one digit.
+fn is_commit(word: &str) -> bool {
+    (7..=40).contains(&word.len())
+        && word.chars().all(|c| c.is_ascii_hexdigit())
+        && word.chars().any(|c| c.is_ascii_digit())
 }
 
 fn is_version_range(v: &str) -> bool {
@@ -81,7 +107,11 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let Some(image) = &service.image else {
             continue;
         };
-        if image.value.digest.is_some() || image.value.repository.is_empty() {
+        // A service built from source names its own build with `image`: nothing is pulled.
+        if image.value.digest.is_some()
+            || image.value.repository.is_empty()
+            || service.is_built_locally()
+        {
             continue;
         }
         if let Some(why) = is_mutable(image.value.tag.as_deref()) {
@@ -135,6 +165,30 @@ mod tests {
                 hit("production", "web", "image"),
                 hit("production", "worker", "image")
             ]
+        );
+    }
+
+    #[test]
+    fn branch_names_inside_tags_floating_variants_and_local_builds() {
+        assert!(is_mutable(Some("build-develop"))
+            .unwrap()
+            .contains("branch `develop`"));
+        assert_eq!(
+            is_mutable(Some("main-3f2c1ab")),
+            None,
+            "pinned by its commit"
+        );
+        assert_eq!(is_mutable(Some("develop-1.4.2")), None);
+        assert!(is_mutable(Some("alpine")).unwrap().contains("no version"));
+        assert_eq!(is_mutable(Some("7-alpine")), None);
+        assert_eq!(is_mutable(Some("v1.2.3")), None);
+        let files = pair(
+            "services:\n  web:\n    build: .\n    image: shop_staging_web\n",
+            "services:\n  web:\n    build: .\n    image: shop_production_web\n  cache:\n    image: redis:alpine\n",
+        );
+        assert_eq!(
+            hits("EP006", &files),
+            vec![hit("production", "cache", "image")]
         );
     }
 

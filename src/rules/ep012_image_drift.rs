@@ -48,7 +48,13 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             (m.setting.matches("image") || m.setting.matches("image.tag"))
                 && m.service.as_ref().is_none_or(|p| p.matches(&s.name))
         });
-        let image_of = |e: usize| a.services(ctx.scan, e).find_map(|svc| svc.image.as_ref());
+        // An image built from source is named by its build, often after the environment
+        // (`shop_staging_web`): its repository is no drift.
+        let image_of = |e: usize| {
+            a.services(ctx.scan, e)
+                .filter(|svc| !svc.is_built_locally())
+                .find_map(|svc| svc.image.as_ref())
+        };
         let Some(ref_image) = image_of(reference) else {
             continue;
         };
@@ -87,6 +93,15 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{hit, hits, pair};
+
+    #[test]
+    fn images_built_from_source_are_named_by_their_build() {
+        let files = pair(
+            "services:\n  web:\n    build: .\n    image: shop_staging_web\n",
+            "services:\n  web:\n    build: .\n    image: shop_production_web\n",
+        );
+        assert_eq!(hits("EP012", &files), vec![]);
+    }
 
     #[test]
     fn repository_differs() {
