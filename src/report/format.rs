@@ -70,9 +70,49 @@ pub fn cell(c: &Cell) -> String {
                 Some(Quantity::Bytes(b)) if !same_number(&bytes(*b), text) => {
                     format!("{text} ({})", bytes(*b))
                 }
-                _ => text.to_string(),
+                _ => fold(text),
             }
         }
+    }
+}
+
+/// Longest value shown whole in a table cell, in characters; the JSON report has every value.
+pub const CELL_CHARS: usize = 160;
+
+/// A long value (a whole shell script, a list of hosts) folded to fit a table: its start, and
+/// how much was left out. Whitespace runs are shown as one space.
+pub fn fold(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let count = flat.chars().count();
+    if count <= CELL_CHARS {
+        return if flat.len() == text.len() {
+            text.to_string()
+        } else {
+            flat
+        };
+    }
+    let kept: String = flat.chars().take(CELL_CHARS - 20).collect();
+    format!("{kept}… (+{} characters)", count - (CELL_CHARS - 20))
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+
+    #[test]
+    fn long_values_fold_and_short_ones_stay() {
+        assert_eq!(fold("gunicorn app -w 4"), "gunicorn app -w 4");
+        assert_eq!(
+            fold("sh -c \"cd src &&\n   celery\""),
+            "sh -c \"cd src && celery\""
+        );
+        let long = "x".repeat(500);
+        let folded = fold(&long);
+        assert_eq!(
+            folded.chars().count(),
+            CELL_CHARS - 20 + "… (+360 characters)".chars().count()
+        );
+        assert!(folded.ends_with("… (+360 characters)"), "{folded}");
     }
 }
 
