@@ -223,7 +223,15 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output,
         } => {
-            let p = pipeline(&scan, color)?;
+            let p = match pipeline(&scan, color) {
+                Ok(p) => p,
+                Err(e) => {
+                    if format == CheckFormat::Json {
+                        write_output(output.as_deref(), |w| report::json::write_error(&e, w))?;
+                    }
+                    return Err(e);
+                }
+            };
             let input = p.input();
             let rendered = match format {
                 CheckFormat::Json => None,
@@ -261,7 +269,15 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output,
         } => {
-            let p = pipeline(&scan, color)?;
+            let p = match pipeline(&scan, color) {
+                Ok(p) => p,
+                Err(e) => {
+                    if format == Format::Json {
+                        write_output(output.as_deref(), |w| report::json::write_error(&e, w))?;
+                    }
+                    return Err(e);
+                }
+            };
             let color = color && output.is_none() && format == Format::Text;
             write_output(output.as_deref(), |w| {
                 report::write(format, &p.input(), color, w)

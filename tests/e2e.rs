@@ -560,6 +560,29 @@ fn a_missing_env_file_is_a_gap_not_an_error() {
 }
 
 #[test]
+fn json_formats_write_an_error_document_when_nothing_could_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "hi").unwrap();
+    for command in ["check", "report"] {
+        let out = envparity()
+            .args([command, "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["schema_version"], 1);
+        assert!(
+            doc["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("no environments found"),
+            "{doc}"
+        );
+    }
+}
+
+#[test]
 fn no_environments_and_bad_usage_exit_2() {
     let (code, e) = run_on(&[("README.md", "hi")], &["compare", "."]);
     assert_eq!(code, 2);

@@ -23,6 +23,26 @@ use crate::verdict::{Category, Kind};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The JSON document of a run that could not produce a report (exit 2): what a CI step that
+/// parses the output reads instead of an empty file. Errors never quote input (see `error.rs`).
+pub fn write_error(
+    error: &crate::error::Error,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let doc = serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "envparity", "version": env!("CARGO_PKG_VERSION")},
+        "error": {
+            "file": error.file,
+            "line": error.line,
+            "column": error.column,
+            "message": error.message,
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
 /// Elements of a large array printed per batch: enough to keep both cores busy, few enough
 /// that a batch's text stays small.
 const BATCH: usize = 512;
