@@ -1,0 +1,120 @@
+//! Precision of the reference rules (EP001 cross-environment-reference, EP014
+//! shared-state-between-environments, EP018 dangling-reference) on repository shapes seen in
+//! the wild (each fixture written here, minimal): what they must not report, and what they must.
+
+mod common;
+use common::envparity_in;
+use serde_json::Value;
+
+/// A temporary repository with `files`.
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// `check --format json` findings of `rule`: (environment, service, setting, severity).
+fn found(rule: &str, files: &[(&str, &str)]) -> Vec<(String, String, String, String)> {
+    let dir = repo(files);
+    let out = envparity_in(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let mut list: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            (
+                text(&f["environment"]),
+                text(&f["service"]),
+                text(&f["setting"]),
+                text(&f["severity"]),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+fn at(env: &str, service: &str, setting: &str, severity: &str) -> (String, String, String, String) {
+    (
+        env.to_string(),
+        service.to_string(),
+        setting.to_string(),
+        severity.to_string(),
+    )
+}
+
+/// A web service with these environment variables.
+fn web(vars: &str) -> String {
+    format!("services:\n  web:\n    image: app:1\n    environment:\n{vars}")
+}
+
+#[test]
+fn ep001_reads_environment_words_as_whole_names() {
+    let files = [
+        (
+            "docker-compose.development.yml",
+            web("      EDITOR_URL: http://localhost:3000\n"),
+        ),
+        (
+            "docker-compose.staging.yml",
+            web("      EDITOR_URL: https://editor.example.dev\n      CERT_ISSUER_NAME: letsencrypt-prod\n      ACCOUNT_NAME: non-prod\n      EVENTS_QUEUE: ${TEST_EVENTS_QUEUE}\n"),
+        ),
+        (
+            "docker-compose.production.yml",
+            format!(
+                "{}volumes:\n  data:\n    driver: local\n",
+                web("      EDITOR_URL: https://editor.example.com\n      CERT_ISSUER_NAME: letsencrypt-prod\n      REPORTS_URL: https://reports.staging.example.com/api\n")
+            ),
+        ),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    assert_eq!(
+        found("EP001", &files),
+        vec![at("production", "web", "env.REPORTS_URL", "error")]
+    );
+}
+
+#[test]
+fn ep001_a_value_naming_every_environment_that_holds_it_is_no_reference() {
+    let sync = web("      SYNC_TOPIC_NAME: prod-staging-sync\n");
+    let files = [
+        ("docker-compose.staging.yml", sync.as_str()),
+        ("docker-compose.production.yml", sync.as_str()),
+    ];
+    assert_eq!(found("EP001", &files), vec![]);
+}
+
+#[test]
+fn ep001_agrees_with_the_verdict_on_values_differing_only_by_environment_name() {
+    // The staging tier calls itself `dev` in every host, beside production's and the laptop's.
+    let dev =
+        web("      API_HOST: http://localhost:8000\n      AUTH_HOST: http://localhost:9000\n");
+    let staging =
+        web("      API_HOST: https://api-dev.example.com\n      AUTH_HOST: https://auth-dev.example.com\n      DB_HOST: db.prod.internal\n");
+    let production =
+        web("      API_HOST: https://api.example.com\n      AUTH_HOST: https://auth.example.com\n      DB_HOST: db.staging.internal\n");
+    let files = [
+        ("docker-compose.development.yml", dev.as_str()),
+        ("docker-compose.staging.yml", staging.as_str()),
+        ("docker-compose.production.yml", production.as_str()),
+    ];
+    // Swapped names still name the other environment.
+    assert_eq!(
+        found("EP001", &files),
+        vec![
+            at("production", "web", "env.DB_HOST", "error"),
+            at("staging", "web", "env.DB_HOST", "error"),
+        ]
+    );
+}
