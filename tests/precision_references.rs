@@ -118,3 +118,79 @@ fn ep001_agrees_with_the_verdict_on_values_differing_only_by_environment_name() 
         ]
     );
 }
+
+#[test]
+fn ep014_ignores_flags_sizes_in_stack_hosts_code_and_anonymous_mounts() {
+    let service = "services:\n  app:\n    image: app:1\n    environment:\n      CREATE_BUCKET: \"false\"\n      BUCKET_SIZE_GB: \"0.5\"\n      MEDIA_BUCKET_URL: http://minio:9000\n      CACHE_URL: redis://redis:6379/0\n    volumes: ['./src:/app/src', '.:/code', '/app/node_modules']\n";
+    let files = [
+        ("docker-compose.staging.yml", service),
+        ("docker-compose.production.yml", service),
+    ];
+    assert_eq!(found("EP014", &files), vec![]);
+}
+
+#[test]
+fn ep014_ignores_terraform_expressions() {
+    let component = "include \"root\" {\n  path = find_in_parent_folders()\n}\ninputs = {\n  asset_bucket_id = dependency.storage.outputs.asset_bucket_id\n  shared_bucket = \"acme-shared-assets\"\n}\n";
+    let files = [
+        ("live/staging/cdn/terragrunt.hcl", component),
+        ("live/production/cdn/terragrunt.hcl", component),
+        ("live/root.hcl", "inputs = {}\n"),
+    ];
+    let shared: Vec<_> = found("EP014", &files)
+        .into_iter()
+        .map(|(env, _, setting, _)| (env, setting))
+        .collect();
+    assert_eq!(
+        shared,
+        vec![(
+            "production".to_string(),
+            "terraform.shared_bucket".to_string()
+        )]
+    );
+}
+
+#[test]
+fn ep014_bucket_identity_includes_its_endpoint() {
+    let app = |endpoint: &str| {
+        format!("services:\n  app:\n    image: app:1\n    environment:\n      STORAGE_ENDPOINT: {endpoint}\n      STORAGE_BUCKET: uploads\n")
+    };
+    let (staging, production) = (
+        app("https://s3.staging.example.com"),
+        app("https://s3.example.com"),
+    );
+    let files = [
+        ("docker-compose.staging.yml", staging.as_str()),
+        ("docker-compose.production.yml", production.as_str()),
+    ];
+    assert_eq!(found("EP014", &files), vec![]);
+}
+
+#[test]
+fn ep014_same_compose_project_mounting_another_environments_volume() {
+    let db = |volume: &str| {
+        format!("services:\n  db:\n    image: postgres:16\n    volumes: ['{volume}:/var/lib/postgresql/data']\nvolumes:\n  {volume}: {{}}\n")
+    };
+    let (staging, production) = (db("production_pgdata"), db("production_pgdata"));
+    let files = [
+        ("deploy/docker-compose.staging.yml", staging.as_str()),
+        ("deploy/docker-compose.production.yml", production.as_str()),
+    ];
+    assert_eq!(
+        found("EP014", &files),
+        vec![at(
+            "staging",
+            "db",
+            "volumes./var/lib/postgresql/data",
+            "error"
+        )]
+    );
+    // Under their own project names the volumes are `shop-staging_…` and `shop_…`.
+    let named = |name: &str, text: &str| format!("name: {name}\n{text}");
+    let (staging, production) = (named("shop-staging", &staging), named("shop", &production));
+    let files = [
+        ("deploy/docker-compose.staging.yml", staging.as_str()),
+        ("deploy/docker-compose.production.yml", production.as_str()),
+    ];
+    assert_eq!(found("EP014", &files), vec![]);
+}
