@@ -194,3 +194,50 @@ fn ep014_same_compose_project_mounting_another_environments_volume() {
     ];
     assert_eq!(found("EP014", &files), vec![]);
 }
+
+/// A stack with an nginx in front, proxying to `upstream`.
+fn fronted(app: &str, upstream: &str) -> (String, String) {
+    let compose = format!(
+        "services:\n  {app}:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://app@db:5432/app\n      SEARCH_URL: http://search:9200\n  db:\n    image: postgres:16\n  nginx:\n    image: nginx:1.27\n    depends_on: [{app}]\n    volumes: ['./nginx.conf:/etc/nginx/conf.d/default.conf:ro']\n"
+    );
+    let conf = format!("upstream backend {{\n  server {upstream}:8000 max_fails=3;\n}}\nserver {{\n  listen 80;\n  location / {{ proxy_pass http://backend; }}\n}}\n");
+    (compose, conf)
+}
+
+#[test]
+fn ep018_production_upstream_to_a_service_it_does_not_define() {
+    let (staging, staging_conf) = fronted("app", "app");
+    let (production, production_conf) = fronted("web1", "app");
+    let files = [
+        ("staging/docker-compose.staging.yml", staging.as_str()),
+        ("staging/nginx.conf", staging_conf.as_str()),
+        (
+            "production/docker-compose.production.yml",
+            production.as_str(),
+        ),
+        ("production/nginx.conf", production_conf.as_str()),
+    ];
+    assert_eq!(
+        found("EP018", &files),
+        vec![at(
+            "production",
+            "nginx",
+            "nginx.upstream.backend.servers",
+            "error"
+        )]
+    );
+}
+
+#[test]
+fn ep018_dangling_database_url_is_a_warning() {
+    let staging = "services:\n  db:\n    image: postgres:16\n  web:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://app@db:5432/app\n";
+    let production = "services:\n  postgres:\n    image: postgres:16\n  web:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://app@db:5432/app\n      CACHE_URL: redis://cache.example.com:6379\n";
+    let files = [
+        ("docker-compose.staging.yml", staging),
+        ("docker-compose.production.yml", production),
+    ];
+    assert_eq!(
+        found("EP018", &files),
+        vec![at("production", "web", "env.DATABASE_URL", "warning")]
+    );
+}
