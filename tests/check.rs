@@ -66,6 +66,7 @@ fn hazards_example_plants_every_rule() {
         f("EP014", "production", "web", "env.UPLOAD_BUCKET"),
         f("EP015", "", "", ""),
         f("EP016", "staging", "worker", "celery.concurrency"),
+        f("EP018", "production", "worker", "depends_on"),
     ];
     // `env.DEBUG` exists in production only: reported where it is missing (staging).
     want.retain(|w| *w != f("EP011", "production", "web", "env.DEBUG"));
@@ -77,7 +78,7 @@ fn hazards_example_plants_every_rule() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 16, "every rule fires once at least: {rules:?}");
+    assert_eq!(rules.len(), 17, "every rule fires once at least: {rules:?}");
     let ep001 = doc["findings"]
         .as_array()
         .unwrap()
@@ -250,7 +251,7 @@ fn explain_prints_rule_docs() {
             .stdout,
     )
     .unwrap();
-    assert_eq!(list.lines().count(), 17);
+    assert_eq!(list.lines().count(), 18);
     assert!(list
         .lines()
         .next()
@@ -337,7 +338,7 @@ fn check_formats_for_ci() {
             .as_array()
             .unwrap()
             .len(),
-        17
+        18
     );
     let (code, junit) = run("junit");
     assert_eq!(code, 1);

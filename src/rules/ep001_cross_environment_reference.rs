@@ -1,12 +1,13 @@
 //! EP001 cross-environment-reference.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
 use super::{words, Context, Finding, Rule};
 use crate::policy::Severity;
+use crate::verdict::without_environment_words;
 
 pub static RULE: Rule = Rule {
     id: "EP001",
@@ -21,6 +22,16 @@ a production `DATABASE_URL` pointing at `db-staging`, a production ingress host
 `app.staging.example.com`, staging mounting `./data-production`. Only values that address
 something are read: URLs, hosts, database, bucket, queue and namespace names, volumes and
 networks.
+
+An environment is named by a whole word: a host label other than the top-level domain
+(`editor.example.dev` is not development), a path segment or a word of a name; `non-prod` is
+the nonprod environment, placeholders (`${TEST_QUEUE}`) name nothing, and neither do ACME
+issuers (`letsencrypt-prod`, used by every environment) or volume drivers (`driver: local`).
+A value is judged as the verdicts judge it: where a setting differs between environments only
+by their names (`api-dev.example.com` beside `api.example.com`), each value names its own
+environment, and the words it uses are that environment's own (a staging tier calling itself
+`dev`). The same value in every environment that holds it, naming each of them, is a name for
+all of them, not a reference.
 
 ## Why it matters
 Production reading or writing a staging database (or the reverse) corrupts data and leaks it
@@ -91,58 +102,213 @@ fn addresses_something(key: &str) -> bool {
             .any(|w| name.eq_ignore_ascii_case(w.trim_matches('_')))
 }
 
+/// Words naming each well-known environment: its canonical name and the aliases people write.
+/// `nonprod` is an environment of its own, not production.
+const ALIASES: &[(&str, &[&str])] = &[
+    ("production", &["production", "prod", "prd"]),
+    ("staging", &["staging", "stage", "stg"]),
+    ("development", &["development", "dev"]),
+    ("nonprod", &["nonprod", "nonproduction"]),
+    ("qa", &["qa"]),
+    ("uat", &["uat"]),
+    ("preprod", &["preprod"]),
+    ("test", &["test"]),
+];
+
+/// The words that name environment `env`: its aliases, or its own name when it has none.
+fn aliases(env: &str) -> HashSet<String> {
+    let mut set: HashSet<String> = ALIASES
+        .iter()
+        .find(|(name, _)| *name == env)
+        .map(|(_, a)| a.iter().map(|w| w.to_string()).collect())
+        .unwrap_or_default();
+    set.insert(env.to_ascii_lowercase());
+    set
+}
+
+/// A setting across environments: (environment, value) where it is set.
+type Row<'a> = Vec<(usize, &'a str)>;
+
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
-    // Words naming each environment: its canonical name and the aliases people write.
-    let aliases = |env: &str| -> HashSet<&'static str> {
-        let all: &[(&str, &[&'static str])] = &[
-            ("production", &["production", "prod", "prd"]),
-            ("staging", &["staging", "stage", "stg"]),
-            ("development", &["development", "dev"]),
-            ("qa", &["qa"]),
-            ("uat", &["uat"]),
-            ("preprod", &["preprod"]),
-            ("test", &["test"]),
-        ];
-        all.iter()
-            .find(|(name, _)| *name == env)
-            .map(|(_, a)| a.iter().copied().collect())
-            .unwrap_or_default()
-    };
-    let alias_sets: Vec<HashSet<&str>> = envs.iter().map(|e| aliases(e)).collect();
+    let names: Vec<HashSet<String>> = envs.iter().map(|e| aliases(e)).collect();
+    let rows = rows(ctx);
+    let own = own_words(envs, &names, &rows);
     for (e, service, key, setting) in ctx.settings() {
-        if setting.display().is_empty() || !addresses_something(key) {
-            continue;
-        }
-        let own = &alias_sets[e];
         let value = setting.display();
-        if value.starts_with("/dev/") {
+        if value.is_empty() || !addresses_something(key) || value.starts_with("/dev/") {
             continue;
         }
-        let found: Vec<String> = words(value).collect();
-        for (o, other) in envs.iter().enumerate() {
-            if o == e {
-                continue;
-            }
-            let theirs = &alias_sets[o];
-            let named = found.iter().find(|w| {
-                (theirs.contains(w.as_str()) || *w == other) && !own.contains(w.as_str())
-            });
-            if let Some(word) = named {
-                out.push(
-                    Finding::new(
-                        &RULE,
-                        format!(
-                            "{} value of `{key}` names `{word}`, which is the {other} environment",
-                            envs[e]
-                        ),
-                    )
-                    .on_setting(&envs[e], service, key, setting),
-                );
-                break;
+        let found = naming_words(value);
+        if names_a_well_known_thing(key, &found) {
+            continue;
+        }
+        let row = rows.get(&(service, key)).map_or(&[][..], Vec::as_slice);
+        if names_all_its_holders(row, &found, &own) {
+            continue;
+        }
+        let named = envs.iter().enumerate().find_map(|(o, other)| {
+            let word = (o != e)
+                .then(|| {
+                    found
+                        .iter()
+                        .find(|w| names[o].contains(*w) && !own[e].contains(*w))
+                })
+                .flatten()?;
+            Some((word, other))
+        });
+        if let Some((word, other)) = named {
+            out.push(
+                Finding::new(
+                    &RULE,
+                    format!(
+                        "{} value of `{key}` names `{word}`, which is the {other} environment",
+                        envs[e]
+                    ),
+                )
+                .on_setting(&envs[e], service, key, setting),
+            );
+        }
+    }
+}
+
+/// Every setting's values by (service, key), in environment order.
+fn rows<'a>(ctx: &'a Context) -> HashMap<(Option<&'a str>, &'a str), Row<'a>> {
+    let mut rows: HashMap<(Option<&str>, &str), Row> = HashMap::new();
+    for (e, service, key, setting) in ctx.settings() {
+        rows.entry((service, key))
+            .or_default()
+            .push((e, setting.display()));
+    }
+    rows
+}
+
+/// The words each environment uses for itself: its aliases, and the names its values give it
+/// where a setting differs from another environment's only by the environments' names (what the
+/// verdicts call intended): a staging tier whose hosts are `api-dev.example.com` beside
+/// production's `api.example.com` calls itself `dev`. A pair of values that name each other's
+/// environment (swapped) teaches nothing.
+fn own_words(
+    envs: &[String],
+    names: &[HashSet<String>],
+    rows: &HashMap<(Option<&str>, &str), Row>,
+) -> Vec<HashSet<String>> {
+    let mut own: Vec<HashSet<String>> = names.to_vec();
+    for row in rows.values() {
+        let words: Vec<Vec<String>> = row.iter().map(|(_, v)| naming_words(v)).collect();
+        for (i, &(e, mine)) in row.iter().enumerate() {
+            for (j, &(p, theirs)) in row.iter().enumerate() {
+                let names_me = words[j].iter().any(|w| names[e].contains(w));
+                if p == e || names_me || !differs_only_by_environment_names(mine, theirs, envs) {
+                    continue;
+                }
+                let learned = words[i]
+                    .iter()
+                    .filter(|w| !words[j].contains(w) && names.iter().any(|n| n.contains(*w)));
+                own[e].extend(learned.cloned());
             }
         }
     }
+    own
+}
+
+/// Two different values, equal once environment words are removed (`api-dev.example.com`,
+/// `api.example.com`), as the verdicts judge them.
+fn differs_only_by_environment_names(a: &str, b: &str, envs: &[String]) -> bool {
+    a != b && without_environment_words(a, envs) == without_environment_words(b, envs)
+}
+
+/// The same value in every environment that sets it, naming each of them (`prod-staging-sync`
+/// in staging and production): a name for all of them, not a reference from one to another.
+fn names_all_its_holders(row: &[(usize, &str)], found: &[String], own: &[HashSet<String>]) -> bool {
+    let same_everywhere = row.windows(2).all(|w| w[0].1 == w[1].1);
+    row.len() >= 2
+        && same_everywhere
+        && row
+            .iter()
+            .all(|(e, _)| found.iter().any(|w| own[*e].contains(w)))
+}
+
+/// Names that contain an environment word but name something else: the ACME endpoints
+/// (`letsencrypt-prod` is used by every environment) and volume drivers (`driver: local`).
+fn names_a_well_known_thing(key: &str, found: &[String]) -> bool {
+    let field = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    field == "driver"
+        || key.to_ascii_lowercase().contains("issuer")
+        || found.iter().any(|w| w == "letsencrypt" || w == "acme")
+}
+
+/// Words of a value that can name an environment: host labels but not the top-level domain
+/// (`editor.example.dev` is not development), path segments and plain words; placeholders
+/// (`${TEST_QUEUE}`) are dropped and `non-prod` reads as one word, `nonprod`.
+fn naming_words(value: &str) -> Vec<String> {
+    let text = without_placeholders(value);
+    let mut found: Vec<String> = Vec::new();
+    for part in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'')) {
+        found.extend(part_words(part));
+    }
+    join_negations(found)
+}
+
+/// `${NAME}` and `{{ .Values.x }}` say where a value comes from, not what it is.
+fn without_placeholders(value: &str) -> String {
+    let mut text = value.to_string();
+    for (open, close) in [("${", "}"), ("{{", "}}")] {
+        while let Some(start) = text.find(open) {
+            let Some(len) = text[start..].find(close) else {
+                break;
+            };
+            text.replace_range(start..start + len + close.len(), " ");
+        }
+    }
+    text
+}
+
+/// Words of one URL, host, path or name.
+fn part_words(part: &str) -> Vec<String> {
+    let rest = part.split_once("://").map_or(part, |(_, r)| r);
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+    match labels_below_top_level_domain(host) {
+        Some(labels) => words(labels)
+            .chain(words(port))
+            .chain(words(path))
+            .collect(),
+        None => words(part).collect(),
+    }
+}
+
+/// Top-level domains and special-use names that read like environments (`planx.dev`,
+/// `shop.prod`, `api.local` are DNS names, not development, production or local).
+const DNS_SUFFIXES: &[&str] = &["dev", "prod", "test", "local"];
+
+/// `editor.example.dev` -> `editor.example`; `app.staging` stays whole (no top-level domain is
+/// called `staging`); `None` when `host` is no dotted name or ends in no such suffix.
+fn labels_below_top_level_domain(host: &str) -> Option<&str> {
+    let (labels, tld) = host.rsplit_once('.')?;
+    let is_host = labels
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'*'))
+        && labels.bytes().any(|b| b.is_ascii_alphanumeric());
+    (is_host && DNS_SUFFIXES.iter().any(|s| tld.eq_ignore_ascii_case(s))).then_some(labels)
+}
+
+/// `non`, `prod` -> `nonprod`.
+fn join_negations(found: Vec<String>) -> Vec<String> {
+    let mut joined: Vec<String> = Vec::with_capacity(found.len());
+    let mut words = found.into_iter().peekable();
+    while let Some(word) = words.next() {
+        match words.peek() {
+            Some(next) if word == "non" => {
+                joined.push(format!("non{next}"));
+                words.next();
+            }
+            _ => joined.push(word),
+        }
+    }
+    joined
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! EP014 shared-state-between-environments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{key_name, report_shared, Context, Finding, Place, Rule};
+use super::{is_falsy, is_truthy, key_name, report_shared, words, Context, Finding, Place, Rule};
 use crate::model::Role;
 use crate::policy::Severity;
 
@@ -19,7 +19,16 @@ cache (the same `postgres://`, `mysql://`, `mongodb://`, `redis://` or `amqp://`
 database when that host is not a service of the environment itself); the same database name
 when neither environment runs its own database (`PROFILE_DATABASE_NAME=portfolio` in both);
 the same explicitly named (`name:`) or external network or volume; the same writable bind-mount
-directory (`./data:/app/data` in both files).
+directory (`./data:/app/data` in both files); a volume named after an environment
+(`production_postgres_data`) mounted by two environments running as one Compose project
+(the same `name:`, or by default the same directory).
+
+A bucket is its name on its endpoint (`minio.endpoint` beside `minio.bucketName`). Not read:
+flags and numbers (`create_bucket = false`, `bucket_size_gb = 0.5`), Terraform expressions
+(`dependency.rds.outputs.database_name`, resolved per environment), keys of a Kubernetes
+Secret (`namespace_secrets`), hosts without dots (`redis://redis:6379`, `http://minio:9000`:
+each environment's own stack resolves them), source-code mounts (`.:/app`, `./src:/app/src`)
+and anonymous volumes (`/app/node_modules`).
 
 ## Why it matters
 Shared state means staging tests write into production data, a staging migration alters the
@@ -59,7 +68,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         .map(|env| env.services.iter().any(|s| s.role == Role::Database))
         .collect();
     // A set per environment: data URLs are checked against thousands of service names.
-    let service_names: Vec<std::collections::HashSet<String>> = ctx
+    let service_names: Vec<HashSet<String>> = ctx
         .scan
         .environments
         .iter()
@@ -70,32 +79,27 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 .collect()
         })
         .collect();
+    let values = values_by_place(ctx);
 
-    // (what is shared, value) -> places.
     // (what is shared, value) -> where.
     let mut places: BTreeMap<(String, String), Vec<Place>> = BTreeMap::new();
     for (e, service, key, setting) in ctx.settings() {
         let value = setting.display().trim();
-        if value.is_empty() {
+        if value.is_empty()
+            || is_flag_or_number(value)
+            || is_expression(value)
+            || names_a_secret_key(key)
+        {
             continue;
         }
         let name = key_name(key);
         let lower_key = key.to_ascii_lowercase();
         let shared = if name.contains("BUCKET") {
-            Some("bucket")
-        } else if DATA_SCHEMES.iter().any(|s| {
-            value
-                .get(..s.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(s))
-        }) {
-            let host = value
-                .split("://")
-                .nth(1)
-                .map(|rest| rest.rsplit_once('@').map_or(rest, |(_, h)| h))
-                .and_then(|h| h.split([':', '/', '?']).next())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            (!host.is_empty() && !service_names[e].contains(&host) && host != "localhost")
+            (!is_in_stack_url(value)).then_some("bucket")
+        } else if let Some(host) = data_store_host(value) {
+            // A host without dots (`redis`, `minio`) is resolved inside each environment's own
+            // stack or cluster: it names that environment's store, not a shared one.
+            (host.contains('.') && !service_names[e].contains(&host))
                 .then_some("external data store")
         } else if (name.ends_with("DATABASE_NAME")
             || name == "DB_NAME"
@@ -113,18 +117,17 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             .strip_prefix("volumes.")
             .filter(|_| service.is_some())
         {
-            let writable_dir =
-                (value.starts_with("./") || value.starts_with('/') || value.starts_with("../"))
-                    && !value.ends_with(":ro")
-                    && !value.contains("docker.sock")
-                    && !target.starts_with("/etc");
-            writable_dir.then_some("writable bind-mount directory")
+            is_writable_data_mount(value, target).then_some("writable bind-mount directory")
         } else {
             None
         };
         if let Some(what) = shared {
+            let identity = match what {
+                "bucket" => with_endpoint(value, endpoint_of(&values, e, service, key)),
+                _ => value.to_string(),
+            };
             places
-                .entry((what.to_string(), value.to_string()))
+                .entry((what.to_string(), identity))
                 .or_default()
                 .push((e, service, key, &setting.origin));
         }
@@ -138,6 +141,224 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             out,
         );
     }
+    report_project_volumes(ctx, out);
+}
+
+/// `false`, `0`, `0.5`: flags and sizes under a bucket-like name (`create_bucket`,
+/// `bucket_size_gb`) name no bucket.
+fn is_flag_or_number(value: &str) -> bool {
+    is_truthy(value) || is_falsy(value) || value.parse::<f64>().is_ok()
+}
+
+/// `dependency.rds.outputs.database_name`, `module.s3.bucket_id`: a Terraform expression, resolved
+/// in each environment to that environment's own resource, not a name compared as text.
+fn is_expression(value: &str) -> bool {
+    let prefix = ["dependency.", "module.", "var.", "local.", "data."]
+        .iter()
+        .any(|p| value.starts_with(p));
+    prefix
+        && value.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']' | b'"')
+        })
+}
+
+/// Maps from a variable to a key inside a Kubernetes Secret (`namespace_secrets.<secret>.<VAR>`,
+/// `secretKeyRef.key`): the value is the key's name, not a bucket or a database.
+fn names_a_secret_key(key: &str) -> bool {
+    key.split('.')
+        .any(|segment| matches!(segment, "namespace_secrets" | "secretKeyRef" | "secretRef"))
+}
+
+/// The host of a database, cache or broker URL, lower-cased.
+fn data_store_host(value: &str) -> Option<String> {
+    let scheme = DATA_SCHEMES.iter().any(|s| {
+        value
+            .get(..s.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(s))
+    });
+    if !scheme {
+        return None;
+    }
+    let host = url_host(value)?;
+    (host != "localhost").then_some(host)
+}
+
+/// `scheme://user@host:port/path` -> `host`, lower-cased.
+fn url_host(value: &str) -> Option<String> {
+    let rest = value.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
+/// `http://minio:9000`: an endpoint inside the environment's own stack.
+fn is_in_stack_url(value: &str) -> bool {
+    url_host(value).is_some_and(|h| !h.contains('.'))
+}
+
+/// A bind mount that holds state: a host directory, writable, not the source code of the app
+/// (`.:/app`, `./src:/app/src`), not an anonymous volume (`/app/node_modules`), not a socket or
+/// system configuration.
+fn is_writable_data_mount(source: &str, target: &str) -> bool {
+    let host_path =
+        source.starts_with("./") || source.starts_with('/') || source.starts_with("../");
+    let anonymous = source.eq_ignore_ascii_case(target);
+    host_path
+        && !anonymous
+        && !source.ends_with(":ro")
+        && !source.contains("docker.sock")
+        && !target.starts_with("/etc")
+        && !is_source_code(source, target)
+}
+
+/// Directories that hold an application's code, mounted for live reloading.
+const CODE_DIRECTORIES: &[&str] = &[
+    "src", "app", "api", "backend", "frontend", "web", "client", "server", "lib", "code",
+];
+
+fn is_source_code(source: &str, target: &str) -> bool {
+    let last = |path: &str| {
+        path.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    matches!(source.trim_end_matches('/'), "." | "..")
+        || CODE_DIRECTORIES.contains(&last(source).as_str())
+        || CODE_DIRECTORIES.contains(&last(target).as_str())
+}
+
+/// Settings by environment, service and key, to find a setting's neighbours.
+type Values<'a> = HashMap<(usize, Option<&'a str>, &'a str), &'a str>;
+
+fn values_by_place<'a>(ctx: &'a Context) -> Values<'a> {
+    ctx.settings()
+        .map(|(e, service, key, setting)| ((e, service, key), setting.display()))
+        .collect()
+}
+
+/// The endpoint configured beside a bucket (`minio.endpoint` beside `minio.bucketName`,
+/// `S3_ENDPOINT` beside `S3_BUCKET`): the same bucket name on two servers is two buckets.
+fn endpoint_of<'a>(values: &Values<'a>, e: usize, service: Option<&str>, key: &str) -> &'a str {
+    let group = setting_group(key);
+    values
+        .iter()
+        .filter(|((env, svc, k), _)| *env == e && *svc == service && setting_group(k) == group)
+        .filter(|((_, _, k), _)| is_endpoint_field(k))
+        .map(|((_, _, k), v)| (*k, *v))
+        .min()
+        .map_or("", |(_, v)| v)
+}
+
+/// Settings that configure one thing together: the same parent key and, for flat names
+/// (`S3_BUCKET`), the same first word.
+fn setting_group(key: &str) -> (&str, String) {
+    let (parent, field) = key.rsplit_once('.').unwrap_or(("", key));
+    let stem = field
+        .split_once('_')
+        .map_or(String::new(), |(w, _)| w.to_ascii_lowercase());
+    (parent, stem)
+}
+
+fn is_endpoint_field(key: &str) -> bool {
+    let field = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    field.contains("endpoint") || matches!(field.as_str(), "url" | "host" | "server")
+}
+
+fn with_endpoint(value: &str, endpoint: &str) -> String {
+    if endpoint.is_empty() {
+        value.to_string()
+    } else {
+        format!("{endpoint} {value}")
+    }
+}
+
+/// Compose names a volume `<project>_<volume>`, the project being `name:` or the directory of the
+/// Compose file. Two environments run under the same project that mount a volume named after an
+/// environment (staging mounting `production_postgres_data`) mount the very same volume on one
+/// Docker host. Volumes with generic names (`postgres_data`) are left alone: environments under
+/// one project name are usually deployed on separate hosts.
+fn report_project_volumes(ctx: &Context, out: &mut Vec<Finding>) {
+    let envs = ctx.env_names();
+    let mut places: BTreeMap<(String, String), Vec<Place>> = BTreeMap::new();
+    for (e, service, key, setting) in ctx.settings() {
+        let Some(service) = service.filter(|_| key.starts_with("volumes.")) else {
+            continue;
+        };
+        let volume = setting.display().split(':').next().unwrap_or("");
+        if !is_named_volume(volume) || !names_an_environment(volume, envs) {
+            continue;
+        }
+        let project = project_name(ctx, e, &setting.origin.file);
+        places
+            .entry((project, volume.to_string()))
+            .or_default()
+            .push((e, Some(service), key, &setting.origin));
+    }
+    for ((project, volume), list) in &mut places {
+        // Reported where the volume is borrowed: in the environments it is not named after.
+        list.sort_by_key(|&(e, ..)| {
+            !words(volume).any(|w| environment_words(envs, e).contains(&w))
+        });
+        report_shared(
+            &RULE,
+            list,
+            envs,
+            |key, env, first| {
+                format!("`{key}` in {env} mounts volume `{volume}` of Compose project `{project}`, as {first} does: on one Docker host it is the same volume")
+            },
+            out,
+        );
+    }
+}
+
+/// `postgres_data`, not `./data`, `/srv/data`, `~/data` or `${DATA_DIR}`.
+fn is_named_volume(source: &str) -> bool {
+    source
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && source
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// The words naming environment `e`: its name and, for a well-known one, its aliases.
+fn environment_words(envs: &[String], e: usize) -> Vec<String> {
+    let name = &envs[e];
+    let mut names = vec![name.clone()];
+    names.extend(
+        ALIASES
+            .iter()
+            .filter(|(canonical, _)| canonical == name)
+            .flat_map(|(_, aliases)| aliases.iter().map(|a| a.to_string())),
+    );
+    names
+}
+
+const ALIASES: &[(&str, &[&str])] = &[
+    ("production", &["prod", "prd"]),
+    ("staging", &["stage", "stg"]),
+    ("development", &["dev"]),
+];
+
+fn names_an_environment(volume: &str, envs: &[String]) -> bool {
+    words(volume).any(|w| envs.contains(&w) || crate::discover::is_env_word(&w))
+}
+
+/// The Compose project an environment runs as: its `name:`, else the directory of the file that
+/// declared the mount.
+fn project_name(ctx: &Context, e: usize, file: &str) -> String {
+    let declared = ctx.scan.environments[e]
+        .settings
+        .get("project.name")
+        .map(|s| s.display().to_string());
+    declared.unwrap_or_else(|| {
+        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        format!("{dir}/")
+    })
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod ep014_shared_state_between_environments;
 mod ep015_expired_waiver;
 mod ep016_must_match_difference;
 mod ep017_incomplete_environment;
+mod ep018_dangling_reference;
 #[cfg(test)]
 mod testing;
 
@@ -63,6 +64,7 @@ pub static RULES: &[&Rule] = &[
     &ep015_expired_waiver::RULE,
     &ep016_must_match_difference::RULE,
     &ep017_incomplete_environment::RULE,
+    &ep018_dangling_reference::RULE,
 ];
 
 /// Rule IDs, for validating the policy file.
