@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::align::AlignedService;
+use crate::defaults::{default_of, KnownDefault};
 use crate::discover::is_env_word;
 use crate::model::{Origin, Quantity, Role, Scan, Setting, SettingValue};
 
@@ -111,6 +112,10 @@ pub struct Row {
     /// Per environment: percentage change against the reference environment (negative = less),
     /// when both are numbers of the same unit and the reference is not zero.
     pub change_pct: Vec<Option<f64>>,
+    /// What the comparison assumed: a server default standing for an unset value, keys of
+    /// different spelling compared as one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One environment's value in a row.
@@ -420,17 +425,30 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
         rows.push(row(aspect, cells, reference, &present));
     }
 
-    let keys: BTreeSet<&String> = envs
+    let env_names: Vec<&str> = scan.environments.iter().map(|e| e.name.as_str()).collect();
+    let per_env_keys: Vec<Vec<&str>> = envs
         .iter()
-        .flatten()
-        .flat_map(|v| v.settings.keys())
+        .map(|v| {
+            v.as_ref()
+                .map(|v| v.settings.keys().map(String::as_str).collect())
+                .unwrap_or_default()
+        })
         .collect();
-    for key in keys {
-        let settings: Vec<Option<&Setting>> = envs
-            .iter()
-            .map(|v| v.as_ref().and_then(|v| v.settings.get(key)))
+    let mut alignment = a.reasons.clone();
+    for k in align_keys(&per_env_keys, &env_names, reference) {
+        let settings: Vec<Option<&Setting>> = (0..n)
+            .map(|e| k.keys[e].and_then(|raw| envs[e].as_ref()?.settings.get(raw)))
             .collect();
-        rows.push(setting_row(key.clone(), &settings, reference, &present));
+        // A server the service runs in an environment without setting this runs on its default.
+        let defaults: Vec<Option<KnownDefault>> = (0..n)
+            .map(|e| {
+                let view = envs[e].as_ref().filter(|_| settings[e].is_none())?;
+                default_of(&k.shown, view.image.as_deref())
+            })
+            .collect();
+        let mut r = setting_row(k.shown.clone(), &settings, reference, &present, &defaults);
+        note_alignment(&k, &env_names, &mut r.notes, &mut alignment);
+        rows.push(r);
     }
     let status = if envs.iter().any(Option::is_none) {
         Status::Partial
@@ -443,7 +461,7 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
         name: a.name.clone(),
         role: a.role,
         members,
-        alignment: a.reasons.clone(),
+        alignment,
         envs,
         rows,
         status,
@@ -452,16 +470,21 @@ fn compare_service(scan: &Scan, a: &AlignedService, reference: usize) -> Service
 
 /// A row of one setting across environments (`None` where it is absent). Secrets compare by
 /// fingerprint, not by their (identical) masked text.
+/// Where a setting is unset and `defaults` knows its server's default, the cell holds that
+/// default (with no origin) and the row says so in its notes.
 fn setting_row(
     key: String,
     settings: &[Option<&Setting>],
     reference: usize,
     present: &[bool],
+    defaults: &[Option<KnownDefault>],
 ) -> Row {
+    let mut notes: Vec<String> = Vec::new();
     let cells = settings
         .iter()
-        .map(|s| match s {
-            Some(s) => Cell {
+        .zip(defaults)
+        .map(|(s, default)| match (s, default) {
+            (Some(s), _) => Cell {
                 value: CellValue::Text {
                     text: s.value.shared_display(),
                     secret: s.is_secret(),
@@ -469,13 +492,20 @@ fn setting_row(
                 },
                 origin: Some(s.origin.clone()),
             },
-            None => Cell {
+            (None, Some(d)) => {
+                if !notes.contains(&d.note) {
+                    notes.push(d.note.clone());
+                }
+                default_cell(&key, d)
+            }
+            (None, None) => Cell {
                 value: CellValue::Absent,
                 origin: None,
             },
         })
         .collect();
     let mut r = row(Aspect::Setting(key), cells, reference, present);
+    r.notes = notes;
     let values: Vec<Option<&SettingValue>> = settings
         .iter()
         .zip(present)
@@ -491,6 +521,19 @@ fn setting_row(
         };
     }
     r
+}
+
+/// A server default shown as the value of an unset setting; it was written nowhere.
+fn default_cell(key: &str, d: &KnownDefault) -> Cell {
+    let server = key.split('.').next().unwrap_or(key);
+    Cell {
+        value: CellValue::Text {
+            text: d.value.into(),
+            secret: false,
+            quantity: crate::sources::units::server_quantity(server, d.value),
+        },
+        origin: None,
+    }
 }
 
 /// The members of an aligned service in one environment, as one service.
@@ -538,9 +581,21 @@ fn view(scan: &Scan, a: &AlignedService, e: usize) -> Option<ServiceView> {
         }),
         cpu_limit_total_millis: total(|r| r.cpu_limit_millis.as_ref().map(|l| l.value)),
         memory_limit_total_bytes: total(|r| r.memory_limit_bytes.as_ref().map(|l| l.value)),
-        settings: merged_settings(&members.iter().map(|s| &s.settings).collect::<Vec<_>>()),
+        settings: with_long_build_form(merged_settings(
+            &members.iter().map(|s| &s.settings).collect::<Vec<_>>(),
+        )),
         origin: first.origin.clone(),
     })
+}
+
+/// Compose's short `build: ./app` is the long form's `build.context: ./app`: one setting.
+fn with_long_build_form(mut settings: BTreeMap<String, Setting>) -> BTreeMap<String, Setting> {
+    if let Some(context) = settings.remove("build") {
+        settings
+            .entry("build.context".to_string())
+            .or_insert(context);
+    }
+    settings
 }
 
 /// Settings of several members as one map. A key with one value everywhere keeps it; otherwise
@@ -609,7 +664,10 @@ fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize, present: &[bool]) -> 
         .count();
     let status = if with_value > 0 && with_value < compared.len() {
         Status::Partial
-    } else if compared.windows(2).all(|w| w[0].value == w[1].value) {
+    } else if compared
+        .windows(2)
+        .all(|w| equivalent(&aspect.id(), &w[0].value, &w[1].value))
+    {
         Status::Same
     } else {
         Status::Different
@@ -653,7 +711,50 @@ fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize, present: &[bool]) -> 
         cells,
         status,
         change_pct,
+        notes: Vec::new(),
     }
+}
+
+/// Whether two cells of the row `key` say the same thing: equal, or texts that mean the same
+/// (`true` / `1` / `yes` / `on`; `60s` / `60`; the server's own spellings, see
+/// [`crate::defaults::canonical`]). Secrets compare by fingerprint elsewhere.
+pub fn equivalent(key: &str, a: &CellValue, b: &CellValue) -> bool {
+    if a == b {
+        return true;
+    }
+    let (
+        CellValue::Text {
+            text: ta,
+            secret: false,
+            quantity: qa,
+        },
+        CellValue::Text {
+            text: tb,
+            secret: false,
+            quantity: qb,
+        },
+    ) = (a, b)
+    else {
+        return false;
+    };
+    if let (Some(qa), Some(qb)) = (qa, qb) {
+        if qa.same_unit(qb) && qa.magnitude() == qb.magnitude() {
+            return true;
+        }
+    }
+    canonical_text(key, ta) == canonical_text(key, tb)
+}
+
+/// A value with booleans spelled one way (`True`, `1`, `yes`, `on` are `true`) and the server's
+/// own equivalent spellings folded.
+fn canonical_text(key: &str, text: &str) -> String {
+    let trimmed = text.trim();
+    match trimmed.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => return "true".into(),
+        "false" | "0" | "no" | "off" => return "false".into(),
+        _ => {}
+    }
+    crate::defaults::canonical(key, trimmed).unwrap_or_else(|| trimmed.to_string())
 }
 
 /// Percentage change of `value` against `reference`; `None` when unknown or the reference is 0.
@@ -713,44 +814,185 @@ fn totals_of(scan: &Scan, e: usize, services: &[ServiceComparison]) -> Totals {
     t
 }
 
-/// Environment-wide settings compared with environment words taken out of their keys, so
-/// `networks.app-staging-net.driver` and `networks.app-production-net.driver` are one row. Only
-/// segments holding an environment word are rewritten (their words joined with `-`).
+/// Environment-wide settings, keys aligned across environments as service settings are (see
+/// [`align_keys`]). A server setting an environment leaves unset while setting others of the
+/// same server (`redis.*`) is compared with the server's default.
 fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
     let env_names: Vec<&str> = scan.environments.iter().map(|e| e.name.as_str()).collect();
-    let normalize = |key: &str| -> String {
-        key.split('.')
-            .map(|seg| {
-                let words: Vec<&str> = seg.split(['-', '_']).collect();
-                let kept: Vec<&str> = words
-                    .iter()
-                    .copied()
-                    .filter(|w| !(is_env_word(w) || env_names.contains(w)))
-                    .collect();
-                // Only a segment that named an environment is rewritten: `DATABASE_URL` and
-                // `instance_type` keep their spelling.
-                if kept.is_empty() || kept.len() == words.len() {
-                    seg.to_string()
-                } else {
-                    kept.join("-")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(".")
-    };
-    let mut by_key: BTreeMap<String, Vec<Option<&Setting>>> = BTreeMap::new();
-    for (e, env) in scan.environments.iter().enumerate() {
-        for (key, setting) in &env.settings {
-            by_key
-                .entry(normalize(key))
-                .or_insert_with(|| vec![None; scan.environments.len()])[e] = Some(setting);
+    let per_env_keys: Vec<Vec<&str>> = scan
+        .environments
+        .iter()
+        .map(|env| env.settings.keys().map(String::as_str).collect())
+        .collect();
+    let every = vec![true; scan.environments.len()];
+    let mut ignored = Vec::new();
+    align_keys(&per_env_keys, &env_names, reference)
+        .into_iter()
+        .map(|k| {
+            let settings: Vec<Option<&Setting>> = scan
+                .environments
+                .iter()
+                .zip(&k.keys)
+                .map(|(env, raw)| raw.and_then(|raw| env.settings.get(raw)))
+                .collect();
+            let defaults: Vec<Option<KnownDefault>> = scan
+                .environments
+                .iter()
+                .zip(&settings)
+                .map(|(env, s)| {
+                    let server = k.shown.split_once('.')?.0;
+                    let runs_server = env
+                        .settings
+                        .keys()
+                        .any(|other| other.split_once('.').is_some_and(|(ns, _)| ns == server));
+                    (s.is_none() && runs_server)
+                        .then(|| default_of(&k.shown, None))
+                        .flatten()
+                })
+                .collect();
+            let mut r = setting_row(k.shown.clone(), &settings, reference, &every, &defaults);
+            note_alignment(&k, &env_names, &mut r.notes, &mut ignored);
+            r
+        })
+        .collect()
+}
+
+/// One compared setting: the key shown (the reference environment's spelling, else the first
+/// one's) and, per environment, the key it has there.
+struct AlignedKey<'k> {
+    shown: String,
+    keys: Vec<Option<&'k str>>,
+}
+
+/// Keys of each environment aligned across environments: equal keys together, and keys that
+/// differ only by environment words in a segment (`secrets-staging.URL`,
+/// `secrets-production.URL`). Normalising never merges two keys of one environment
+/// (`dev_account_id` and `staging_account_id` stay two) and never renames a key: the real key
+/// is kept, the normalised one only aligns.
+fn align_keys<'k>(
+    per_env: &[Vec<&'k str>],
+    env_names: &[&str],
+    reference: usize,
+) -> Vec<AlignedKey<'k>> {
+    let mut environments_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for keys in per_env {
+        for k in keys {
+            *environments_of.entry(k).or_default() += 1;
         }
     }
-    let every = vec![true; scan.environments.len()];
-    by_key
-        .into_iter()
-        .map(|(key, settings)| setting_row(key, &settings, reference, &every))
-        .collect()
+    let mut groups: BTreeMap<String, Vec<Option<&'k str>>> = BTreeMap::new();
+    for (e, keys) in per_env.iter().enumerate() {
+        let mut by_normal: BTreeMap<String, Vec<&'k str>> = BTreeMap::new();
+        for k in keys {
+            // A key spelled alike in several environments aligns as spelled.
+            let normal = if environments_of[k] > 1 {
+                k.to_string()
+            } else {
+                key_without_environment(k, env_names)
+            };
+            by_normal.entry(normal).or_default().push(k);
+        }
+        for (normal, raws) in by_normal {
+            let align_as: Vec<(String, &'k str)> = match raws.as_slice() {
+                [one] => vec![(normal, *one)],
+                _ => raws.iter().map(|r| (r.to_string(), *r)).collect(),
+            };
+            for (key, raw) in align_as {
+                groups
+                    .entry(key)
+                    .or_insert_with(|| vec![None; per_env.len()])[e] = Some(raw);
+            }
+        }
+    }
+    let mut out: Vec<AlignedKey> = groups
+        .into_values()
+        .map(|keys| {
+            let shown = keys
+                .get(reference)
+                .copied()
+                .flatten()
+                .or_else(|| keys.iter().flatten().next().copied())
+                .unwrap_or_default()
+                .to_string();
+            AlignedKey { shown, keys }
+        })
+        .collect();
+    out.sort_by(|a, b| a.shown.cmp(&b.shown));
+    out
+}
+
+/// `networks.app_staging_net.driver` -> `networks.app-net.driver`: segments naming an
+/// environment lose those words (the rest joined with `-`), a segment that is only an
+/// environment word goes (`route.api.staging.example.com/` -> `route.api.example.com/`); other
+/// segments keep their spelling. Only for aligning: keys are shown as written.
+fn key_without_environment(key: &str, env_names: &[&str]) -> String {
+    key.split('.')
+        .filter(|seg| !(is_env_word(seg) || env_names.contains(seg)))
+        .map(|seg| {
+            let words: Vec<&str> = seg.split(['-', '_']).collect();
+            let kept: Vec<&str> = words
+                .iter()
+                .copied()
+                .filter(|w| !(is_env_word(w) || env_names.contains(w)))
+                .collect();
+            // Only a segment that named an environment is rewritten: `DATABASE_URL` and
+            // `instance_type` keep their spelling.
+            if kept.is_empty() || kept.len() == words.len() {
+                seg.to_string()
+            } else {
+                kept.join("-")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A row whose environments spell its key differently says which keys it compares, and the
+/// service's alignment notes say once per differing segment that they were taken as one.
+fn note_alignment(
+    k: &AlignedKey,
+    env_names: &[&str],
+    row_notes: &mut Vec<String>,
+    alignment: &mut Vec<String>,
+) {
+    let spelled: Vec<(&str, &str)> = env_names
+        .iter()
+        .zip(&k.keys)
+        .filter_map(|(env, key)| Some((*env, (*key)?)))
+        .collect();
+    if spelled.iter().all(|(_, key)| *key == k.shown) {
+        return;
+    }
+    let list = |parts: Vec<String>| parts.join(", ");
+    row_notes.push(format!(
+        "compared as one setting (environment names in the key): {}",
+        list(
+            spelled
+                .iter()
+                .map(|(env, key)| format!("`{key}` ({env})"))
+                .collect()
+        )
+    ));
+    let segments: Vec<Vec<&str>> = spelled
+        .iter()
+        .map(|(_, key)| key.split('.').collect())
+        .collect();
+    let depth = segments.iter().map(Vec::len).min().unwrap_or(0);
+    for i in (0..depth).filter(|i| segments.iter().any(|s| s[*i] != segments[0][*i])) {
+        let note = format!(
+            "settings under {} compared as one (environment names in setting keys)",
+            list(
+                spelled
+                    .iter()
+                    .zip(&segments)
+                    .map(|((env, _), s)| format!("`{}` ({env})", s[..=i].join(".")))
+                    .collect()
+            )
+        );
+        if !alignment.contains(&note) {
+            alignment.push(note);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod align;
 pub mod check;
 pub mod cli;
 pub mod compare;
+pub mod defaults;
 pub mod discover;
 pub mod error;
 pub mod model;

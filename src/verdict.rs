@@ -5,7 +5,9 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::compare::{CellValue, Comparison, Difference, Row, ServiceComparison, Status};
+use crate::compare::{
+    equivalent, CellValue, Comparison, Difference, Row, ServiceComparison, Status,
+};
 use crate::discover::is_env_word;
 use crate::model::Role;
 use crate::policy::{PatternSet, Policy};
@@ -282,33 +284,47 @@ fn classify_row(
         .iter()
         .filter(|(_, v)| **v != CellValue::Absent)
         .count();
-    let all_same =
-        r.status == Status::Same || cells.windows(2).all(|w| w[0].1 == w[1].1) && !has_secret(r);
+    let all_same = r.status == Status::Same
+        || cells.windows(2).all(|w| equivalent(&id, w[0].1, w[1].1)) && !has_secret(r);
     let service_matches = |p: &Option<crate::policy::Pattern>| match (p, service) {
         (None, _) => true,
         (Some(p), Some(name)) => p.matches(name),
         (Some(_), None) => false,
     };
-    // The first entry (in file order) whose setting and service both match.
-    let intended = sets
-        .intended
-        .matches(&id)
-        .into_iter()
-        .map(|k| &policy.intended[sets.intended_at[k]])
-        .find(|i| service_matches(&i.service))
-        .map(|i| i.reason.clone());
-    let must_match = sets
-        .must_match
-        .matches(&id)
-        .into_iter()
-        .map(|k| &policy.must_match[k])
-        .find(|m| service_matches(&m.service));
+    // One fact, one verdict: `env.POSTGRES_MAX_CONNECTIONS` is judged as the
+    // `postgres.max_connections` it sets.
+    let ids: Vec<String> = std::iter::once(id.clone())
+        .chain(crate::defaults::server_key_of_variable(&id))
+        .collect();
+    // The first entry (in file order) whose setting and service both match; then what sizes a
+    // server by design (`postgres.wal_buffers` as `postgres.shared_buffers`).
+    let intended = ids
+        .iter()
+        .find_map(|id| {
+            sets.intended
+                .matches(id)
+                .into_iter()
+                .map(|k| &policy.intended[sets.intended_at[k]])
+                .find(|i| service_matches(&i.service))
+                .map(|i| i.reason.clone())
+        })
+        .or_else(|| ids.iter().find_map(|id| crate::defaults::sizing_reason(id)));
+    let must_match = ids.iter().find_map(|id| {
+        sets.must_match
+            .matches(id)
+            .into_iter()
+            .map(|k| &policy.must_match[k])
+            .find(|m| service_matches(&m.service))
+    });
 
     let reference = c.reference;
     let ref_value = r.cells.get(reference).map(|cell| &cell.value);
     let env_same_as_ref = |i: usize| -> bool {
         match ref_value {
-            Some(v) => r.cells[i].value == *v && !(has_secret(r) && r.status != Status::Same),
+            Some(v) => {
+                equivalent(&id, &r.cells[i].value, v)
+                    && !(has_secret(r) && r.status != Status::Same)
+            }
             None => true,
         }
     };

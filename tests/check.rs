@@ -416,18 +416,40 @@ fn kubernetes_examples_report_the_hazards_their_seeds_describe() {
             ),
             f("EP003", "production", "super-todo", "values.env.REDIS_URL"),
             f("EP006", "production", "super-todo", "image"),
+            // Environment-wide resources one environment lacks (network policies, the
+            // disruption budget) are EP011 too; staging's missing TLS block is one finding.
             f(
                 "EP011",
-                "staging",
-                "super-todo",
-                "values.ingress.tls[0].hosts"
+                "production",
+                "",
+                "networkpolicy.allow-internal.ingress[0].from[0].podSelector"
             ),
             f(
                 "EP011",
                 "staging",
-                "super-todo",
-                "values.ingress.tls[0].secretName"
+                "",
+                "networkpolicy.allow-internal.egress[0].to[0].podSelector"
             ),
+            f(
+                "EP011",
+                "staging",
+                "",
+                "networkpolicy.allow-internal.ingress[0].from[0].namespaceSelector.matchLabels.kubernetes.io/metadata.name"
+            ),
+            f(
+                "EP011",
+                "staging",
+                "",
+                "networkpolicy.allow-internal.ingress[0].from[1].podSelector"
+            ),
+            f("EP011", "staging", "", "networkpolicy.default-deny"),
+            f(
+                "EP011",
+                "staging",
+                "",
+                "poddisruptionbudget.super-todo.minAvailable"
+            ),
+            f("EP011", "staging", "super-todo", "values.ingress.tls[0]"),
         ]
     );
     // Kustomize (seed 003): secrets generated from literals committed in every overlay, one
@@ -447,6 +469,33 @@ fn kubernetes_examples_report_the_hazards_their_seeds_describe() {
             f("EP002", "staging", "backend", "env.STRIPE_SECRET_KEY"),
             f("EP003", "development", "backend", "env.SECRET_KEY"),
             f("EP008", "production", "celery-worker", ""),
+            // Environment-wide resources the overlays add or leave out, not declared intended.
+            f("EP011", "development", "", "ingress.shop.annotations.team"),
+            f("EP011", "development", "", "ingress.shop.tls"),
+            f(
+                "EP011",
+                "development",
+                "",
+                "poddisruptionbudget.backend.minAvailable"
+            ),
+            f(
+                "EP011",
+                "development",
+                "",
+                "resourcequota.compute.hard.limits"
+            ),
+            f("EP011", "development", "", "servicemonitor.backend"),
+            f("EP011", "production", "", "limitrange.defaults.Container"),
+            f("EP011", "staging", "", "ingress.shop.annotations.team"),
+            f("EP011", "staging", "", "limitrange.defaults.Container"),
+            f(
+                "EP011",
+                "staging",
+                "",
+                "poddisruptionbudget.backend.minAvailable"
+            ),
+            f("EP011", "staging", "", "resourcequota.compute.hard.limits"),
+            f("EP011", "staging", "", "servicemonitor.backend"),
         ]
     );
     assert!(

@@ -111,6 +111,7 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
             category: v.map(|v| v.category),
             values: PerEnv::new(envs, |i| CellJson::of(&r.cells[i])),
             change_pct: PerEnv::new(envs, |i| r.change_pct[i].map(round2)),
+            notes: &r.notes,
         }
     })?;
     doc.array("findings", &a.findings, FindingJson::of)?;
@@ -464,6 +465,9 @@ struct DifferenceJson<'a, V, C> {
     category: Option<Category>,
     values: PerEnv<'a, V>,
     change_pct: PerEnv<'a, C>,
+    /// What the comparison assumed (a server default for an unset value, keys aligned).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
