@@ -20,7 +20,7 @@ use serde::Serialize;
 
 pub use image::ImageRef;
 pub use role::Role;
-pub use secret::{MaskedSecret, SettingValue};
+pub use secret::{is_secret_key, MaskedSecret, SettingValue};
 
 /// Where a value was written: a path relative to the scanned root (with `/` separators) and a
 /// 1-based line.
@@ -121,8 +121,19 @@ pub struct Setting {
 impl Setting {
     /// A setting whose key and value decide whether it is secret.
     pub fn new(key: &str, text: impl Into<String>, origin: Origin) -> Self {
+        let text = text.into();
+        // `password: ${DB_PASSWORD:postgres}` runs with `postgres` when the variable is unset:
+        // the default is what is written in the file, and it came from a placeholder.
+        if let Some(default) = secret::placeholder_default(&text).filter(|_| is_secret_key(key)) {
+            return Setting {
+                value: SettingValue::classify_fallback(key, &text, default),
+                origin,
+                quantity: None,
+                interpolated: true,
+            };
+        }
         Setting {
-            value: SettingValue::classify(key, text.into()),
+            value: SettingValue::classify(key, text),
             origin,
             quantity: None,
             interpolated: false,

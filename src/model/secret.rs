@@ -32,10 +32,28 @@ impl SettingValue {
             secret.weakness = passwords.iter().find_map(|p| weakness(p));
             return SettingValue::Secret(secret);
         }
-        if (is_secret_key(key) && !is_file_path(&text)) || looks_like_secret_value(&text) {
+        if is_reference_value(&text) || names_a_secret(key, &text) {
+            return SettingValue::Text(text.into());
+        }
+        let secret_by_key =
+            is_secret_key(key) && !is_file_path(&text) && !is_flag_or_count(key, &text);
+        if secret_by_key || looks_like_secret_value(&text) {
             return SettingValue::Secret(MaskedSecret::new(&text, MASK.to_string()));
         }
         SettingValue::Text(text.into())
+    }
+
+    /// A secret key whose written value is `${NAME:default}` (Spring): the default is what runs
+    /// when the variable is unset, so it is judged as a secret, marked as a fallback (a weak
+    /// default is EP003's; the same fallback in two environments is not a reused secret).
+    pub fn classify_fallback(key: &str, written: &str, default: &str) -> Self {
+        match SettingValue::classify(key, default.to_string()) {
+            SettingValue::Secret(mut s) => {
+                s.fallback = true;
+                SettingValue::Secret(s)
+            }
+            SettingValue::Text(_) => SettingValue::Text(written.into()),
+        }
     }
 
     /// The text that may be shown anywhere, shared rather than copied.
@@ -82,6 +100,13 @@ pub struct MaskedSecret {
     /// Why the clear text is weak (a known default, too short, low entropy), decided while it
     /// was still known.
     weakness: Option<&'static str>,
+    /// The clear text is a placeholder (`REPLACE_ME`, `<password>`): nothing secret is written.
+    placeholder: bool,
+    /// The clear text is placeholder syntax (`${REDIS_PASSWORD}`) in a file that does not expand
+    /// it, so that text itself is the secret.
+    unexpanded: bool,
+    /// The clear text is the default of a `${NAME:default}` placeholder.
+    fallback: bool,
 }
 
 impl MaskedSecret {
@@ -94,7 +119,25 @@ impl MaskedSecret {
             fingerprint,
             length: clear.chars().count(),
             weakness: weakness(clear),
+            placeholder: is_placeholder(clear),
+            unexpanded: is_placeholder_syntax(clear),
+            fallback: false,
         }
+    }
+
+    /// Whether the clear text is a placeholder standing in for a secret, not a secret.
+    pub fn is_placeholder(&self) -> bool {
+        self.placeholder
+    }
+
+    /// Whether the clear text is unexpanded placeholder syntax, itself used as the secret.
+    pub fn is_unexpanded(&self) -> bool {
+        self.unexpanded
+    }
+
+    /// Whether the clear text is the fallback default of a placeholder.
+    pub fn is_fallback(&self) -> bool {
+        self.fallback
     }
 
     /// Why the secret is weak, if it is.
@@ -138,6 +181,173 @@ fn is_file_path(text: &str) -> bool {
         && text.len() > 2
 }
 
+/// Values that stand for a secret kept elsewhere, whatever the key: a placeholder the
+/// application or a tool expands (`${DB_PASSWORD}`, `${DB_PASSWORD:}`, `{{ .Values.pw }}`,
+/// `$(VAR)`, `#{VAR}`, `%(var)s`), an encrypted value (SOPS `ENC[...]`), or a secret manager
+/// or Terragrunt reference (`vault:`, `ref+`, `sm://`, `arn:aws:secretsmanager:`,
+/// `dependency.db.outputs.password`).
+pub fn is_reference_value(text: &str) -> bool {
+    let t = text.trim();
+    const PREFIXES: &[&str] = &[
+        "ENC[",
+        "vault:",
+        "ref+",
+        "sm://",
+        "arn:aws:secretsmanager:",
+        "arn:aws:ssm:",
+        "secretKeyRef:",
+    ];
+    if PREFIXES.iter().any(|p| t.starts_with(p)) || is_terragrunt_output(t) {
+        return true;
+    }
+    (t.contains("{{") && t.contains("}}")) || is_unset_placeholder(t)
+}
+
+/// `dependency.rds.outputs.password`: another module's output, resolved per environment.
+fn is_terragrunt_output(t: &str) -> bool {
+    t.starts_with("dependency.") && t.contains(".outputs.") && !t.contains(char::is_whitespace)
+}
+
+/// A whole value that is placeholder syntax with no default: `${NAME}`, `${NAME:}`, `$(NAME)`,
+/// `#{NAME}`, `%(name)s`.
+fn is_unset_placeholder(t: &str) -> bool {
+    match placeholder_parts(t) {
+        Some((_, default)) => default.is_none_or(str::is_empty),
+        None => false,
+    }
+}
+
+/// Whether a whole value is placeholder syntax, with or without a default.
+pub fn is_placeholder_syntax(text: &str) -> bool {
+    placeholder_parts(text.trim()).is_some()
+}
+
+/// The default of `${NAME:default}` (Spring) when it is not empty.
+pub fn placeholder_default(text: &str) -> Option<&str> {
+    let t = text.trim();
+    t.starts_with("${")
+        .then(|| placeholder_parts(t))
+        .flatten()
+        .and_then(|(_, default)| default)
+        .filter(|d| !d.is_empty())
+}
+
+/// A whole-value placeholder split into its variable name and default (`${NAME:default}`).
+fn placeholder_parts(t: &str) -> Option<(&str, Option<&str>)> {
+    let inner = [("${", "}"), ("$(", ")"), ("#{", "}"), ("%(", ")s")]
+        .iter()
+        .find_map(|(open, close)| t.strip_prefix(open)?.strip_suffix(close))?;
+    let (name, default) = match inner.split_once(':') {
+        Some((name, default)) => (name, Some(default)),
+        None => (inner, None),
+    };
+    let is_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    is_name.then_some((name, default))
+}
+
+/// Whether a value names a Secret, or a key inside one, rather than holding a secret: every
+/// value under `namespace_secrets` (env var -> key name), `secretKeys`, `secretKeyRef`,
+/// `encryptedData` (sealed) or an ExternalSecret; `existingSecretPasswordKey: password`;
+/// `auth-tls-secret: ns/name` annotations.
+fn names_a_secret(key: &str, text: &str) -> bool {
+    const REFERENCE_SEGMENTS: &[&str] = &[
+        "namespace_secrets",
+        "secretkeys",
+        "secretkeyref",
+        "secretref",
+        "encrypteddata",
+        "remoteref",
+        "externalsecret",
+        "sealedsecret",
+    ];
+    let segments = || key.split('.').map(str::to_ascii_lowercase);
+    if segments().any(|s| REFERENCE_SEGMENTS.contains(&s.as_str()) || s.starts_with("existing")) {
+        return true;
+    }
+    let last = key.rsplit('.').next().unwrap_or(key);
+    names_a_secret_key(last) || (last.contains('/') && is_object_name(text))
+}
+
+/// `userPasswordKey`, `ADMIN_PASSWORD_KEY`: the name of the key that holds a password. (A
+/// `secretKey` or `apiKey` is itself a secret.)
+fn names_a_secret_key(last: &str) -> bool {
+    let words: Vec<String> = key_words(last).map(str::to_ascii_lowercase).collect();
+    match words.as_slice() {
+        [.., before, k] if k == "key" || k == "keys" => {
+            matches!(before.as_str(), "password" | "passwd" | "pwd" | "token")
+        }
+        _ => false,
+    }
+}
+
+/// A Kubernetes object name, optionally with its namespace: `ingress-ca`, `apps/client-ca`.
+fn is_object_name(text: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'))
+    };
+    match text.split_once('/') {
+        Some((ns, name)) => part(ns) && part(name),
+        None => part(text),
+    }
+}
+
+/// A boolean or a plain number is a switch or a count, not a secret (`usePassword: false`,
+/// `DISABLE_WEBHOOK: "true"`), unless the key is itself a password: `PIN: 1234` still is.
+fn is_flag_or_count(key: &str, text: &str) -> bool {
+    let t = text.trim().to_ascii_lowercase();
+    if matches!(t.as_str(), "true" | "false" | "yes" | "no" | "on" | "off") {
+        return true;
+    }
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let last_word = key_words(last).last().unwrap_or("").to_ascii_lowercase();
+    let names_secret = SECRET_WORDS.iter().any(|w| last_word.ends_with(w));
+    t.parse::<f64>().is_ok() && !names_secret
+}
+
+/// Whether a clear text is a placeholder left where a secret goes: `REPLACE_ME`,
+/// `CHANGE_ME_IN_PRODUCTION`, `changeme`, `TODO`, `xxx`, `<password>`, `prodonly`, or
+/// placeholder syntax.
+pub fn is_placeholder(clear: &str) -> bool {
+    let t = clear.trim();
+    if t.len() > 2 && t.starts_with('<') && t.ends_with('>') {
+        return true;
+    }
+    let squashed: String = t
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    const STARTS: &[&str] = &[
+        "replaceme",
+        "changeme",
+        "changeit",
+        "replacewith",
+        "fillme",
+        "fillin",
+        "placeholder",
+        "yourpassword",
+        "yoursecret",
+        "yourtoken",
+        "yourapikey",
+        "insertyour",
+    ];
+    const EXACT: &[&str] = &["changeit", "todo", "tbd", "fixme", "redacted"];
+    let all_x = squashed.len() >= 3 && squashed.chars().all(|c| c == 'x');
+    let env_only = squashed
+        .strip_suffix("only")
+        .is_some_and(crate::discover::is_env_word);
+    all_x
+        || env_only
+        || STARTS.iter().any(|p| squashed.starts_with(p))
+        || EXACT.contains(&squashed.as_str())
+        || is_placeholder_syntax(t)
+}
+
 /// Words that name a secret when a key's word is, or ends with, one of them: `DB_PASSWORD`,
 /// `accessToken`, `clientSecret`. Whole-word matching keeps `max_tokens`, `TOKENIZER` and a
 /// service's `secrets` list (names, not values) out.
@@ -161,6 +371,43 @@ const SECRET_WORDS: &[&str] = &[
     "requirepass",
     "masterauth",
     "masterpass",
+];
+
+/// Last words of a key that name a property of a secret, not the secret.
+const PROPERTY_WORDS: &[&[u8]] = &[
+    b"length",
+    b"len",
+    b"min",
+    b"max",
+    b"expiry",
+    b"expires",
+    b"expiration",
+    b"ttl",
+    b"lifetime",
+    b"days",
+    b"hours",
+    b"minutes",
+    b"seconds",
+    b"secs",
+    b"ms",
+    b"enabled",
+    b"disabled",
+    b"required",
+    b"header",
+    b"head",
+    b"prefix",
+    b"type",
+    b"algorithm",
+    b"mode",
+    b"policy",
+    b"version",
+    b"count",
+    b"size",
+];
+
+/// First words of a key that make it a switch: `usePassword`, `DISABLE_TOKEN_AUTH`.
+const FLAG_WORDS: &[&[u8]] = &[
+    b"use", b"enable", b"disable", b"is", b"has", b"allow", b"require", b"skip",
 ];
 
 /// Adjacent words that together name a secret: `API_KEY`, `private-key`, `auth.token`.
@@ -194,10 +441,27 @@ pub fn is_secret_key(key: &str) -> bool {
     };
     if let Some(w) = key_words(last).last() {
         let (buf, n) = lower(w);
-        if matches!(&buf[..n], b"file" | b"path" | b"ref" | b"name" | b"names") {
-            // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one.
+        if matches!(&buf[..n], b"file" | b"path" | b"ref" | b"name" | b"names")
+            || PROPERTY_WORDS.contains(&&buf[..n])
+        {
+            // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one. And
+            // `PASSWORD_MIN_LENGTH`, `TOKEN_TTL`, `tokenHeader` describe a secret.
             return false;
         }
+    }
+    let mut words = key_words(last);
+    if let Some(first) = words.next() {
+        let (buf, n) = lower(first);
+        // `usePassword`, `DISABLE_WEBHOOK_X`, `allow-credentials`: switches about a secret.
+        if FLAG_WORDS.contains(&&buf[..n]) {
+            return false;
+        }
+    }
+    if key_words(last).any(|w| {
+        let (buf, n) = lower(w);
+        matches!(&buf[..n], b"timeout" | b"validity")
+    }) {
+        return false; // `webhookTimeoutSeconds`, `token-validity-in-seconds-for-remember-me`
     }
     let mut previous: Option<([u8; WORD], usize)> = None;
     for w in key_words(last) {
@@ -350,6 +614,9 @@ pub fn weakness(clear: &str) -> Option<&'static str> {
     let lower = clear.trim().to_ascii_lowercase();
     if lower.is_empty() {
         return None;
+    }
+    if is_placeholder(clear) {
+        return Some("a placeholder left where a secret goes");
     }
     if WEAK_VALUES.contains(&lower.as_str())
         || ["changeme", "change-me", "change_me", "insecure", "example"]
@@ -511,6 +778,117 @@ mod tests {
     }
 
     #[test]
+    fn names_of_secrets_and_their_keys_are_references() {
+        for (key, value) in [
+            ("values.namespace_secrets.app-secrets.API_KEY", "api_key"),
+            ("values.auth.existingSecretPasswordKey", "password"),
+            ("values.auth.secretKeys.userPasswordKey", "password"),
+            ("values.existingMasterKeySecret", "master-key"),
+            ("values.db.userPasswordKey", "db-password"),
+            (
+                "values.ingress.annotations.nginx.ingress.kubernetes.io/auth-tls-secret",
+                "apps/client-ca",
+            ),
+            (
+                "sealedsecret.db.spec.encryptedData.DB_PASSWORD",
+                "AgBy8hCi0x",
+            ),
+        ] {
+            let v = SettingValue::classify(key, value.into());
+            assert!(!v.is_secret(), "{key}");
+        }
+        assert!(SettingValue::classify("values.minio.secretKey", "Zq8mT2vLp9".into()).is_secret());
+    }
+
+    #[test]
+    fn encrypted_external_and_placeholder_values_are_references() {
+        for value in [
+            "ENC[AES256_GCM,data:q3Zx,iv:ab,tag:cd,type:str]",
+            "vault:secret/data/app#password",
+            "ref+awssm://app/db",
+            "sm://project/db-password",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db",
+            "dependency.rds.outputs.password",
+            "${DB_PASSWORD}",
+            "${DB_PASSWORD:}",
+            "{{ .Values.db.password }}",
+            "$(DB_PASSWORD)",
+            "#{DB_PASSWORD}",
+            "%(db_password)s",
+        ] {
+            let v = SettingValue::classify("config.db.password", value.into());
+            assert!(!v.is_secret(), "{value}");
+            assert_eq!(v.display(), value);
+        }
+        assert_eq!(
+            placeholder_default("${DB_PASSWORD:postgres}"),
+            Some("postgres")
+        );
+        assert_eq!(placeholder_default("${DB_PASSWORD:}"), None);
+    }
+
+    #[test]
+    fn properties_of_secrets_and_switches_are_not_secrets() {
+        for key in [
+            "env.USER_PASSWORD_LENGTH",
+            "env.PASSWORD_MIN_LENGTH",
+            "env.ACCESS_TOKEN_EXPIRY",
+            "env.REFRESH_TOKEN_TTL",
+            "env.API_SECRET_ROTATION_DAYS",
+            "config.jwt.token-validity-in-seconds",
+            "config.jwt.token-validity-in-seconds-for-remember-me",
+            "env.TLS_PRIVATE_KEY_FILE",
+            "env.SECRETS_PATH",
+            "env.TOKEN_AUTH_ENABLED",
+            "spec.webhookTimeoutSeconds",
+            "config.jwt.tokenHeader",
+            "config.jwt.tokenHead",
+            "values.usePassword",
+            "env.DISABLE_WEBHOOK_EVENTS",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+        for (key, value) in [
+            ("config.sqs.useWebToken", "true"),
+            ("env.WEBHOOK_EVENTS", "false"),
+            ("env.SECRET_COUNT_LIMIT", "3"),
+        ] {
+            assert!(
+                !SettingValue::classify(key, value.into()).is_secret(),
+                "{key}"
+            );
+        }
+        assert!(
+            SettingValue::classify("env.DB_PASSWORD", "12345678".into()).is_secret(),
+            "a numeric password is still a password"
+        );
+    }
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for p in [
+            "REPLACE_ME",
+            "REPLACE_ME_IN_PRODUCTION",
+            "CHANGE_ME",
+            "changeme",
+            "TODO",
+            "xxx",
+            "XXXXXXXX",
+            "<password>",
+            "prodonly",
+            "stagingonly",
+            "${REDIS_PASSWORD}",
+        ] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for p in ["todoist-Zq8mT2vLp9", "Zq8mT2vLp9wR4sK1", "production-db"] {
+            assert!(!is_placeholder(p), "{p}");
+        }
+        let s = MaskedSecret::new("${REDIS_PASSWORD}", MASK.into());
+        assert!(s.is_unexpanded() && s.is_placeholder());
+    }
+
+    #[test]
     fn key_words_split_at_separators_and_case_changes() {
         let words = |k| key_words(k).collect::<Vec<_>>();
         assert_eq!(words("DB_PASSWORD"), ["DB", "PASSWORD"]);
@@ -582,7 +960,7 @@ mod tests {
     fn weak_secrets_are_recognised_before_the_clear_text_is_dropped() {
         assert_eq!(
             weakness("changeme"),
-            Some("a well-known default or placeholder")
+            Some("a placeholder left where a secret goes")
         );
         assert_eq!(
             weakness("my-example-pw-123"),

@@ -1,6 +1,7 @@
 //! EP002 plaintext-secret.
 
 use super::{Context, Finding, Rule};
+use crate::model::{MaskedSecret, SettingValue};
 use crate::policy::Severity;
 
 pub static RULE: Rule = Rule {
@@ -14,7 +15,14 @@ pub static RULE: Rule = Rule {
 A value that looks secret (by its key: `*_PASSWORD`, `*_TOKEN`, `*_API_KEY`, ...; by its shape:
 a URL with credentials, a well-known token prefix) written literally in a file envparity read,
 rather than referenced: `${VAR}` interpolation, a Kubernetes `secretKeyRef`, a `*_FILE` path,
-or a sealed/encrypted value.
+a sealed/encrypted value or a secret-manager reference. A value that names a Secret or a key in
+one (`namespace_secrets`, `existingSecretPasswordKey`) is a reference too, and a placeholder
+(`REPLACE_ME`, `<password>`) holds no secret (EP003 reports it).
+
+In a file that does not expand variables (a `redis.conf`), `requirepass ${REDIS_PASSWORD}` is
+not a reference: the placeholder text itself is the password, and it is reported as such.
+
+A value written once in a file several environments read is one finding, at that place.
 
 ## Why it matters
 Anything committed is readable by everyone with access to the repository, forever (history
@@ -38,8 +46,8 @@ services:
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
-    // One literal read by several workloads (a Secret behind `envFrom`) is one finding, at the
-    // place it is written.
+    // One literal read by several workloads (a Secret behind `envFrom`) or several environments
+    // (a shared base, a `variables.tf` default) is one finding, at the place it is written.
     let mut seen = std::collections::HashSet::new();
     for (e, service, key, setting) in ctx.settings() {
         // A local development file's credentials are local defaults, and a sample's are
@@ -47,22 +55,35 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         if super::from_sample(setting) || envs[e] == "local" {
             continue;
         }
-        if !setting.is_secret() || setting.interpolated || setting.display().is_empty() {
+        let SettingValue::Secret(secret) = &setting.value else {
+            continue;
+        };
+        if secret.is_placeholder() && !secret.is_unexpanded() {
+            continue; // nothing secret is written; EP003 reports the placeholder
+        }
+        if setting.interpolated || setting.display().is_empty() {
             continue;
         }
-        if !seen.insert((e, &setting.origin)) {
+        if !seen.insert(&setting.origin) {
             continue;
         }
         out.push(
-            Finding::new(
-                &RULE,
-                format!(
-                    "`{key}` holds a secret written literally in {}",
-                    setting.origin.file
-                ),
-            )
-            .on_setting(&envs[e], service, key, setting),
+            Finding::new(&RULE, message(key, secret, &setting.origin.file))
+                .on_setting(&envs[e], service, key, setting),
         );
+    }
+}
+
+/// What is wrong with the written value: a literal secret, or placeholder text that the file's
+/// reader takes as the secret itself.
+fn message(key: &str, secret: &MaskedSecret, file: &str) -> String {
+    if secret.is_unexpanded() {
+        format!(
+            "`{key}` is placeholder text in {file}, which does not expand variables: the \
+             placeholder text itself is the secret"
+        )
+    } else {
+        format!("`{key}` holds a secret written literally in {file}")
     }
 }
 

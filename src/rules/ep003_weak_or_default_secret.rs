@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
 A secret whose value is a well-known default or placeholder (`changeme`, `change-me`,
 `password`, `admin`, `secret`, `insecure`, `example`, ...), shorter than 8 characters, or low in
 entropy (`aaaaaaaaaaaa`), including defaults that apply when a variable is unset:
-`${DB_PASSWORD:-admin}`. The value is judged when it is read and never kept or shown.
+`${DB_PASSWORD:-admin}` or Spring's `${DB_PASSWORD:admin}`, and placeholders left where a secret
+goes (`REPLACE_ME`, `CHANGE_ME`, `TODO`, `xxx`, `<password>`, `prodonly`). The value is judged when it is read and never kept or shown.
 
 ## Why it matters
 Default credentials are the first thing an attacker tries; a `:-changeme` fallback silently
@@ -39,8 +40,8 @@ services:
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
-    // One literal read by several workloads (a Secret behind `envFrom`) is one finding, at the
-    // place it is written.
+    // One literal read by several workloads (a Secret behind `envFrom`) or several environments
+    // (a shared base, a `variables.tf` default) is one finding, at the place it is written.
     let mut seen = std::collections::HashSet::new();
     for (e, service, key, setting) in ctx.settings() {
         // A local development file's credentials are local defaults, and a sample's are
@@ -54,13 +55,15 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let Some(why) = secret.weakness() else {
             continue;
         };
-        if !seen.insert((e, &setting.origin)) {
+        if !seen.insert(&setting.origin) {
             continue;
         }
-        out.push(
-            Finding::new(&RULE, format!("`{key}` is a weak secret: {why}"))
-                .on_setting(&envs[e], service, key, setting),
-        );
+        let message = if secret.is_fallback() {
+            format!("`{key}` falls back to a weak secret when its variable is unset: {why}")
+        } else {
+            format!("`{key}` is a weak secret: {why}")
+        };
+        out.push(Finding::new(&RULE, message).on_setting(&envs[e], service, key, setting));
     }
 }
 

@@ -15,7 +15,9 @@ pub static RULE: Rule = Rule {
 
 ## What it finds
 The same secret value (password, token, API key, credentials in a URL) in two environments.
-Values are compared by a fingerprint taken when they are read; the value is never shown.
+Values are compared by a fingerprint taken when they are read; the value is never shown. One
+place read by several environments (a shared base file, a `variables.tf` default) is not compared
+with itself, and a placeholder or a fallback default is EP003's, not a reused secret.
 
 ## Why it matters
 A staging secret is seen by more people and systems than a production one. If they are the
@@ -42,15 +44,19 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         if super::from_sample(setting) {
             continue;
         }
-        if let SettingValue::Secret(secret) = &setting.value {
-            if secret.length() > 0 {
-                seen.entry(secret.fingerprint()).or_default().push((
-                    e,
-                    service,
-                    key,
-                    &setting.origin,
-                ));
-            }
+        let SettingValue::Secret(secret) = &setting.value else {
+            continue;
+        };
+        // A placeholder or a fallback default is the same text, not the same secret: EP003
+        // reports it.
+        if secret.length() == 0 || secret.is_placeholder() || secret.is_fallback() {
+            continue;
+        }
+        let places = seen.entry(secret.fingerprint()).or_default();
+        // A place read by several environments is compared with other places, never with
+        // itself.
+        if !places.iter().any(|p| p.3 == &setting.origin) {
+            places.push((e, service, key, &setting.origin));
         }
     }
     for places in seen.values() {

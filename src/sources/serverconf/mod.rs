@@ -119,6 +119,9 @@ pub fn load(
     let mut settings = BTreeMap::new();
     for (key, (values, origin, secret)) in merged {
         let text = values.join(", ");
+        // A server's own configuration file expands no `${VAR}`: under a secret key, even
+        // placeholder text is the secret itself, so it is masked whatever it looks like.
+        let secret = secret || crate::model::is_secret_key(&key);
         let setting = if secret && !text.is_empty() {
             Setting {
                 value: SettingValue::Secret(MaskedSecret::new(
