@@ -35,7 +35,8 @@ reason and an expiry (`[[waiver]] rule = "EP009"`).
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
     for s in &ctx.comparison.services {
-        for lo in 0..envs.len() {
+        // A developer's laptop stack sets no limits by habit: it is not sized against the rest.
+        for lo in (0..envs.len()).filter(|e| envs[*e] != "local") {
             for hi in lo + 1..envs.len() {
                 let (Some(l), Some(h)) = (&s.envs[lo], &s.envs[hi]) else {
                     continue;
@@ -97,6 +98,25 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{hit, hits, pair};
+
+    #[test]
+    fn the_local_development_stack_is_not_sized_against_the_rest() {
+        let files = vec![
+            (
+                "docker-compose.yml",
+                "services:\n  web:\n    build: .\n    volumes: ['.:/app']\n    command: python manage.py runserver\n",
+            ),
+            (
+                "docker-compose.staging.yml",
+                "services:\n  web:\n    build: .\n    cpus: 1\n    mem_limit: 512m\n",
+            ),
+            (
+                "docker-compose.production.yml",
+                "services:\n  web:\n    build: .\n    cpus: 2\n    mem_limit: 1g\n",
+            ),
+        ];
+        assert_eq!(hits("EP009", &files), vec![]);
+    }
 
     #[test]
     fn staging_bigger_than_production() {
