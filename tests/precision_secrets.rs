@@ -251,6 +251,10 @@ fn an_unexpanded_placeholder_in_redis_conf_is_itself_the_password() {
     );
     assert!(!message.contains("written literally"));
     assert!(
+        !findings.iter().any(|f| f["rule"] == "EP003"),
+        "one fact, one finding: {findings:#?}"
+    );
+    assert!(
         !out.contains("REDIS_PASSWORD"),
         "the secret text is never printed"
     );
