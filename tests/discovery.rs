@@ -2,19 +2,8 @@
 //! environments exist, which files are behind each, and what is set aside and why.
 
 mod common;
-use common::envparity_in;
+use common::{envparity_in, repo};
 use serde_json::Value;
-
-/// A temporary repository with `files`.
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 /// `discover --format json` of a repository: (environment, its files) and the skipped files.
 fn discover(files: &[(&str, &str)]) -> (Vec<(String, Vec<String>)>, Vec<String>) {

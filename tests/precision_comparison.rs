@@ -4,19 +4,8 @@
 //! and one fact gets one verdict wherever it is written.
 
 mod common;
-use common::envparity_in;
+use common::{envparity_in, repo};
 use serde_json::Value;
-
-/// A temporary repository with `files`.
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 /// `report --format json` of a repository.
 fn report(files: &[(&str, &str)]) -> Value {

@@ -3,29 +3,13 @@
 //! the wild (each fixture written here, minimal): what they must not report, and what they must.
 
 mod common;
-use common::envparity_in;
+use common::{json_in, repo};
 use serde_json::Value;
-
-/// A temporary repository with `files`.
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 /// `check --format json` findings of `rule`: (environment, service, setting, severity).
 fn found(rule: &str, files: &[(&str, &str)]) -> Vec<(String, String, String, String)> {
     let dir = repo(files);
-    let out = envparity_in(dir.path())
-        .args(["check", ".", "--format", "json"])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let (doc, _) = json_in(dir.path(), &["check", ".", "--format", "json"]);
     let text = |v: &Value| v.as_str().unwrap_or("").to_string();
     let mut list: Vec<_> = doc["findings"]
         .as_array()

@@ -4,30 +4,13 @@
 //! reported once.
 
 mod common;
-use common::envparity_in;
+use common::{json_in, repo};
 use serde_json::Value;
-
-/// A temporary repository with `files`.
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 /// `check --format json` of a repository, and its raw output (to look for leaked values).
 fn check(files: &[(&str, &str)]) -> (Vec<Value>, String) {
     let dir = repo(files);
-    let out = envparity_in(dir.path())
-        .args(["check", ".", "--format", "json"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let doc: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let (doc, text) = json_in(dir.path(), &["check", ".", "--format", "json"]);
     (doc["findings"].as_array().unwrap().clone(), text)
 }
 

@@ -6,18 +6,7 @@
 use serde_json::Value;
 
 mod common;
-use common::envparity;
-
-/// Write `files` into a fresh temporary directory.
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-    }
-    dir
-}
+use common::{envparity, repo};
 
 /// Run the binary on `dir`; (exit code, stdout, stderr), never a panic.
 fn run(dir: &tempfile::TempDir, args: &[&str]) -> (i32, String, String) {

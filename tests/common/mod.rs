@@ -55,3 +55,23 @@ pub fn service<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .find(|s| s["name"] == name)
         .unwrap_or_else(|| panic!("no service {name}"))
 }
+
+/// A temporary repository holding `files` (path relative to its root, text).
+pub fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// The JSON document a run in `dir` prints, and its text (to look for leaked values).
+pub fn json_in(dir: &Path, args: &[&str]) -> (Value, String) {
+    let out = envparity_in(dir).args(args).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let doc = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (doc, text)
+}
