@@ -30,13 +30,6 @@ fn parse_name(name: &str) -> Option<(&str, Option<&str>)> {
     None
 }
 
-/// The environment a sample's stem names: `production.sample` -> `production`.
-fn sample_of(stem: &str) -> Option<&str> {
-    [".sample", ".example", ".dist", ".template"]
-        .iter()
-        .find_map(|s| stem.strip_suffix(s))
-}
-
 /// Whether a file name is an app configuration file (for files named explicitly).
 pub fn is_config_name(name: &str) -> bool {
     parse_name(name).is_some()
@@ -64,7 +57,9 @@ pub fn find(files: &[String]) -> Vec<Candidate> {
                         g.0.push(name);
                     } else if is_env_word(stem) {
                         g.1.push((stem, name));
-                    } else if let Some(env) = sample_of(stem).filter(|e| is_env_word(e)) {
+                    } else if let Some(env) =
+                        crate::model::strip_sample_suffix(stem).filter(|e| is_env_word(e))
+                    {
                         samples.push(((dir, env), name));
                     }
                 }
@@ -98,7 +93,7 @@ pub fn find(files: &[String]) -> Vec<Candidate> {
             let file = join(dir, name);
             let mut read: Vec<String> = base.iter().cloned().collect();
             read.push(file.clone());
-            let sample = sample_of(name.rsplit_once('.').map_or(name, |p| p.0)).is_some();
+            let sample = crate::model::is_sample_file(name);
             let what = if sample {
                 format!("sample config file `{file}` (the real one is not in the repository)")
             } else {

@@ -22,6 +22,26 @@ pub use image::ImageRef;
 pub use role::Role;
 pub use secret::{is_secret_key, MaskedSecret, SettingValue};
 
+/// Suffixes of a committed sample standing in for a file kept out of the repository
+/// (`.env.prod-sample`, `.env.production.example`, `config/production.sample.json`).
+pub const SAMPLE_SUFFIXES: &[&str] = &["-sample", ".sample", ".example", ".template", ".dist"];
+
+/// A name without its sample suffix: `production.sample` -> `production`.
+pub fn strip_sample_suffix(name: &str) -> Option<&str> {
+    let lower = name.to_ascii_lowercase();
+    SAMPLE_SUFFIXES
+        .iter()
+        .find(|s| lower.ends_with(*s))
+        .map(|s| &name[..name.len() - s.len()])
+}
+
+/// Whether a file (by its name) is a committed sample: its secrets are placeholders by design.
+pub fn is_sample_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    strip_sample_suffix(name).is_some() || strip_sample_suffix(stem).is_some()
+}
+
 /// Where a value was written: a path relative to the scanned root (with `/` separators) and a
 /// 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -403,5 +423,20 @@ impl Scan {
             .iter()
             .chain(&self.unread)
             .flat_map(|e| e.gaps.iter().map(move |g| (e.name.as_str(), g)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_by_name() {
+        assert!(is_sample_file(".env.prod-sample"));
+        assert!(is_sample_file("deploy/.env.production.example"));
+        assert!(is_sample_file("config/production.sample.json"));
+        assert!(!is_sample_file("config/production.json"));
+        assert!(!is_sample_file(".env.production"));
+        assert_eq!(strip_sample_suffix("staging.Example"), Some("staging"));
     }
 }

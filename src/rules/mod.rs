@@ -423,13 +423,7 @@ pub(crate) fn key_name(key: &str) -> String {
 /// `config/production.sample.json`) standing in for a gitignored file: its secrets are
 /// placeholders by design, not secrets written in the repository.
 pub(crate) fn from_sample(setting: &Setting) -> bool {
-    let name = setting.origin.file.rsplit('/').next().unwrap_or("");
-    let name = name.to_ascii_lowercase();
-    ["sample", "example", "template", "dist"].iter().any(|w| {
-        name.ends_with(&format!("-{w}"))
-            || name.ends_with(&format!(".{w}"))
-            || name.contains(&format!(".{w}."))
-    })
+    crate::model::is_sample_file(&setting.origin.file)
 }
 
 /// Truthy as configuration writes it.

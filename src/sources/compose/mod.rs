@@ -281,12 +281,9 @@ fn resolve_extends(
     Ok(base)
 }
 
-/// Suffixes of the committed samples of a gitignored env file.
-const SAMPLE_SUFFIXES: &[&str] = &["-sample", ".sample", ".example", ".template", ".dist"];
-
 /// The committed sample of a missing env file, if there is one.
 fn sample_of(workspace: &Workspace, rel: &str) -> Option<String> {
-    SAMPLE_SUFFIXES
+    crate::model::SAMPLE_SUFFIXES
         .iter()
         .map(|s| format!("{rel}{s}"))
         .find(|candidate| workspace.is_file(candidate))
