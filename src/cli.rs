@@ -82,7 +82,8 @@ enum Command {
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = Format::Md)]
         format: Format,
-        /// Write to this file instead of standard output.
+        /// Write to this file instead of standard output (`-` is standard output). A symlink
+        /// there is refused, never written through.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -95,7 +96,8 @@ enum Command {
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
-        /// Write to this file instead of standard output.
+        /// Write to this file instead of standard output (`-` is standard output). A symlink
+        /// there is refused, never written through.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -156,10 +158,48 @@ struct ScanArgs {
     /// Largest file read, in bytes; bigger files are an error.
     #[arg(long, value_name = "BYTES", default_value_t = sources::DEFAULT_MAX_FILE_BYTES)]
     max_file_size: u64,
+    /// Most bytes read by the whole run, every read counted (README "Safety": the run budget).
+    #[arg(long, value_name = "BYTES", default_value_t = sources::BudgetLimits::default().bytes_read)]
+    max_total_size: u64,
 }
 
 /// Run the command line and return the process exit code.
 pub fn main() -> i32 {
+    guard_panics(run_cli)
+}
+
+/// Runs `body`, turning any panic into a short internal error (exit 2): a panic message may
+/// quote the input (a pattern, a value), so it is cut short and never followed by a backtrace.
+fn guard_panics(body: impl FnOnce() -> i32 + std::panic::UnwindSafe) -> i32 {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("{}", internal_error_message(&message));
+    }));
+    // Rayon hands a worker's panic to the thread that waits for it, so one catch here is enough.
+    std::panic::catch_unwind(body).unwrap_or(EXIT_INPUT_ERROR)
+}
+
+/// Longest part of a panic message shown.
+const PANIC_MESSAGE_CHARS: usize = 200;
+
+fn internal_error_message(message: &str) -> String {
+    let mut shown: String = message
+        .chars()
+        .take(PANIC_MESSAGE_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if message.chars().count() > PANIC_MESSAGE_CHARS {
+        shown.push_str("...");
+    }
+    format!("error: internal error: {shown}")
+}
+
+fn run_cli() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -299,6 +339,10 @@ fn exit_without_freeing(mut p: Pipeline) {
 fn plan(args: &ScanArgs) -> Result<(Workspace, Plan)> {
     let mut workspace = Workspace::open(&args.path)?;
     workspace.max_file_bytes = args.max_file_size;
+    workspace.budget = std::sync::Arc::new(sources::Budget::new(sources::BudgetLimits {
+        bytes_read: args.max_total_size,
+        ..sources::BudgetLimits::default()
+    }));
     let plan = if args.envs.is_empty() {
         discover::discover(&workspace)?
     } else {
@@ -432,21 +476,15 @@ fn order_environments(mut scan: Scan, policy: &policy::Policy) -> Result<Scan> {
     Ok(scan)
 }
 
-/// Writes an output through a buffer to the file given with `-o`, or to standard output, where a
-/// closed pipe (`| head`) is not an error.
+/// Writes an output through a buffer to the file given with `-o` (never through a symlink: see
+/// `write`), or to standard output (no `-o`, or `-o -`), where a closed pipe (`| head`) is not an
+/// error.
 fn write_output(
     path: Option<&std::path::Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    match path {
-        Some(path) => {
-            let cannot = |e: std::io::Error| {
-                Error::in_file(path.display().to_string(), format!("cannot write: {e}"))
-            };
-            let file = std::fs::File::create(path).map_err(cannot)?;
-            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, file);
-            write(&mut out).and_then(|_| out.flush()).map_err(cannot)
-        }
+    match path.filter(|p| p.as_os_str() != "-") {
+        Some(path) => crate::write::replace_file(path, write),
         None => {
             let mut out =
                 std::io::BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
@@ -501,14 +539,15 @@ fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
         return Ok(EXIT_OK);
     }
     let target = args.path.join(crate::policy::FILE_NAME);
-    if target.exists() && !force {
+    // A link counts as there, dangling or not; `replace_file` refuses to write through it.
+    let present = std::fs::symlink_metadata(&target).is_ok();
+    if present && !force {
         return Err(Error::in_file(
             target.display().to_string(),
             "already exists; use --force to replace it or --stdout to print a new one",
         ));
     }
-    std::fs::write(&target, text)
-        .map_err(|e| Error::in_file(target.display().to_string(), format!("cannot write: {e}")))?;
+    crate::write::replace_file(&target, |w| w.write_all(text.as_bytes()))?;
     eprintln!("wrote {}", target.display());
     Ok(EXIT_OK)
 }
@@ -549,5 +588,22 @@ fn print(text: &str) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::msg(format!("cannot write output: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_a_short_internal_error_with_exit_2() {
+        let long = "x".repeat(10_000);
+        let message = internal_error_message(&format!("bad\x1b[31m {long}"));
+        assert!(message.starts_with("error: internal error: bad [31m xxx"));
+        assert!(message.ends_with("..."));
+        assert!(message.len() < 250, "{}", message.len());
+        assert_eq!(guard_panics(|| panic!("boom")), EXIT_INPUT_ERROR);
+        assert_eq!(guard_panics(|| 7), 7);
+        let _ = std::panic::take_hook();
     }
 }

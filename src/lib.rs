@@ -19,6 +19,7 @@ pub mod rules;
 pub mod score;
 pub mod sources;
 pub mod verdict;
+pub mod write;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -120,13 +120,16 @@ impl<'p> SettingSets<'p> {
             .collect();
         SettingSets {
             policy,
+            // A policy read from a file was checked when read (`policy::parse`).
             intended: PatternSet::new(
                 intended_at
                     .iter()
                     .filter_map(|&i| policy.intended[i].setting.as_ref()),
-            ),
+            )
+            .unwrap_or_else(|_| PatternSet::empty()),
             intended_at,
-            must_match: PatternSet::new(policy.must_match.iter().map(|m| &m.setting)),
+            must_match: PatternSet::new(policy.must_match.iter().map(|m| &m.setting))
+                .unwrap_or_else(|_| PatternSet::empty()),
         }
     }
 }

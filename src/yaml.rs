@@ -228,6 +228,24 @@ impl Node {
 
 /// All documents of a stream. `file` is only used in error messages.
 pub fn parse_documents(text: &str, file: &str, limits: Limits) -> Result<Vec<Node>> {
+    parse_documents_with_usage(text, file, limits).map(|(docs, _)| docs)
+}
+
+/// What building a stream cost, charged to the run budget (`sources::Workspace::yaml_documents`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// Nodes created, alias copies included.
+    pub nodes: u64,
+    /// Scalar bytes copied by alias expansion.
+    pub copied_bytes: u64,
+}
+
+/// `parse_documents`, and what it cost.
+pub fn parse_documents_with_usage(
+    text: &str,
+    file: &str,
+    limits: Limits,
+) -> Result<(Vec<Node>, Usage)> {
     // Only anchors that some alias refers to need a saved copy; a cheap first pass finds them so
     // unreferenced anchors cost nothing (nested anchors would otherwise cost quadratic memory).
     let referenced = referenced_anchors(text);
@@ -236,7 +254,11 @@ pub fn parse_documents(text: &str, file: &str, limits: Limits) -> Result<Vec<Nod
         let (event, span) = event.map_err(|e| scan_error(file, &e))?;
         builder.event(event, span)?;
     }
-    Ok(builder.documents)
+    let usage = Usage {
+        nodes: builder.nodes as u64,
+        copied_bytes: builder.copied_bytes as u64,
+    };
+    Ok((builder.documents, usage))
 }
 
 /// The first document; an empty stream gives a Null node at line 1.

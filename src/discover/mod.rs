@@ -15,6 +15,7 @@ mod dotenv;
 pub(crate) mod kubernetes;
 mod serverfiles;
 mod terraform;
+pub mod walk;
 
 use std::collections::BTreeMap;
 
@@ -243,39 +244,27 @@ pub fn env_rank(name: &str) -> (u8, String) {
 }
 
 /// Walk the repository once: every file's path relative to the root, `/`-separated, sorted.
-/// Respects `.gitignore`, skips hidden directories, never follows symlinks.
+/// Respects in-tree `.gitignore`s, skips hidden directories, never follows symlinks (`walk`).
 pub fn walk(workspace: &Workspace) -> Result<Vec<String>> {
-    let mut files = Vec::new();
-    // Hidden entries are skipped, except dotenv files (`.env.production`).
-    let walker = ignore::WalkBuilder::new(workspace.root())
-        .follow_links(false)
-        .require_git(false)
-        .hidden(false)
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0
-                || !name.starts_with('.')
-                || (e.file_type().is_some_and(|t| t.is_file())
-                    && (name == ".env" || name.starts_with(".env.")))
+    Ok(walk::walk_tree(workspace)?.files)
+}
+
+/// Notes for what the walk left out: files named in something other than UTF-8, ignore files
+/// not read.
+fn walk_notes(walked: &walk::Walked) -> Vec<Note> {
+    let mut notes: Vec<Note> = walked
+        .not_utf8
+        .iter()
+        .map(|name| Note {
+            origin: None,
+            message: format!("{name}: file name is not UTF-8; not read"),
         })
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(|e| Error::msg(format!("cannot walk the directory: {e}")))?;
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(workspace.root()) else {
-            continue;
-        };
-        let parts: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        files.push(parts.join("/"));
-    }
-    files.sort();
-    Ok(files)
+        .collect();
+    notes.extend(walked.unread_ignores.iter().map(|e| Note {
+        origin: None,
+        message: format!("{e}; its ignore rules are not applied"),
+    }));
+    notes
 }
 
 /// Path segments under which files are tests, fixtures or examples, not environments (unless
@@ -362,10 +351,11 @@ fn looks_like_configuration(path: &str) -> bool {
 /// Find the environments and their sources.
 pub fn discover(workspace: &Workspace) -> Result<Plan> {
     let mut skipped = Vec::new();
-    let all = walk(workspace)?;
+    let walked = walk::walk_tree(workspace)?;
+    let mut notes = walk_notes(&walked);
+    let all = walked.files;
     let named = config::named_environments(workspace, &all)?;
     let files = set_aside_test_paths(all, &mut skipped);
-    let mut notes = Vec::new();
     let bound = config::bindings(workspace, &files)?;
     let compose = compose::find(workspace, &files, &named, &mut skipped);
     let mut candidates = compose.candidates;

@@ -206,16 +206,20 @@ pub fn load(
     known_rules: &[&str],
 ) -> Result<Policy> {
     let (name, text) = match explicit {
+        // The user's own file, wherever it is; still only a regular file, bounded.
         Some(path) => {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::in_file(name.clone(), format!("cannot read: {e}")))?;
+            let bytes = crate::sources::read::read_bounded(path, &name, workspace.max_file_bytes)?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::in_file(name.clone(), "is not valid UTF-8 text"))?;
             (name, text)
         }
-        None if workspace.is_file(FILE_NAME) => {
-            (FILE_NAME.to_string(), workspace.read_text(FILE_NAME)?)
-        }
-        None => return Ok(Policy::default()),
+        // A policy file that is there but cannot be read (a symlink out of the tree, a FIFO, a
+        // directory) is refused, not taken for no policy.
+        None => match workspace.locate(FILE_NAME)? {
+            Some(_) => (FILE_NAME.to_string(), workspace.read_text(FILE_NAME)?),
+            None => return Ok(Policy::default()),
+        },
     };
     parse(&text, &name, known_rules)
 }
@@ -366,7 +370,19 @@ pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
         };
         policy.rules.insert(id, setting);
     }
+    check_pattern_sets(&policy, name)?;
     Ok(policy)
+}
+
+/// The setting patterns are matched as sets (see `verdict`): building them here reports a policy
+/// whose patterns are too large together, instead of matching nothing later.
+fn check_pattern_sets(policy: &Policy, name: &str) -> Result<()> {
+    let intended = policy.intended.iter().filter_map(|i| i.setting.as_ref());
+    pattern::PatternSet::new(intended)
+        .map_err(|m| Error::in_file(name, format!("[[intended]]: {m}")))?;
+    pattern::PatternSet::new(policy.must_match.iter().map(|m| &m.setting))
+        .map_err(|m| Error::in_file(name, format!("[[must_match]]: {m}")))?;
+    Ok(())
 }
 
 /// 1-based line of a byte offset.

@@ -19,11 +19,32 @@ pub struct Pattern {
 /// patterns keep globset's literal, prefix and suffix strategies (building and first matching
 /// the default patterns took half of a small repository's analysis).
 fn glob(text: &str) -> Result<Glob, String> {
-    GlobBuilder::new(&text.to_lowercase())
+    let chars = text.chars().count();
+    if chars > MAX_PATTERN_CHARS {
+        return Err(format!(
+            "pattern is {chars} characters long, over the {MAX_PATTERN_CHARS} allowed"
+        ));
+    }
+    let glob = GlobBuilder::new(&text.to_lowercase())
         .literal_separator(false)
         .build()
-        .map_err(|e| format!("invalid pattern `{text}`: {}", e.kind()))
+        .map_err(|e| format!("invalid pattern `{text}`: {}", e.kind()))?;
+    // globset panics when a glob's regex is over its own size limit (10 MiB) at the first
+    // match; compiling it once here with a smaller limit turns that into an error.
+    regex::bytes::RegexBuilder::new(glob.regex())
+        .size_limit(MAX_PATTERN_REGEX_BYTES)
+        .build()
+        .map_err(|_| format!("pattern `{text}` is too complex to match"))?;
+    Ok(glob)
 }
+
+/// Longest pattern: setting and service names are short; a longer glob is a mistake or an
+/// attempt to make matching expensive.
+pub const MAX_PATTERN_CHARS: usize = 256;
+
+/// Compiled size allowed for one pattern, below globset's own limit so that a pattern accepted
+/// here always compiles there.
+const MAX_PATTERN_REGEX_BYTES: usize = 1 << 20;
 
 /// Several patterns matched in one pass: which of them match a value, in the order given.
 #[derive(Debug, Clone)]
@@ -32,13 +53,22 @@ pub struct PatternSet {
 }
 
 impl PatternSet {
-    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a Pattern>) -> PatternSet {
+    /// Fails when the patterns together are too large to match in one pass (the policy is
+    /// checked with `PatternSet::new` when read, so that this is reported there).
+    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a Pattern>) -> Result<PatternSet, String> {
         let mut builder = GlobSetBuilder::new();
         for p in patterns {
             builder.add(p.glob.clone());
         }
+        let set = builder
+            .build()
+            .map_err(|_| "the patterns together are too large to match".to_string())?;
+        Ok(PatternSet { set })
+    }
+
+    pub fn empty() -> PatternSet {
         PatternSet {
-            set: builder.build().unwrap_or_else(|_| GlobSet::empty()),
+            set: GlobSet::empty(),
         }
     }
 
@@ -92,6 +122,23 @@ mod tests {
     }
 
     #[test]
+    fn oversized_or_explosive_patterns_are_errors_not_panics() {
+        let long = "a*".repeat(100_000);
+        let e = Pattern::new(&long).unwrap_err();
+        assert!(e.contains("over the 256 allowed"), "{e}");
+        // Within the length cap every accepted pattern compiles and matches.
+        for text in [
+            "a*".repeat(128),
+            "[^a]*".repeat(51),
+            format!("{}{}", "{a,".repeat(80), "}".repeat(80)),
+        ] {
+            if let Ok(p) = Pattern::new(&text) {
+                p.matches("aaaa");
+            }
+        }
+    }
+
+    #[test]
     fn a_set_matches_like_its_patterns_in_order() {
         let texts = [
             "env.LOG_*",
@@ -101,7 +148,7 @@ mod tests {
             "volumes./app/*",
         ];
         let patterns: Vec<Pattern> = texts.iter().map(|t| Pattern::new(t).unwrap()).collect();
-        let set = PatternSet::new(&patterns);
+        let set = PatternSet::new(&patterns).unwrap();
         for value in [
             "env.LOG_LEVEL",
             "env.log_level",

@@ -5,6 +5,7 @@
 
 pub mod appconfig;
 pub mod attach;
+pub mod budget;
 pub mod command;
 pub mod compose;
 pub mod dotenv;
@@ -12,6 +13,7 @@ pub mod envfiles;
 pub mod kubernetes;
 pub mod mounts;
 pub mod nginx;
+pub mod read;
 pub mod serverconf;
 pub mod terraform;
 pub mod tree;
@@ -21,6 +23,8 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+
+pub use budget::{Budget, BudgetLimits, Resource};
 
 use crate::discover::{Plan, SourceKind};
 use crate::error::{Error, Result};
@@ -36,6 +40,8 @@ pub struct Workspace {
     root: PathBuf,
     canonical_root: PathBuf,
     pub max_file_bytes: u64,
+    /// What the whole run may read and build (see `budget`).
+    pub budget: Arc<Budget>,
     parsed: Arc<Mutex<ParsedFiles>>,
 }
 
@@ -82,6 +88,7 @@ impl Workspace {
             root: root.to_path_buf(),
             canonical_root,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            budget: Arc::default(),
             parsed: Arc::default(),
         })
     }
@@ -138,32 +145,13 @@ impl Workspace {
         self.read_resolved(&self.resolve(relative)?, relative)
     }
 
-    /// `read_text` of a path already resolved from `relative` (named in errors).
+    /// `read_text` of a path already resolved from `relative` (named in errors). Every file
+    /// envparity reads inside the root comes through here: only regular files, bounded, charged
+    /// to the run budget.
     fn read_resolved(&self, path: &Path, relative: &str) -> Result<String> {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| Error::in_file(relative, format!("cannot read: {e}")))?;
-        if meta.is_dir() {
-            return Err(Error::in_file(relative, "is a directory, expected a file"));
-        }
-        if meta.len() > self.max_file_bytes {
-            return Err(Error::in_file(
-                relative,
-                format!(
-                    "is {} bytes, over the {} byte limit for one file (raise it with --max-file-size)",
-                    meta.len(),
-                    self.max_file_bytes
-                ),
-            ));
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::in_file(relative, format!("cannot read: {e}")))?;
-        // The size may have changed since the metadata call; the limit holds either way.
-        if bytes.len() as u64 > self.max_file_bytes {
-            return Err(Error::in_file(
-                relative,
-                "grew past the file size limit while read",
-            ));
-        }
+        let bytes = read::read_bounded(path, relative, self.max_file_bytes)?;
+        self.budget
+            .charge(Resource::BytesRead, relative, bytes.len() as u64)?;
         if bytes.contains(&0) {
             return Err(Error::in_file(
                 relative,
@@ -327,6 +315,45 @@ impl Workspace {
     pub fn is_file(&self, relative: &str) -> bool {
         self.resolve(relative).map(|p| p.is_file()).unwrap_or(false)
     }
+
+    /// Every YAML document of `text` (read from `file`), its nodes and alias copies charged to
+    /// the run budget: one file's limit is lowered to what the run has left.
+    pub fn yaml_documents(&self, text: &str, file: &str) -> Result<Vec<crate::yaml::Node>> {
+        let mut limits = crate::yaml::Limits::default();
+        let left = self.budget.remaining(Resource::YamlNodes);
+        let lowered = left < limits.max_nodes as u64;
+        if lowered {
+            limits.max_nodes = left as usize;
+        }
+        let (docs, usage) =
+            crate::yaml::parse_documents_with_usage(text, file, limits).map_err(|e| {
+                if lowered && e.message.contains(" nodes") {
+                    // The file is within its own limit: the run's total is what ran out.
+                    self.budget.exceeded(Resource::YamlNodes, file)
+                } else {
+                    e
+                }
+            })?;
+        self.budget.charge(Resource::YamlNodes, file, usage.nodes)?;
+        self.budget
+            .charge(Resource::ExpandedBytes, file, usage.copied_bytes)?;
+        Ok(docs)
+    }
+
+    /// The first YAML document of `text`, as `yaml_documents`; an empty stream is Null.
+    pub fn yaml_document(&self, text: &str, file: &str) -> Result<crate::yaml::Node> {
+        Ok(self
+            .yaml_documents(text, file)?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| crate::yaml::Node::null(1, 1)))
+    }
+
+    /// Charges `count` rendered objects (Kustomize resources, Compose services after `extends`,
+    /// included files) to the run budget, for `file`.
+    pub fn charge_rendered(&self, file: &str, count: u64) -> Result<()> {
+        self.budget.charge(Resource::Rendered, file, count)
+    }
 }
 
 /// 1-based line of a byte offset in `text`.
@@ -342,8 +369,12 @@ pub fn line_of(text: &str, offset: usize) -> u32 {
 }
 
 /// Join a file's directory and a path written inside it (`./nginx/a.conf` from
-/// `deploy/docker-compose.yml`), normalising `.` and `..` lexically. `None` if it leaves the root.
+/// `deploy/docker-compose.yml`), normalising `.` and `..` lexically. `None` if it leaves the root,
+/// or is absolute (never read as if it were relative: see `outside`).
 pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
+    if written.starts_with('/') {
+        return None;
+    }
     let mut parts: Vec<&str> = base_file.split('/').collect();
     parts.pop();
     for part in written.split('/') {
@@ -356,6 +387,15 @@ pub fn join_relative(base_file: &str, written: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
+}
+
+/// Why a written path `join_relative` refused is not read, for the error at its line.
+pub fn outside(written: &str) -> &'static str {
+    if written.starts_with('/') {
+        "is an absolute path outside the scanned directory; envparity reads nothing outside it"
+    } else {
+        "is outside the scanned directory; envparity reads nothing outside it"
+    }
 }
 
 /// Read every environment of a plan into the model.
@@ -604,6 +644,9 @@ mod tests {
             Some("nginx/a.conf")
         );
         assert_eq!(join_relative("compose.yml", "../../etc/passwd"), None);
+        // Never made relative: `/etc/passwd` is not `etc/passwd` of the repository.
+        assert_eq!(join_relative("deploy/compose.yml", "/etc/passwd"), None);
+        assert!(outside("/etc/passwd").contains("absolute path outside"));
     }
 
     #[test]
@@ -702,6 +745,41 @@ mod tests {
             ws.read_text("missing.yml").unwrap_err().to_string(),
             "missing.yml: file not found"
         );
+    }
+
+    /// Alias expansion and nodes count over the run, not per file: many files each under the
+    /// per-file limit add up to the run's.
+    #[test]
+    fn yaml_nodes_and_alias_copies_are_charged_to_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = Workspace::open(dir.path()).unwrap();
+        ws.budget = Arc::new(Budget::new(BudgetLimits {
+            yaml_nodes: 100,
+            ..BudgetLimits::default()
+        }));
+        // An anchored list of 9 scalars and four aliases: 1 + 10 + 1 + 4 * 10 nodes and more.
+        let bomb = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\nb: [*a, *a, *a, *a]\n";
+        ws.yaml_document(bomb, "one.yml").unwrap();
+        assert_eq!(
+            ws.yaml_document(bomb, "two.yml").unwrap_err().to_string(),
+            "two.yml: the run built more than 100 YAML nodes in total (the run budget)"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_and_devices_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/null", dir.path().join("null")).unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        // Out of the tree through the link, then refused as a device if it were in it.
+        assert!(ws
+            .read_text("null")
+            .unwrap_err()
+            .message
+            .contains("outside"));
+        let e = read::read_bounded(Path::new("/dev/urandom"), "r", 10).unwrap_err();
+        assert_eq!(e.message, "is a device, not a regular file; not read");
     }
 
     #[test]

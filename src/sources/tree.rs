@@ -34,6 +34,22 @@ impl Val {
         }
     }
 
+    /// Nodes in this tree, itself included: what a copy of it costs (run budget, JSON-patch
+    /// `copy`). Iterative, so a deep tree cannot overflow the stack.
+    pub fn node_count(&self) -> u64 {
+        let mut count = 0;
+        let mut pending = vec![self];
+        while let Some(val) = pending.pop() {
+            count += 1;
+            match &val.kind {
+                Kind::Seq(items) => pending.extend(items),
+                Kind::Map(entries) => pending.extend(entries.iter().map(|(_, v)| v)),
+                Kind::Null | Kind::Str(_) => {}
+            }
+        }
+        count
+    }
+
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tag.as_deref() == Some(tag)
     }

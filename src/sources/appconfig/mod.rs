@@ -44,7 +44,7 @@ pub fn load(workspace: &Workspace, files: &[String], environment: &mut Environme
     let mut merged: Option<Tree> = None;
     for file in files {
         let text = workspace.read_text(file)?;
-        let tree = parse(&text, file)?;
+        let tree = parse(workspace, &text, file)?;
         merged = Some(match merged {
             None => tree,
             Some(base) => merge(base, tree),
@@ -57,11 +57,11 @@ pub fn load(workspace: &Workspace, files: &[String], environment: &mut Environme
 }
 
 /// Parse a file by its extension.
-pub fn parse(text: &str, file: &str) -> Result<Tree> {
+pub fn parse(workspace: &Workspace, text: &str, file: &str) -> Result<Tree> {
     let tree = if file.ends_with(".toml") {
         toml_tree::parse(text, file)?
     } else {
-        let node = yaml::parse_document(text, file, yaml::Limits::default())?;
+        let node = workspace.yaml_document(text, file)?;
         from_yaml(&node, file, file.ends_with(".json"))
     };
     match tree {

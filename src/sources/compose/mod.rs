@@ -13,8 +13,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::model::{Environment, GapExtent, Note, Service, Setting};
-use crate::sources::{dotenv, join_relative, Workspace};
-use crate::yaml;
+use crate::sources::{dotenv, join_relative, outside, Resource, Workspace};
 
 use service::EnvFileVars;
 use tree::{Kind, Unset, Val};
@@ -153,11 +152,7 @@ fn build_service(
 
 /// Parse a Compose file ahead of its environments (`sources::load`).
 pub fn prefetch(workspace: &Workspace, file: &str) {
-    workspace.prefetch_parsed(file, |text| parse(text, file));
-}
-
-fn parse(text: &str, file: &str) -> Result<yaml::Node> {
-    yaml::parse_document(text, file, yaml::Limits::default())
+    workspace.prefetch_parsed(file, |text| workspace.yaml_document(text, file));
 }
 
 /// Parse one Compose file and check its top level.
@@ -169,7 +164,7 @@ fn read_file(
 ) -> Result<Val> {
     // Every environment reads the base file: it is parsed once, and converted (interpolated)
     // per environment.
-    let node = workspace.read_parsed(file, |text| parse(text, file))?;
+    let node = workspace.read_parsed(file, |text| workspace.yaml_document(text, file))?;
     let doc = tree::from_yaml(&node, file, lookup, unset)?;
     match &doc.kind {
         Kind::Map(entries) => {
@@ -248,9 +243,7 @@ fn resolve_extends(
         }
         Some(path) => {
             let rel = join_relative(&extends.origin.file, &path).ok_or_else(|| {
-                extends.error(format!(
-                    "`extends.file` `{path}` is outside the scanned directory"
-                ))
+                extends.error(format!("`extends.file` `{path}` {}", outside(&path)))
             })?;
             let doc = read_file(workspace, &rel, lookup, &mut Unset::new()).map_err(|e| {
                 if e.file.is_none() {
@@ -278,6 +271,12 @@ fn resolve_extends(
     }
     merge::merge_service(&mut base, own);
     base.origin = def.origin.clone();
+    // Every service naming a base gets its own copy: many services extending a large one
+    // multiply it, so each copy counts against the run budget.
+    workspace
+        .budget
+        .charge(Resource::YamlNodes, &extends.origin.file, base.node_count())
+        .map_err(|e| extends.error(e.message))?;
     Ok(base)
 }
 
@@ -304,7 +303,7 @@ fn read_env_files(
             Error::at(
                 &origin.file,
                 origin.line,
-                format!("env_file `{path}` is outside the scanned directory"),
+                format!("env_file `{path}` {}", outside(&path)),
             )
         })?;
         // Absent is a gap only when required; outside the root or unreadable is an error. A

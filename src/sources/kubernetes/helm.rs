@@ -7,7 +7,6 @@ use crate::model::{
     ImageRef, Instances, Located, Origin, Quantity, Resources, Role, Service, Setting, SettingValue,
 };
 use crate::sources::Workspace;
-use crate::yaml;
 
 use super::flatten::{bytes, count, flatten, insert_plain, millicores, Settings};
 use super::tree::{deep_merge, from_yaml, Val};
@@ -40,7 +39,7 @@ fn merged(workspace: &Workspace, files: &[String]) -> Result<Option<Val>> {
 
 fn values_file(workspace: &Workspace, file: &str) -> Result<Val> {
     let text = workspace.read_text(file)?;
-    let node = yaml::parse_document(&text, file, yaml::Limits::default())?;
+    let node = workspace.yaml_document(&text, file)?;
     let val = from_yaml(&node, file);
     if !(val.map().is_some() || val.is_null()) {
         return Err(val.error(format!(
@@ -136,7 +135,7 @@ impl Chart {
             return Ok(None);
         }
         let text = workspace.read_text(&path)?;
-        let node = yaml::parse_document(&text, &path, yaml::Limits::default())?;
+        let node = workspace.yaml_document(&text, &path)?;
         let val = from_yaml(&node, &path);
         let mut chart = Chart::unnamed(dir);
         if let Some(name) = val.text(&["name"]).filter(|n| !n.is_empty()) {

@@ -99,8 +99,13 @@ impl Object {
 
 /// Read every object of a manifest file.
 /// Every overlay reads its base's files: they are parsed once per run and copied per environment.
+/// Each copy counts against the run budget's rendered objects: a base listed twice at every
+/// level of a chain of kustomizations would otherwise be copied 2^levels times.
 pub fn read_file(workspace: &Workspace, file: &str) -> Result<Vec<Object>> {
-    let objects = workspace.read_parsed(file, |text| parse_objects(text, file, 0))?;
+    let objects = workspace.read_parsed(file, |text| {
+        objects_of(workspace.yaml_documents(text, file)?, file, 0)
+    })?;
+    workspace.charge_rendered(file, objects.len() as u64)?;
     Ok(Vec::clone(&objects))
 }
 
@@ -111,6 +116,10 @@ pub fn parse_objects(text: &str, file: &str, line_offset: u32) -> Result<Vec<Obj
         e.line = e.line.map(|l| l + line_offset);
         e
     })?;
+    objects_of(docs, file, line_offset)
+}
+
+fn objects_of(docs: Vec<yaml::Node>, file: &str, line_offset: u32) -> Result<Vec<Object>> {
     let mut out = Vec::new();
     for doc in docs {
         if doc.is_null() {

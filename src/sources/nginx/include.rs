@@ -82,11 +82,22 @@ fn expand(
                         format!("`include`s nest deeper than {MAX_INCLUDE_DEPTH} files"),
                     ));
                 }
-                let text = ctx.workspace.read_text(&file)?;
+                let text = ctx.workspace.read_text(&file).map_err(|e| {
+                    let named = if file.is_empty() { "." } else { file.as_str() };
+                    Error::at(
+                        &d.file,
+                        d.line,
+                        format!("include `{pattern}`: {named}: {}", e.message),
+                    )
+                })?;
                 if !files.contains(&file) {
                     files.push(file.clone());
                 }
                 let included = parser::parse(&text, &file)?;
+                // Depth is capped, fan-out is not: a file included twice at every level is
+                // spliced 2^depth times, so every spliced directive counts against the run.
+                ctx.workspace
+                    .charge_rendered(&file, included.len() as u64 + 1)?;
                 stack.push(file);
                 let included = expand(ctx, included, stack, files, notes, nesting)?;
                 stack.pop();

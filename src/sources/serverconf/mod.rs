@@ -169,6 +169,8 @@ fn read(
         Server::Postgres => postgres::parse(&text, file)?,
         Server::Redis => redis::parse(&text, file)?,
     };
+    // Depth is capped, fan-out is not: every entry read through an include counts.
+    workspace.charge_rendered(file, entries.len() as u64 + 1)?;
     for e in entries {
         let origin = Origin::new(file, e.line);
         let Some(if_exists) = e.include else {
@@ -235,7 +237,18 @@ fn include_target(
         })?
     };
     match workspace.resolve(&rel) {
-        Ok(_) => Ok(Some(rel)),
+        Ok(resolved) => match std::fs::metadata(&resolved)
+            .ok()
+            .and_then(|m| crate::sources::read::special_kind(m.file_type()))
+        {
+            // Refused here, where the include names it, rather than when read.
+            Some(kind) => Err(Error::at(
+                file,
+                origin.line,
+                format!("include `{path}`: {kind}"),
+            )),
+            None => Ok(Some(rel)),
+        },
         Err(e) if e.message.contains("outside") => Err(Error::at(
             file,
             origin.line,

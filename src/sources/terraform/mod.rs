@@ -137,7 +137,7 @@ fn read_file(
 ) -> Result<()> {
     let text = workspace.read_text(file)?;
     if file.ends_with(".tfvars.json") {
-        assigned.extend(read_tfvars_json(&text, file)?);
+        assigned.extend(read_tfvars_json(workspace, &text, file)?);
     } else if file.ends_with(".tfvars") {
         assigned.extend(hcl::read_tfvars(&text, file)?);
     } else {
@@ -255,8 +255,12 @@ fn flatten(
 
 /// `*.tfvars.json`: a JSON object of variable values. JSON is read with the YAML reader (YAML
 /// 1.2 is a superset of JSON) for its line numbers.
-fn read_tfvars_json(text: &str, file: &str) -> Result<Vec<(String, ::hcl::Value, Origin)>> {
-    let doc = yaml::parse_document(text, file, yaml::Limits::default())?;
+fn read_tfvars_json(
+    workspace: &Workspace,
+    text: &str,
+    file: &str,
+) -> Result<Vec<(String, ::hcl::Value, Origin)>> {
+    let doc = workspace.yaml_document(text, file)?;
     let Some(map) = doc.as_map() else {
         return Err(Error::at(
             file,

@@ -238,8 +238,9 @@ pub fn name_hash(obj: &Object) -> String {
 fn inside(kfile: &str, path: &str, at: &Val) -> Result<String> {
     join_relative(kfile, path).ok_or_else(|| {
         at.error(format!(
-            "`{}` is outside the scanned directory; envparity reads nothing outside it",
-            clip(path)
+            "`{}` {}",
+            clip(path),
+            crate::sources::outside(path)
         ))
     })
 }

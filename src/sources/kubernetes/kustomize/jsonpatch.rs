@@ -5,6 +5,10 @@ use crate::error::{Error, Result};
 
 use super::super::tree::{Kind, Val};
 
+/// Largest object a JSON patch may build, in nodes: as large as one YAML file may be. `copy`
+/// doubles what it copies, so a few dozen operations would otherwise reach billions of nodes.
+pub const MAX_PATCHED_NODES: u64 = 1_000_000;
+
 /// Apply a list of operations to `target`, in order.
 pub fn apply(target: &mut Val, ops: &Val) -> Result<()> {
     let Some(items) = ops.seq() else {
@@ -13,13 +17,25 @@ pub fn apply(target: &mut Val, ops: &Val) -> Result<()> {
             ops.kind_name()
         )));
     };
+    // Atomic, as RFC 6902 has it: a patch that fails leaves the object as it was (not, say,
+    // half-way to the size limit).
+    let mut patched = target.clone();
+    // An upper bound of the object's size: operations that remove are not subtracted.
+    let mut size = patched.node_count();
     for op in items {
-        apply_one(target, op)?;
+        size = size.saturating_add(apply_one(
+            &mut patched,
+            op,
+            MAX_PATCHED_NODES.saturating_sub(size),
+        )?);
     }
+    *target = patched;
     Ok(())
 }
 
-fn apply_one(target: &mut Val, op: &Val) -> Result<()> {
+/// Applies one operation that may add at most `room` nodes (checked before anything is
+/// copied); returns how many it may have added.
+fn apply_one(target: &mut Val, op: &Val, room: u64) -> Result<u64> {
     let name = op
         .get("op")
         .ok_or_else(|| op.error("a JSON patch operation needs `op`"))?
@@ -31,28 +47,49 @@ fn apply_one(target: &mut Val, op: &Val) -> Result<()> {
             .ok_or_else(|| op.error(format!("JSON patch `{name}` needs a `value`")))
     };
     let err = |m: String| Error::at(op.origin.file.clone(), op.origin.line, m);
-    match name {
-        "add" => add(target, &path, value()?).map_err(err),
-        "remove" => remove(target, &path).map(|_| ()).map_err(err),
-        "replace" => {
-            let slot = lookup_mut(target, &path).map_err(err)?;
-            *slot = value()?;
-            Ok(())
+    let fits = |added: u64| {
+        if added > room {
+            Err(err(format!(
+                "JSON patch makes the object larger than {MAX_PATCHED_NODES} nodes"
+            )))
+        } else {
+            Ok(added)
         }
-        "move" | "copy" => {
+    };
+    match name {
+        "add" => {
+            let value = value()?;
+            let added = fits(value.node_count())?;
+            add(target, &path, value).map_err(err)?;
+            Ok(added)
+        }
+        "remove" => remove(target, &path).map(|_| 0).map_err(err),
+        "replace" => {
+            let value = value()?;
+            let added = fits(value.node_count())?;
+            let slot = lookup_mut(target, &path).map_err(err)?;
+            *slot = value;
+            Ok(added)
+        }
+        "move" => {
             let from = pointer(op, "from")?;
-            let moved = if name == "move" {
-                remove(target, &from).map_err(err)?
-            } else {
-                lookup_mut(target, &from).map_err(err)?.clone()
-            };
-            add(target, &path, moved).map_err(err)
+            let moved = remove(target, &from).map_err(err)?;
+            add(target, &path, moved).map_err(err)?;
+            Ok(0)
+        }
+        "copy" => {
+            let from = pointer(op, "from")?;
+            let source = lookup_mut(target, &from).map_err(err)?;
+            let added = fits(source.node_count())?;
+            let copied = source.clone();
+            add(target, &path, copied).map_err(err)?;
+            Ok(added)
         }
         "test" => {
             let expected = value()?;
             let found = lookup_mut(target, &path).map_err(err)?;
             if same(found, &expected) {
-                Ok(())
+                Ok(0)
             } else {
                 Err(err(format!(
                     "JSON patch test failed at `{}`",

@@ -18,7 +18,6 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::model::{GapExtent, Note};
 use crate::sources::{join_relative, Workspace};
-use crate::yaml;
 
 use super::manifest::{self, Object};
 use super::tree::{from_yaml, Val};
@@ -105,7 +104,7 @@ pub fn build(workspace: &Workspace, file: &str) -> Result<Rendered> {
 
 fn read_kustomization(workspace: &Workspace, file: &str) -> Result<Val> {
     let text = workspace.read_text(file)?;
-    let node = yaml::parse_document(&text, file, yaml::Limits::default())?;
+    let node = workspace.yaml_document(&text, file)?;
     let val = from_yaml(&node, file);
     if val.map().is_none() {
         return Err(val.error(format!(
@@ -174,11 +173,16 @@ impl Build<'_> {
                 format!("kustomizations nest deeper than {MAX_DEPTH} levels"),
             ));
         }
+        // Every render counts against the run budget, before any work: a base listed twice at
+        // every level is rendered 2^levels times even though its copies are refused.
+        let before = objects.len();
+        self.workspace.charge_rendered(kfile, 1)?;
         self.check_fields(k);
         self.stack.push(dir);
         self.render_fields(kfile, k, objects);
         self.stack.pop();
-        Ok(())
+        let added = objects.len().saturating_sub(before) as u64;
+        self.workspace.charge_rendered(kfile, added)
     }
 
     /// Fields not understood are gaps (what they would add or change is missing); the rest of
@@ -224,6 +228,7 @@ impl Build<'_> {
     /// `resources` (or `bases`) entries in order: manifest files, kustomization directories;
     /// remote ones are optional gaps.
     fn resources(&mut self, kfile: &str, entries: &[Val], objects: &mut Vec<Object>) {
+        let mut ids: std::collections::HashSet<String> = objects.iter().map(resource_id).collect();
         // A base lists hundreds of manifest files: they are read on every core first, then
         // taken in order with the kustomization directories rendered between them.
         let files: Vec<Option<Result<Vec<Object>>>> = entries
@@ -241,6 +246,7 @@ impl Build<'_> {
                     None => self.resource(kfile, entry),
                 },
             };
+            let read = read.and_then(|new| register_ids(&mut ids, new, entry));
             objects.extend(self.keep(read));
         }
     }
@@ -403,6 +409,50 @@ fn manifest_resource(
     }
 }
 
+/// An object's ID as Kustomize registers it: kind, version and group, name, namespace (none is
+/// `default`), written as Kustomize writes it in its error.
+fn resource_id(obj: &Object) -> String {
+    let (group, version) = obj
+        .api_version()
+        .rsplit_once('/')
+        .unwrap_or(("", obj.api_version()));
+    let gvk = [obj.kind(), version, group]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(".");
+    let namespace = obj
+        .namespace()
+        .filter(|n| !n.is_empty())
+        .unwrap_or("default");
+    format!("{gvk}/{}.{namespace}", obj.name())
+}
+
+/// The objects one `resources` entry adds, refused when one of them has an ID already added:
+/// `kustomize build` fails there ("may not add resource with an already registered id").
+fn register_ids(
+    ids: &mut std::collections::HashSet<String>,
+    new: Vec<Object>,
+    entry: &Val,
+) -> Result<Vec<Object>> {
+    let mut added = Vec::with_capacity(new.len());
+    for obj in &new {
+        let id = resource_id(obj);
+        if !ids.insert(id.clone()) {
+            for id in added {
+                ids.remove(&id);
+            }
+            let written = entry.str().unwrap_or("");
+            return Err(entry.error(format!(
+                "`{written}`: may not add resource with an already registered id: {id} (as `kustomize build`)"
+            )));
+        }
+        added.push(id);
+    }
+    Ok(new)
+}
+
 /// The kustomization in the directory an entry names.
 fn sub_kustomization(workspace: &Workspace, kfile: &str, entry: &Val) -> Result<(String, Val)> {
     let written = entry.expect_str("path")?;
@@ -439,14 +489,6 @@ fn local_path(kfile: &str, written: &str, at: &Val) -> Result<String> {
             "remote resource `{written}` is not fetched: envparity never uses the network; vendor it into the repository"
         )));
     }
-    if written.starts_with('/') {
-        return Err(at.error(format!(
-            "absolute path `{written}` is not read; use a path relative to the kustomization"
-        )));
-    }
-    join_relative(kfile, written).ok_or_else(|| {
-        at.error(format!(
-            "`{written}` is outside the scanned directory; envparity reads nothing outside it"
-        ))
-    })
+    join_relative(kfile, written)
+        .ok_or_else(|| at.error(format!("`{written}` {}", crate::sources::outside(written))))
 }

@@ -8,7 +8,6 @@ use regex::{Regex, RegexBuilder};
 use crate::error::Result;
 use crate::model::Note;
 use crate::sources::{join_relative, Workspace};
-use crate::yaml;
 
 use super::super::manifest::{shift_lines, Object};
 use super::super::tree::{from_yaml, Val};
@@ -20,7 +19,10 @@ pub fn patch_documents(workspace: &Workspace, kfile: &str, entry: &Val) -> Resul
     let (text, file, offset) = if let Some(path) = entry.get("path") {
         let written = path.expect_str("path")?;
         let rel = join_relative(kfile, written).ok_or_else(|| {
-            path.error(format!("patch `{written}` is outside the scanned directory; envparity reads nothing outside it"))
+            path.error(format!(
+                "patch `{written}` {}",
+                crate::sources::outside(written)
+            ))
         })?;
         (
             workspace
@@ -36,7 +38,7 @@ pub fn patch_documents(workspace: &Workspace, kfile: &str, entry: &Val) -> Resul
     } else {
         return Err(entry.error("a patch needs `path` or `patch`"));
     };
-    let docs = yaml::parse_documents(&text, &file, yaml::Limits::default()).map_err(|mut e| {
+    let docs = workspace.yaml_documents(&text, &file).map_err(|mut e| {
         e.line = e.line.map(|l| l + offset);
         e
     })?;
@@ -396,6 +398,7 @@ mod tests {
     use super::*;
     use crate::model::Origin;
     use crate::sources::kubernetes::manifest::parse_objects;
+    use crate::yaml;
 
     fn target(text: &str) -> Val {
         let node = yaml::parse_document(text, "k.yaml", yaml::Limits::default()).unwrap();
