@@ -44,7 +44,7 @@ pub fn load(workspace: &Workspace, files: &[String], environment: &mut Environme
     let mut merged: Option<Tree> = None;
     for file in files {
         let text = workspace.read_text(file)?;
-        let tree = parse(workspace, &text, file)?;
+        let tree = parse_with(&text, file, |t, f| workspace.yaml_document(t, f))?;
         merged = Some(match merged {
             None => tree,
             Some(base) => merge(base, tree),
@@ -57,11 +57,22 @@ pub fn load(workspace: &Workspace, files: &[String], environment: &mut Environme
 }
 
 /// Parse a file by its extension.
-pub fn parse(workspace: &Workspace, text: &str, file: &str) -> Result<Tree> {
+pub fn parse(text: &str, file: &str) -> Result<Tree> {
+    parse_with(text, file, |t, f| {
+        crate::yaml::parse_document(t, f, crate::yaml::Limits::default())
+    })
+}
+
+/// `parse`, YAML and JSON read with `yaml` (the run's budget, in `load`).
+fn parse_with(
+    text: &str,
+    file: &str,
+    yaml: impl FnOnce(&str, &str) -> Result<crate::yaml::Node>,
+) -> Result<Tree> {
     let tree = if file.ends_with(".toml") {
         toml_tree::parse(text, file)?
     } else {
-        let node = workspace.yaml_document(text, file)?;
+        let node = yaml(text, file)?;
         from_yaml(&node, file, file.ends_with(".json"))
     };
     match tree {
