@@ -299,6 +299,21 @@ fn read_env_files(
     let mut vars: EnvFileVars = Vec::new();
     let mut missing = Vec::new();
     for (path, required, origin) in service::env_file_paths(def)? {
+        // A file on the host (`/etc/app/secrets.env`) is one the repository does not provide,
+        // like a gitignored one: said so, and the service is still read.
+        if path.starts_with('/') {
+            if required {
+                missing.push(Error::at(
+                    &origin.file,
+                    origin.line,
+                    format!(
+                        "env_file `{path}` {}; the service is read without its variables",
+                        outside(&path)
+                    ),
+                ));
+            }
+            continue;
+        }
         let rel = join_relative(&origin.file, &path).ok_or_else(|| {
             Error::at(
                 &origin.file,
