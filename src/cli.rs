@@ -13,6 +13,7 @@ use crate::check;
 use crate::compare::compare;
 use crate::discover::{self, Plan};
 use crate::error::{Error, Result};
+use crate::escape;
 use crate::model::Scan;
 use crate::policy::{self, Date};
 use crate::report::{self, Format, ReportInput};
@@ -208,14 +209,17 @@ fn run(command: Command, color: bool) -> Result<i32> {
                     s.push('\n');
                     s
                 }
-                DiscoverFormat::Text => discover_text(&plan),
+                DiscoverFormat::Text => escape::document(&discover_text(&plan), false).into_owned(),
             };
             print(&text)?;
             Ok(EXIT_OK)
         }
         Command::Compare { scan } => {
             let p = pipeline(&scan, color)?;
-            print(&report::render(Format::Text, &p.input(), color))?;
+            print(&escape::document(
+                &report::render(Format::Text, &p.input(), color),
+                color,
+            ))?;
             Ok(EXIT_OK)
         }
         Command::Check {
@@ -233,18 +237,27 @@ fn run(command: Command, color: bool) -> Result<i32> {
                 }
             };
             let input = p.input();
+            let colour = color && output.is_none();
+            // Text and Markdown are escaped here as whole documents; JSON, SARIF and JUnit
+            // escape through their serializers.
             let rendered = match format {
                 CheckFormat::Json => None,
-                CheckFormat::Text => Some(report::text::render_check(
-                    &input,
-                    color && output.is_none(),
-                )),
+                CheckFormat::Text => Some(
+                    escape::document(&report::text::render_check(&input, colour), colour)
+                        .into_owned(),
+                ),
                 CheckFormat::Sarif => Some(report::sarif::render(&input)),
                 CheckFormat::Junit => Some(report::junit::render(&input)),
-                CheckFormat::Md => Some(report::comment::render(
-                    &input,
-                    &format!("run `envparity report {}` for the full report", p.root),
-                )),
+                CheckFormat::Md => Some(
+                    escape::document(
+                        &report::comment::render(
+                            &input,
+                            &format!("run `envparity report {}` for the full report", p.root),
+                        ),
+                        false,
+                    )
+                    .into_owned(),
+                ),
             };
             write_output(output.as_deref(), |w| match &rendered {
                 Some(text) => w.write_all(text.as_bytes()),
@@ -279,8 +292,12 @@ fn run(command: Command, color: bool) -> Result<i32> {
                 }
             };
             let color = color && output.is_none() && format == Format::Text;
-            write_output(output.as_deref(), |w| {
-                report::write(format, &p.input(), color, w)
+            write_output(output.as_deref(), |w| match format {
+                Format::Json => report::write(format, &p.input(), color, w),
+                _ => {
+                    let text = report::render(format, &p.input(), color);
+                    w.write_all(escape::document(&text, color).as_bytes())
+                }
             })?;
             exit_without_freeing(p);
             Ok(EXIT_OK)
@@ -378,11 +395,12 @@ fn warn_gaps(scan: &Scan, color: bool) {
             [one] => format!(" (service `{one}`)"),
             many => format!(" (services `{}`)", many.join("`, `")),
         };
-        eprintln!(
-            "{prefix}: {env}: {}{service}: {at}{}",
+        let line = format!(
+            "{env}: {}{service}: {at}{}",
             gap.extent.describe(),
             gap.message
         );
+        eprintln!("{prefix}: {}", escape::control(&line));
     }
 }
 
@@ -497,7 +515,7 @@ fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
     let p = pipeline(args, false)?;
     let text = crate::policy::starter(&p.comparison, &p.analysis);
     if to_stdout {
-        print(&text)?;
+        print(&escape::document(&text, false))?;
         return Ok(EXIT_OK);
     }
     let target = args.path.join(crate::policy::FILE_NAME);
@@ -509,7 +527,7 @@ fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
     }
     std::fs::write(&target, text)
         .map_err(|e| Error::in_file(target.display().to_string(), format!("cannot write: {e}")))?;
-    eprintln!("wrote {}", target.display());
+    eprintln!("wrote {}", escape::control(&target.display().to_string()));
     Ok(EXIT_OK)
 }
 
