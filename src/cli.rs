@@ -157,6 +157,11 @@ struct ScanArgs {
     /// Largest file read, in bytes; bigger files are an error.
     #[arg(long, value_name = "BYTES", default_value_t = sources::DEFAULT_MAX_FILE_BYTES)]
     max_file_size: u64,
+    /// Let `${VAR}` interpolation (Compose, dotenv) read this process's environment, as Compose
+    /// does; values from it are always masked. Off by default: a scan does not depend on who
+    /// runs it, and a CI runner's tokens never reach a report.
+    #[arg(long)]
+    env_from_process: bool,
 }
 
 /// Run the command line and return the process exit code.
@@ -316,6 +321,7 @@ fn exit_without_freeing(mut p: Pipeline) {
 fn plan(args: &ScanArgs) -> Result<(Workspace, Plan)> {
     let mut workspace = Workspace::open(&args.path)?;
     workspace.max_file_bytes = args.max_file_size;
+    workspace.env_from_process = args.env_from_process;
     let plan = if args.envs.is_empty() {
         discover::discover(&workspace)?
     } else {

@@ -119,3 +119,146 @@ fn control_characters_in_error_messages_are_escaped() {
     assert_clean("stderr", &out.stderr);
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: docker-compose.staging.yml:"));
 }
+
+const RUNNER_TOKEN: &str = "ghs_cnryRunnerToken7Xq2Lm9Zt4Vb8Nw3";
+const DOTENV_SECRET: &str = "cnry-dotenv-Hs5Jq1Yt8Ue4Mx7";
+
+/// Every output of a run, for looking for canaries.
+fn all_output(dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let mut text = String::new();
+    for format in ["json", "md", "text"] {
+        let mut cmd = envparity_in(dir);
+        cmd.args(["report", ".", "--format", format]).args(extra);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        text.push_str(&String::from_utf8_lossy(&out.stdout));
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    text
+}
+
+fn secret_repo() -> tempfile::TempDir {
+    let compose = "services:\n  web:\n    image: \"app:${DB_PASSWORD}\"\n    ports: [\"${DB_PASSWORD}:80\"]\n    healthcheck:\n      test: curl -f http://localhost/?k=${DB_PASSWORD}\n    environment:\n      CI_TOKEN: ${GITHUB_TOKEN}\n      LABEL: \"x-${GITHUB_TOKEN}\"\n";
+    repo(&[
+        (".env", &format!("DB_PASSWORD={DOTENV_SECRET}\n")),
+        ("docker-compose.staging.yml", compose),
+        ("docker-compose.production.yml", compose),
+    ])
+}
+
+#[test]
+fn the_process_environment_is_not_read_unless_asked_and_then_masked() {
+    let dir = secret_repo();
+    let env = [("GITHUB_TOKEN", RUNNER_TOKEN)];
+    let text = all_output(dir.path(), &[], &env);
+    assert!(!text.contains(RUNNER_TOKEN), "{text}");
+    assert!(
+        text.contains("variable `GITHUB_TOKEN` is not set"),
+        "{text}"
+    );
+    let (doc, _) = common::json_in(dir.path(), &["report", ".", "--format", "json"]);
+    let web = common::service(&doc, "web");
+    assert_eq!(
+        web["envs"]["staging"]["settings"]["env.LABEL"]["value"], "x-",
+        "{web}"
+    );
+
+    let text = all_output(dir.path(), &["--env-from-process"], &env);
+    assert!(!text.contains(RUNNER_TOKEN), "{text}");
+    assert!(!text.contains("ghs_"), "{text}");
+    assert!(!text.contains("is not set"), "{text}");
+}
+
+#[test]
+fn a_secret_stays_masked_wherever_it_is_interpolated() {
+    let dir = secret_repo();
+    let text = all_output(dir.path(), &[], &[]);
+    assert!(!text.contains(DOTENV_SECRET), "{text}");
+    assert!(!text.contains("cnry-dotenv"), "{text}");
+}
+
+#[test]
+fn errors_about_values_from_secret_sources_do_not_quote_them() {
+    for (key, value) in [
+        ("mem_limit", "\"${DB_PASSWORD}\""),
+        ("cpus", "\"${DB_PASSWORD}\""),
+        ("scale", "\"${DB_PASSWORD}\""),
+    ] {
+        let compose = format!("services:\n  web:\n    image: app:1\n    {key}: {value}\n");
+        let dir = repo(&[
+            (".env", &format!("DB_PASSWORD={DOTENV_SECRET}\n")),
+            ("docker-compose.staging.yml", &compose),
+        ]);
+        let out = run(
+            dir.path(),
+            &[
+                "compare",
+                ".",
+                "--env",
+                "staging=docker-compose.staging.yml",
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
+        assert!(
+            stderr.contains("docker-compose.staging.yml:4"),
+            "{key}: {stderr}"
+        );
+        assert!(!stderr.contains("cnry"), "{key}: {stderr}");
+    }
+    // The text after `${` in a password is not quoted either.
+    let dir = repo(&[(
+        "docker-compose.staging.yml",
+        "services:\n  web:\n    image: app:1\n    environment:\n      DB_PASSWORD: \"p4ss${w0rdcnry\"\n",
+    )]);
+    let out = run(
+        dir.path(),
+        &[
+            "compare",
+            ".",
+            "--env",
+            "staging=docker-compose.staging.yml",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("docker-compose.staging.yml:5"), "{stderr}");
+    assert!(!stderr.contains("w0rd"), "{stderr}");
+}
+
+#[test]
+fn interpolation_that_doubles_each_line_stops_at_the_cap() {
+    // 40 lines of 10 bytes each: without a cap the last one is 2^40 bytes.
+    let mut dotenv = String::from("V0=xxxxxxxxxxxxxxxx\n");
+    for i in 1..40 {
+        dotenv.push_str(&format!("V{i}=${{V{}}}${{V{}}}\n", i - 1, i - 1));
+    }
+    let dir = repo(&[
+        (".env", &dotenv),
+        (
+            "docker-compose.staging.yml",
+            "services:\n  web:\n    image: app:1\n",
+        ),
+    ]);
+    let started = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        &[
+            "compare",
+            ".",
+            "--env",
+            "staging=docker-compose.staging.yml",
+        ],
+    );
+    assert!(started.elapsed().as_secs() < 20);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            ".env:18: in the value of V17: substituting `V16` makes the value longer than 1 MiB"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("xxxx"), "{stderr}");
+}

@@ -542,6 +542,22 @@ impl<'a> Iterator for KeyWords<'a> {
     }
 }
 
+/// Whether a variable is a secret source for interpolation: its name names a secret
+/// (`DB_PASSWORD`), or its value is one whatever the name (a token, a URL with a password).
+/// Whatever takes it in stays masked.
+pub fn is_secret_variable(name: &str, value: &str) -> bool {
+    SettingValue::classify(name, value.to_string()).is_secret()
+}
+
+/// Whether a file, by its name, holds secrets: `secrets.env`, `db-credentials.env`,
+/// `.env.secret`, `passwords.env`. Every variable it defines is a secret source.
+pub fn is_secret_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    ["secret", "credential", "password", "passwd", "token"]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
 /// Values that are secrets whatever their key: well-known token prefixes and key material.
 pub fn looks_like_secret_value(text: &str) -> bool {
     const PREFIXES: &[&str] = &[

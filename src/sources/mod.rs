@@ -36,6 +36,10 @@ pub struct Workspace {
     root: PathBuf,
     canonical_root: PathBuf,
     pub max_file_bytes: u64,
+    /// Interpolation may read the process environment (`--env-from-process`); off by default.
+    pub env_from_process: bool,
+    /// What interpolation has produced in this run, against its cap.
+    pub expansion: Arc<compose::interpolate::ExpansionBudget>,
     parsed: Arc<Mutex<ParsedFiles>>,
 }
 
@@ -82,6 +86,8 @@ impl Workspace {
             root: root.to_path_buf(),
             canonical_root,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            env_from_process: false,
+            expansion: Arc::default(),
             parsed: Arc::default(),
         })
     }
