@@ -262,3 +262,22 @@ fn interpolation_that_doubles_each_line_stops_at_the_cap() {
     );
     assert!(!stderr.contains("xxxx"), "{stderr}");
 }
+
+#[test]
+fn round_two_secret_shapes_are_masked_end_to_end() {
+    let compose = "services:\n  db:\n    image: mysql:8.0\n    command: sh -c 'mysqld && mysql -uroot -pcnryMysqlPw1 -e ping'\n    environment:\n      PGPASS: cnryPgpass2xYz\n      DB_PASS: cnryDbPass3xYz\n      CONN: host=db user=app password=cnryConninfo4 dbname=app\n      JDBC: jdbc:postgresql://db/app?user=app&password=cnryJdbc5xYz\n      URL: postgres://app:cnry/Url#6?x@db/app\n      AUTH: Bearer cnryBearer7xYzAbCdEf\n  cache:\n    image: redis:7\n    command: redis-server --requirepass=cnryRequirepass8 --maxmemory 64mb\n";
+    let dir = repo(&[
+        ("docker-compose.staging.yml", compose),
+        ("docker-compose.production.yml", compose),
+    ]);
+    let text = all_output(dir.path(), &[], &[]);
+    assert!(!text.contains("cnry"), "{text}");
+    let (doc, _) = common::json_in(dir.path(), &["report", ".", "--format", "json"]);
+    let cache = common::service(&doc, "cache");
+    let settings = &cache["envs"]["staging"]["settings"];
+    assert_eq!(
+        settings["redis.requirepass"]["value"], "********",
+        "{settings}"
+    );
+    assert_eq!(settings["redis.maxmemory"]["value"], "64mb", "{settings}");
+}

@@ -8,7 +8,7 @@ use crate::model::{
     ImageRef, Instances, Located, Note, Origin, Quantity, Resources, Role, Service, Setting,
     SettingValue,
 };
-use crate::sources::command::{parse_flags, split_words, stray_flags};
+use crate::sources::command::{command_secrets, parse_flags, split_words, stray_flags};
 use crate::sources::units::{compose_bytes, compose_cpus, duration_seconds, server_quantity};
 
 use super::merge::{mount_key, names_to_map, to_map_form};
@@ -413,7 +413,7 @@ fn read_commands(
             ),
         ));
     }
-    let mut secrets: Vec<String> = Vec::new();
+    let mut secrets: Vec<String> = command_secrets(&argv);
     for flag in parse_flags(&argv) {
         let setting_key = flag.key();
         let mut setting = Setting::new(&setting_key, flag.value.clone(), origin_val.origin.clone())

@@ -204,7 +204,13 @@ fn variable(text: &str, file: &str, block: &Block) -> Result<Variable> {
                 var.default = Some((value, origin_of(text, file, attr.span())));
             }
             "sensitive" => {
-                var.sensitive = literal(text, file, attr, "`sensitive`")? == hcl::Value::Bool(true);
+                // Terraform converts the string `"true"` to the boolean: it is sensitive too.
+                let value = literal(text, file, attr, "`sensitive`")?;
+                var.sensitive = match value {
+                    hcl::Value::Bool(b) => b,
+                    hcl::Value::String(s) => s == "true",
+                    _ => false,
+                };
             }
             "type" => {
                 let t: hcl::Expression = attr.value.clone().into();
@@ -369,5 +375,18 @@ resource "aws_instance" "web" {
         assert!(e.message.starts_with("HCL syntax error"), "{e}");
         let e = read_tfvars("a = 1\nb {\n}\n", "x.tfvars").unwrap_err();
         assert!(e.to_string().contains("not blocks"), "{e}");
+    }
+
+    #[test]
+    fn sensitive_as_the_string_true_is_sensitive() {
+        let mut m = Module::default();
+        read_tf(
+            "variable \"token\" {\n  sensitive = \"true\"\n}\nvariable \"name\" {\n  sensitive = \"false\"\n}\n",
+            "variables.tf",
+            &mut m,
+        )
+        .unwrap();
+        assert!(m.variables[0].sensitive);
+        assert!(!m.variables[1].sensitive);
     }
 }
