@@ -10,6 +10,7 @@ pub mod compose;
 pub mod dotenv;
 pub mod envfiles;
 pub mod kubernetes;
+pub mod lines;
 pub mod mounts;
 pub mod nginx;
 pub mod serverconf;
