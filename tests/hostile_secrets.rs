@@ -281,3 +281,40 @@ fn round_two_secret_shapes_are_masked_end_to_end() {
     );
     assert_eq!(settings["redis.maxmemory"]["value"], "64mb", "{settings}");
 }
+
+#[test]
+fn large_tfvars_toml_and_policy_files_read_in_linear_time() {
+    // Each value's line used to be found by counting newlines from the start of its file.
+    let tfvars: String = (0..20_000).map(|i| format!("v{i} = \"x{i}\"\n")).collect();
+    let policy: String = (0..5_000)
+        .map(|i| {
+            format!("[[waiver]]\nrule = \"EP001\"\nservice = \"s{i}\"\nreason = \"r\"\nexpires = 2030-01-01\n")
+        })
+        .collect();
+    let dir = repo(&[
+        ("staging.tfvars", &tfvars),
+        ("production.tfvars", &tfvars.replace("\"x1\"", "\"y1\"")),
+        ("envparity.toml", &policy),
+    ]);
+    let started = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--env",
+            "staging=staging.tfvars",
+            "--env",
+            "production=production.tfvars",
+        ],
+    );
+    let elapsed = started.elapsed();
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(elapsed.as_secs() < 30, "took {elapsed:?}");
+}
