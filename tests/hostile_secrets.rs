@@ -318,3 +318,30 @@ fn large_tfvars_toml_and_policy_files_read_in_linear_time() {
     );
     assert!(elapsed.as_secs() < 30, "took {elapsed:?}");
 }
+
+#[test]
+fn a_secret_generator_literal_without_its_equals_sign_is_not_quoted() {
+    let dir = repo(&[(
+        "overlays/production/kustomization.yaml",
+        "resources: []\nsecretGenerator:\n- name: db\n  literals:\n  - cnryLiteralNoEquals9\n",
+    )]);
+    let out = run(
+        dir.path(),
+        &[
+            "compare",
+            ".",
+            "--env",
+            "production=overlays/production/kustomization.yaml",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("overlays/production/kustomization.yaml:5"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("secretGenerator literal must be KEY=VALUE"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cnry"), "{stderr}");
+}
