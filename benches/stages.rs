@@ -174,3 +174,35 @@ fn render_json_1000(bencher: Bencher) {
 fn render_check_text_1000(bencher: Bencher) {
     bench_render(bencher, |input| report::text::render_check(input, false));
 }
+
+/// A repository of one environment file with `entries` generated `name = value` lines, read
+/// through the whole source stage: the line of each value must not cost a scan of the file.
+fn line_heavy_repo(file: &str, text: String) -> (tempfile::TempDir, Workspace, discover::Plan) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(file), text).unwrap();
+    let workspace = Workspace::open(dir.path()).unwrap();
+    let plan = discover::explicit(&workspace, &[format!("production={file}")]).unwrap();
+    (dir, workspace, plan)
+}
+
+/// 50,000 tfvars entries (the quadratic line lookup took 37 s).
+#[divan::bench(sample_count = 5, args = [5_000, 50_000])]
+fn load_tfvars(bencher: Bencher, entries: usize) {
+    let text: String = (0..entries).map(|i| format!("v{i} = \"x{i}\"\n")).collect();
+    let (_dir, workspace, plan) = line_heavy_repo("production.tfvars", text);
+    bencher.bench(|| sources::load(&workspace, &plan).unwrap());
+}
+
+/// A policy with thousands of waivers, each located by its line.
+#[divan::bench(sample_count = 5, args = [1_000, 10_000])]
+fn parse_policy_waivers(bencher: Bencher, waivers: usize) {
+    let text: String = (0..waivers)
+        .map(|i| {
+            format!(
+                "[[waiver]]\nrule = \"EP001\"\nservice = \"s{i}\"\nreason = \"r\"\nexpires = \"2030-01-01\"\n"
+            )
+        })
+        .collect();
+    let ids = envparity::rules::ids();
+    bencher.bench(|| policy::parse(&text, "envparity.toml", &ids));
+}

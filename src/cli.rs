@@ -13,6 +13,7 @@ use crate::check;
 use crate::compare::compare;
 use crate::discover::{self, Plan};
 use crate::error::{Error, Result};
+use crate::escape;
 use crate::model::Scan;
 use crate::policy::{self, Date};
 use crate::report::{self, Format, ReportInput};
@@ -161,6 +162,11 @@ struct ScanArgs {
     /// Most bytes read by the whole run, every read counted (README "Safety": the run budget).
     #[arg(long, value_name = "BYTES", default_value_t = sources::BudgetLimits::default().bytes_read)]
     max_total_size: u64,
+    /// Let `${VAR}` interpolation (Compose, dotenv) read this process's environment, as Compose
+    /// does; values from it are always masked. Off by default: a scan does not depend on who
+    /// runs it, and a CI runner's tokens never reach a report.
+    #[arg(long)]
+    env_from_process: bool,
 }
 
 /// Run the command line and return the process exit code.
@@ -248,14 +254,17 @@ fn run(command: Command, color: bool) -> Result<i32> {
                     s.push('\n');
                     s
                 }
-                DiscoverFormat::Text => discover_text(&plan),
+                DiscoverFormat::Text => escape::document(&discover_text(&plan), false).into_owned(),
             };
             print(&text)?;
             Ok(EXIT_OK)
         }
         Command::Compare { scan } => {
             let p = pipeline(&scan, color)?;
-            print(&report::render(Format::Text, &p.input(), color))?;
+            print(&escape::document(
+                &report::render(Format::Text, &p.input(), color),
+                color,
+            ))?;
             Ok(EXIT_OK)
         }
         Command::Check {
@@ -273,18 +282,27 @@ fn run(command: Command, color: bool) -> Result<i32> {
                 }
             };
             let input = p.input();
+            let colour = color && output.is_none();
+            // Text and Markdown are escaped here as whole documents; JSON, SARIF and JUnit
+            // escape through their serializers.
             let rendered = match format {
                 CheckFormat::Json => None,
-                CheckFormat::Text => Some(report::text::render_check(
-                    &input,
-                    color && output.is_none(),
-                )),
+                CheckFormat::Text => Some(
+                    escape::document(&report::text::render_check(&input, colour), colour)
+                        .into_owned(),
+                ),
                 CheckFormat::Sarif => Some(report::sarif::render(&input)),
                 CheckFormat::Junit => Some(report::junit::render(&input)),
-                CheckFormat::Md => Some(report::comment::render(
-                    &input,
-                    &format!("run `envparity report {}` for the full report", p.root),
-                )),
+                CheckFormat::Md => Some(
+                    escape::document(
+                        &report::comment::render(
+                            &input,
+                            &format!("run `envparity report {}` for the full report", p.root),
+                        ),
+                        false,
+                    )
+                    .into_owned(),
+                ),
             };
             write_output(output.as_deref(), |w| match &rendered {
                 Some(text) => w.write_all(text.as_bytes()),
@@ -319,8 +337,12 @@ fn run(command: Command, color: bool) -> Result<i32> {
                 }
             };
             let color = color && output.is_none() && format == Format::Text;
-            write_output(output.as_deref(), |w| {
-                report::write(format, &p.input(), color, w)
+            write_output(output.as_deref(), |w| match format {
+                Format::Json => report::write(format, &p.input(), color, w),
+                _ => {
+                    let text = report::render(format, &p.input(), color);
+                    w.write_all(escape::document(&text, color).as_bytes())
+                }
             })?;
             exit_without_freeing(p);
             Ok(EXIT_OK)
@@ -343,6 +365,7 @@ fn plan(args: &ScanArgs) -> Result<(Workspace, Plan)> {
         bytes_read: args.max_total_size,
         ..sources::BudgetLimits::default()
     }));
+    workspace.env_from_process = args.env_from_process;
     let plan = if args.envs.is_empty() {
         discover::discover(&workspace)?
     } else {
@@ -422,11 +445,12 @@ fn warn_gaps(scan: &Scan, color: bool) {
             [one] => format!(" (service `{one}`)"),
             many => format!(" (services `{}`)", many.join("`, `")),
         };
-        eprintln!(
-            "{prefix}: {env}: {}{service}: {at}{}",
+        let line = format!(
+            "{env}: {}{service}: {at}{}",
             gap.extent.describe(),
             gap.message
         );
+        eprintln!("{prefix}: {}", escape::control(&line));
     }
 }
 
@@ -535,7 +559,7 @@ fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
     let p = pipeline(args, false)?;
     let text = crate::policy::starter(&p.comparison, &p.analysis);
     if to_stdout {
-        print(&text)?;
+        print(&escape::document(&text, false))?;
         return Ok(EXIT_OK);
     }
     let target = args.path.join(crate::policy::FILE_NAME);
@@ -548,7 +572,7 @@ fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
         ));
     }
     crate::write::replace_file(&target, |w| w.write_all(text.as_bytes()))?;
-    eprintln!("wrote {}", target.display());
+    eprintln!("wrote {}", escape::control(&target.display().to_string()));
     Ok(EXIT_OK)
 }
 

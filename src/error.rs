@@ -58,8 +58,10 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // File names and messages carry repository text: control characters are made visible
+        // so that no error can write escape sequences or forged lines to a terminal or CI log.
         if let Some(file) = &self.file {
-            write!(f, "{file}")?;
+            write!(f, "{}", crate::escape::control(file))?;
             if let Some(line) = self.line {
                 write!(f, ":{line}")?;
                 if let Some(column) = self.column {
@@ -68,7 +70,7 @@ impl fmt::Display for Error {
             }
             write!(f, ": ")?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", crate::escape::control(&self.message))
     }
 }
 
@@ -87,5 +89,18 @@ mod tests {
             "a.yml: unreadable"
         );
         assert_eq!(Error::msg("bad flag").to_string(), "bad flag");
+    }
+
+    #[test]
+    fn control_characters_in_file_and_message_are_made_visible() {
+        let e = Error::at(
+            "a\u{1b}]52;c;x\u{7}.yml",
+            3,
+            "service `w\n::error file=x::pwned`",
+        );
+        assert_eq!(
+            e.to_string(),
+            "a\\x1b]52;c;x\\x07.yml:3: service `w\\n::error file=x::pwned`"
+        );
     }
 }

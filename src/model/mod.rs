@@ -170,6 +170,17 @@ impl Setting {
         self
     }
 
+    /// When `secret`, a value from a secret source (a secret variable, the process
+    /// environment) went into this one: it is masked whatever its key. A value already masked
+    /// (a URL whose password is masked) keeps its display.
+    pub fn from_secret_source(mut self, secret: bool) -> Self {
+        if let (true, SettingValue::Text(text)) = (secret, &self.value) {
+            self.value = SettingValue::Secret(MaskedSecret::new(text, secret::MASK.to_string()));
+            self.quantity = None;
+        }
+        self
+    }
+
     pub fn is_secret(&self) -> bool {
         self.value.is_secret()
     }

@@ -27,7 +27,8 @@ impl SettingValue {
         if text.is_empty() {
             return SettingValue::Text(text.into());
         }
-        if let Some((masked, passwords)) = mask_url(&text) {
+        if let Some((masked, passwords)) = mask_url(&text).or_else(|| mask_inline_passwords(&text))
+        {
             let mut secret = MaskedSecret::new(&text, masked);
             secret.weakness = passwords.iter().find_map(|p| weakness(p));
             return SettingValue::Secret(secret);
@@ -463,10 +464,24 @@ pub fn is_secret_key(key: &str) -> bool {
     }) {
         return false; // `webhookTimeoutSeconds`, `token-validity-in-seconds-for-remember-me`
     }
+    if let Some(w) = key_words(last).last() {
+        // `DB_PASS`, `db.pass`, `PGPASS`: `pass` names a password as the last word only
+        // (`PASS_THROUGH`, `bypass` do not).
+        let (buf, n) = lower(w);
+        if matches!(&buf[..n], b"pass" | b"pgpass" | b"dbpass" | b"passwords") {
+            return true;
+        }
+    }
     let mut previous: Option<([u8; WORD], usize)> = None;
     for w in key_words(last) {
         let (buf, n) = lower(w);
-        let word = &buf[..n];
+        // `PASSWORD1`, `secret2`: a number after the word still names it.
+        let digits = buf[..n]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let word = &buf[..n - digits];
         // A word that is, or ends with, a secret word: `PASSWORD`, `clientSecret`.
         if SECRET_WORDS.iter().any(|s| word.ends_with(s.as_bytes())) {
             return true;
@@ -542,6 +557,22 @@ impl<'a> Iterator for KeyWords<'a> {
     }
 }
 
+/// Whether a variable is a secret source for interpolation: its name names a secret
+/// (`DB_PASSWORD`), or its value is one whatever the name (a token, a URL with a password).
+/// Whatever takes it in stays masked.
+pub fn is_secret_variable(name: &str, value: &str) -> bool {
+    SettingValue::classify(name, value.to_string()).is_secret()
+}
+
+/// Whether a file, by its name, holds secrets: `secrets.env`, `db-credentials.env`,
+/// `.env.secret`, `passwords.env`. Every variable it defines is a secret source.
+pub fn is_secret_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    ["secret", "credential", "password", "passwd", "token"]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
 /// Values that are secrets whatever their key: well-known token prefixes and key material.
 pub fn looks_like_secret_value(text: &str) -> bool {
     const PREFIXES: &[&str] = &[
@@ -559,11 +590,57 @@ pub fn looks_like_secret_value(text: &str) -> bool {
         "AKIA",
         "ASIA",
         "AIza",
+        "https://hooks.slack.com/services/",
+        "https://discord.com/api/webhooks/",
+        "https://discordapp.com/api/webhooks/",
+        "Bearer ",
+        "bearer ",
+        "Basic ",
     ];
     let t = text.trim();
     PREFIXES
         .iter()
         .any(|p| t.starts_with(p) && t.len() >= p.len() + 12)
+}
+
+/// Names of a password in `key=value` connection settings: libpq conninfo
+/// (`host=db password=x`), JDBC (`;password=x`, `?password=x&`), ODBC (`Pwd=x`).
+const INLINE_PASSWORD_KEYS: &[&str] = &["password", "passwd", "pwd", "sslpassword"];
+
+/// The text with every inline `password=VALUE` masked, and the clear values; None when there is
+/// none.
+fn mask_inline_passwords(text: &str) -> Option<(String, Vec<String>)> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut secrets = Vec::new();
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find('=') {
+        let eq = search + found;
+        search = eq + 1;
+        let key_start = lower[..eq]
+            .rfind([' ', '\t', ';', '&', '?', ',', '"', '\''])
+            .map_or(0, |i| i + 1);
+        if !INLINE_PASSWORD_KEYS.contains(&lower[key_start..eq].trim()) {
+            continue;
+        }
+        let value_end = text[eq + 1..]
+            .find([' ', '\t', ';', '&', '"', '\'', '\n'])
+            .map_or(text.len(), |i| eq + 1 + i);
+        if value_end == eq + 1 {
+            continue;
+        }
+        out.push_str(&text[copied..eq + 1]);
+        out.push_str(MASK);
+        secrets.push(text[eq + 1..value_end].to_string());
+        copied = value_end;
+        search = value_end;
+    }
+    if secrets.is_empty() {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some((out, secrets))
 }
 
 /// If `text` is a URL carrying credentials (`postgres://user:pass@host/db`,
@@ -668,6 +745,13 @@ fn mask_url(text: &str) -> Option<(String, Vec<String>)> {
         let authority_end = after
             .find(['/', '?', '#', ' ', ',', ';'])
             .unwrap_or(after.len());
+        // A password may hold `/`, `?` or `#` (`postgres://app:pa/ss@db`): the authority then
+        // reaches the `@`.
+        let authority_end = if after[..authority_end].contains('@') {
+            authority_end
+        } else {
+            password_authority_end(after).unwrap_or(authority_end)
+        };
         let authority = &after[..authority_end];
         match authority.rfind('@') {
             Some(at) if !scheme.is_empty() => {
@@ -684,7 +768,9 @@ fn mask_url(text: &str) -> Option<(String, Vec<String>)> {
                         out.push_str(user);
                         out.push(':');
                     }
-                    None if is_login_scheme(scheme) || userinfo.is_empty() => {
+                    None if (is_login_scheme(scheme) && !is_key_like(userinfo))
+                        || userinfo.is_empty() =>
+                    {
                         out.push_str(userinfo);
                     }
                     None => {
@@ -701,6 +787,30 @@ fn mask_url(text: &str) -> Option<(String, Vec<String>)> {
     }
     out.push_str(rest);
     masked_any.then_some((out, secrets))
+}
+
+/// End of an authority whose password holds `/`, `?` or `#`: `user:pa/ss@host`. The user
+/// part holds none of them, and what follows the `:` is not a port (`host:8080/a@b`).
+fn password_authority_end(after: &str) -> Option<usize> {
+    let span = after.find([' ', ',']).unwrap_or(after.len());
+    let at = after[..span].rfind('@')?;
+    let (user, password) = after[..at].split_once(':')?;
+    if user.contains(['/', '?', '#']) || password.is_empty() {
+        return None;
+    }
+    let port = password.split(['/', '?', '#']).next().unwrap_or("");
+    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let host_end = after[at..]
+        .find(['/', '?', '#', ' ', ',', ';'])
+        .map_or(span, |i| at + i);
+    Some(host_end)
+}
+
+/// A user part that is a key, not a login name: a Sentry DSN's 32 hexadecimal digits.
+fn is_key_like(userinfo: &str) -> bool {
+    userinfo.len() >= 32 && userinfo.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Schemes whose user part is a login name, not a token.
@@ -1016,5 +1126,86 @@ mod tests {
             Some("x://ü:********@ä/ß".into())
         );
         assert_eq!(mask_url_credentials("://@"), None);
+    }
+
+    #[test]
+    fn round_two_secret_keys() {
+        for key in [
+            "env.DB_PASS",
+            "env.PGPASS",
+            "env.SMTP_PASS",
+            "config.db.pass",
+            "env.PASSWORD1",
+            "env.PASSWORDS",
+            "env.ADMIN_SECRET2",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in [
+            "env.PASS_THROUGH",
+            "env.BYPASS",
+            "env.COMPASS",
+            "env.PASSWORD_MIN_LENGTH",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn round_two_secret_values() {
+        let shown =
+            |key: &str, v: &str| SettingValue::classify(key, v.into()).display().to_string();
+        assert_eq!(
+            shown("env.DATABASE_URL", "postgres://app:pa/ss#w?rd@db:5432/app"),
+            "postgres://app:********@db:5432/app"
+        );
+        assert_eq!(
+            shown("env.URL", "https://host:8080/a@b"),
+            "https://host:8080/a@b",
+            "a port and a path, not a password"
+        );
+        assert_eq!(
+            shown(
+                "config.sentry.url",
+                "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42"
+            ),
+            "https://********@o1.ingest.sentry.io/42"
+        );
+        assert_eq!(
+            shown(
+                "env.HOOK_URL",
+                "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXX"
+            ),
+            MASK
+        );
+        assert_eq!(
+            shown("headers.Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.x"),
+            MASK
+        );
+        assert_eq!(
+            shown(
+                "env.DB_CONN",
+                "host=db user=app password=s3cr3t-Zq8 dbname=app"
+            ),
+            "host=db user=app password=******** dbname=app"
+        );
+        assert_eq!(
+            shown(
+                "env.JDBC",
+                "jdbc:postgresql://db/app?user=app&password=s3cr3t&ssl=true"
+            ),
+            "jdbc:postgresql://db/app?user=app&password=********&ssl=true"
+        );
+        assert_eq!(
+            shown(
+                "env.MSSQL",
+                "jdbc:sqlserver://h;user=u;Password=s3cr3t;db=x"
+            ),
+            "jdbc:sqlserver://h;user=u;Password=********;db=x"
+        );
+        assert_eq!(
+            shown("env.NOTE", "set password= in the file"),
+            "set password= in the file"
+        );
     }
 }

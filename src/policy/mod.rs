@@ -226,6 +226,9 @@ pub fn load(
 
 /// Parse a policy file's text. `name` is used in errors.
 pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
+    // Every entry's line comes from one index of the file, not a count from its start.
+    let lines = crate::sources::lines::LineIndex::new(text);
+    let line_of = |_: &str, offset: usize| lines.line(offset);
     let at =
         |span: Range<usize>, message: String| Error::at(name, line_of(text, span.start), message);
     let file: PolicyFile = toml::from_str(text).map_err(|e| {
@@ -383,15 +386,6 @@ fn check_pattern_sets(policy: &Policy, name: &str) -> Result<()> {
     pattern::PatternSet::new(policy.must_match.iter().map(|m| &m.setting))
         .map_err(|m| Error::in_file(name, format!("[[must_match]]: {m}")))?;
     Ok(())
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> u32 {
-    let end = offset.min(text.len());
-    1 + text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count() as u32
 }
 
 #[cfg(test)]

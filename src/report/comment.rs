@@ -462,12 +462,12 @@ fn text(s: &str) -> String {
         // An unbalanced backtick would swallow what follows; close the span.
         out.push('`');
     }
-    out
+    crate::escape::control(&out).into_owned()
 }
 
 /// A code span holding any text: a fence longer than any backtick run inside it.
 fn code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ");
+    let s = crate::escape::control(&s.replace(['\n', '\r'], " ")).into_owned();
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     if longest > 0 || s.starts_with(' ') || s.ends_with(' ') {

@@ -11,6 +11,7 @@ use comfy_table::{
 use super::format;
 use super::ReportInput;
 use crate::compare::{Aspect, CellValue, Row, Status};
+use crate::escape::control as esc;
 
 pub fn render(input: &ReportInput, color: bool) -> String {
     let c = input.comparison;
@@ -21,7 +22,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
         Style::new()
     };
     let heading = |out: &mut String, text: &str| {
-        let _ = writeln!(out, "{bold}{text}{bold:#}");
+        let _ = writeln!(out, "{bold}{}{bold:#}", esc(text));
     };
     if c.environments.is_empty() {
         let _ = writeln!(out, "No environments found.");
@@ -32,7 +33,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
         &format!("Environments: {}", c.environments.join(" < ")),
     );
     for (e, files) in c.environments.iter().zip(input.files) {
-        let _ = writeln!(out, "  {e}: {}", files.join(" + "));
+        let _ = writeln!(out, "  {}", esc(&format!("{e}: {}", files.join(" + "))));
     }
     let s = &c.summary;
     let _ = writeln!(
@@ -54,11 +55,11 @@ pub fn render(input: &ReportInput, color: bool) -> String {
             &format!("{} ({}) — {}", svc.name, svc.role, members.join("; ")),
         );
         for reason in &svc.alignment {
-            let _ = writeln!(out, "  aligned: {reason}");
+            let _ = writeln!(out, "  aligned: {}", esc(reason));
         }
         let mut table = new_table(color);
         let mut head = vec![Cell::new("Aspect")];
-        head.extend(c.environments.iter().map(Cell::new));
+        head.extend(c.environments.iter().map(|e| Cell::new(esc(e))));
         head.push(Cell::new("Notes"));
         table.set_header(head);
         for r in &svc.rows {
@@ -74,7 +75,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
         heading(&mut out, "Environment-wide settings");
         let mut table = new_table(color);
         let mut head = vec![Cell::new("Setting")];
-        head.extend(c.environments.iter().map(Cell::new));
+        head.extend(c.environments.iter().map(|e| Cell::new(esc(e))));
         head.push(Cell::new("Notes"));
         table.set_header(head);
         for r in &c.environment_rows {
@@ -86,7 +87,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
     heading(&mut out, "Resource totals (limit × instances)");
     let mut table = new_table(color);
     let mut head = vec![Cell::new("Total")];
-    head.extend(c.environments.iter().map(Cell::new));
+    head.extend(c.environments.iter().map(|e| Cell::new(esc(e))));
     table.set_header(head);
     let reference = &c.environments[c.reference];
     type Line = (String, fn(&crate::compare::Totals) -> String);
@@ -135,7 +136,11 @@ pub fn render(input: &ReportInput, color: bool) -> String {
                 .as_ref()
                 .map(|o| format!("{o}: "))
                 .unwrap_or_default();
-            let _ = writeln!(out, "{yellow}note{yellow:#}: {at}{}", n.message);
+            let _ = writeln!(
+                out,
+                "{yellow}note{yellow:#}: {}",
+                esc(&format!("{at}{}", n.message))
+            );
         }
     }
     out
@@ -168,13 +173,14 @@ fn row_cells(input: &ReportInput, r: &Row, first: &str, color: bool) -> Vec<Cell
         Aspect::Setting(_) => first.to_string(),
         _ => first.to_string(),
     };
-    let mut cells = vec![paint(Cell::new(label))];
+    // Escaped before the table measures its columns, so that borders stay aligned.
+    let mut cells = vec![paint(Cell::new(esc(&label)))];
     cells.extend(
         r.cells
             .iter()
-            .map(|c| paint(Cell::new(format::row_cell(r, c)))),
+            .map(|c| paint(Cell::new(esc(&format::row_cell(r, c))))),
     );
-    cells.push(paint(Cell::new(format::note(input.comparison, r))));
+    cells.push(paint(Cell::new(esc(&format::note(input.comparison, r)))));
     cells
 }
 
@@ -215,7 +221,7 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
                 sev.as_str(),
                 f.rule,
                 f.name,
-                f.message
+                esc(&f.message)
             );
             let mut context: Vec<&str> = Vec::new();
             context.extend(f.environment.as_deref());
@@ -228,18 +234,22 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
             };
             match (&f.file, f.line) {
                 (Some(file), Some(line)) => {
-                    let _ = writeln!(out, "  --> {file}:{line}{context}");
+                    let _ = writeln!(out, "  --> {}", esc(&format!("{file}:{line}{context}")));
                 }
                 (Some(file), None) => {
-                    let _ = writeln!(out, "  --> {file}{context}");
+                    let _ = writeln!(out, "  --> {}", esc(&format!("{file}{context}")));
                 }
                 _ if !context.is_empty() => {
-                    let _ = writeln!(out, "{context}");
+                    let _ = writeln!(out, "{}", esc(&context));
                 }
                 _ => {}
             }
             for r in &f.related {
-                let _ = writeln!(out, "  see {}:{} ({})", r.file, r.line, r.environment);
+                let _ = writeln!(
+                    out,
+                    "  see {}",
+                    esc(&format!("{}:{} ({})", r.file, r.line, r.environment))
+                );
             }
         }
     }
@@ -250,8 +260,8 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
             "{s}waived[{}] {}: {} (waiver: {}){s:#}",
             f.rule,
             f.name,
-            f.message,
-            f.waived.as_deref().unwrap_or_default()
+            esc(&f.message),
+            esc(f.waived.as_deref().unwrap_or_default())
         );
     }
     if !a.findings.is_empty() {
@@ -260,11 +270,11 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
 
     let mut table = new_table(color);
     let mut head = vec![Cell::new("Parity")];
-    head.extend(c.environments.iter().map(Cell::new));
+    head.extend(c.environments.iter().map(|e| Cell::new(esc(e))));
     head.push(Cell::new("Score"));
     table.set_header(head);
     for comp in a.score.categories.iter().chain(&a.score.services) {
-        let mut cells = vec![Cell::new(&comp.name)];
+        let mut cells = vec![Cell::new(esc(&comp.name))];
         cells.extend(
             comp.per_environment
                 .iter()

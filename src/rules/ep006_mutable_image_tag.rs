@@ -57,6 +57,10 @@ fn is_mutable(tag: Option<&str>) -> Option<String> {
     let Some(t) = tag else {
         return Some("has no tag (runs `latest`)".into());
     };
+    if t == crate::model::secret::MASK {
+        // A secret went into the reference: what it is cannot be judged.
+        return None;
+    }
     let lower = t.to_ascii_lowercase();
     if BRANCH_LIKE.contains(&lower.as_str())
         || lower.ends_with("-snapshot")

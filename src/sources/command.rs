@@ -226,6 +226,13 @@ fn redis(program: &str, args: &[String]) -> Vec<Flag> {
     }
     while i < args.len() {
         if let Some(name) = args[i].strip_prefix("--") {
+            // `--requirepass=x` is the flag `requirepass` with the value `x`, never a key
+            // holding the password.
+            if let Some((name, value)) = name.split_once('=') {
+                flags.push(flag("redis", &name.replace('-', "_"), value));
+                i += 1;
+                continue;
+            }
             let mut values = Vec::new();
             while i + 1 < args.len() && !args[i + 1].starts_with("--") {
                 i += 1;
@@ -317,6 +324,54 @@ fn named_flags(
         i += 1;
     }
     flags
+}
+
+/// Passwords written as flags anywhere on a command line (and in its `sh -c` script), so that
+/// the whole line can be shown with them masked: `mysql -pX`, `redis-cli -a X`,
+/// `--password=X` / `--password X` (any secret-named long flag), `-Dspring.datasource.password=X`.
+pub fn command_secrets(argv: &[String]) -> Vec<String> {
+    let mut words: Vec<String> = argv.to_vec();
+    if let Some(script) = shell_script(argv) {
+        for command in simple_commands(script) {
+            words.extend(split_words(command));
+        }
+    }
+    let mut program = "";
+    let mut secrets = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let next = words.get(i + 1).filter(|n| !n.starts_with('-'));
+        if !word.starts_with('-') {
+            program = word.rsplit('/').next().unwrap_or(word);
+            continue;
+        }
+        let mysql = program.starts_with("mysql") || program.starts_with("mariadb");
+        if let Some(long) = word.strip_prefix("--") {
+            let (name, value) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, next.cloned()),
+            };
+            if crate::model::is_secret_key(&name.replace('-', "_")) {
+                secrets.extend(value);
+            }
+        } else if let Some(define) = word.strip_prefix("-D") {
+            if let Some((key, value)) = define.split_once('=') {
+                if crate::model::is_secret_key(key) {
+                    secrets.push(value.to_string());
+                }
+            }
+        } else if let Some(attached) = word.strip_prefix("-p").filter(|_| mysql) {
+            if !attached.is_empty() {
+                secrets.push(attached.to_string());
+            }
+        } else if word.starts_with("-a") && program.starts_with("redis-cli") {
+            match &word[2..] {
+                "" => secrets.extend(next.cloned()),
+                attached => secrets.push(attached.to_string()),
+            }
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    secrets
 }
 
 fn is_number(s: &str) -> bool {
@@ -478,5 +533,34 @@ mod tests {
         );
         assert!(parse("").is_empty());
         assert!(parse("sh -c").is_empty());
+    }
+
+    #[test]
+    fn passwords_in_flags_are_found_for_masking() {
+        let argv = |s: &str| split_words(s);
+        assert_eq!(
+            command_secrets(&argv("mysql -uroot -pS3cr3t db")),
+            ["S3cr3t"]
+        );
+        assert_eq!(
+            command_secrets(&argv("redis-cli -a S3cr3t ping")),
+            ["S3cr3t"]
+        );
+        assert_eq!(
+            command_secrets(&argv(
+                "sh -c 'app --password=S3cr3t && tool --db-password X2'"
+            )),
+            ["S3cr3t", "X2"]
+        );
+        assert_eq!(
+            command_secrets(&argv(
+                "java -Dspring.datasource.password=S3cr3t -jar app.jar"
+            )),
+            ["S3cr3t"]
+        );
+        assert!(command_secrets(&argv("gunicorn -p 8000 --workers 4 app")).is_empty());
+        let flags = parse_flags(&argv("redis-server --requirepass=S3cr3t --maxmemory 64mb"));
+        assert_eq!(flags[0].key(), "redis.requirepass");
+        assert_eq!(flags[0].value, "S3cr3t");
     }
 }

@@ -16,12 +16,16 @@
 //! Values are interpolated with the Compose rules, looking variables up among the entries defined
 //! earlier in the same file first, then through the caller's lookup.
 //!
-//! Error messages name the key but never quote a value: values may be secrets.
+//! Error messages name the key but never quote a value: values may be secrets. An entry whose
+//! interpolation took in a secret value (a secret-named variable, a variable of a secret file,
+//! the process environment) is marked [`DotenvEntry::secret`], and so is every later entry that
+//! takes it in. Interpolated values count against the run's [`ExpansionBudget`].
 
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::sources::compose::interpolate::interpolate;
+use crate::model::secret::{is_secret_file, is_secret_variable};
+use crate::sources::compose::interpolate::{interpolate_vars, ExpansionBudget, Var};
 
 /// One `KEY=VALUE` definition.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +36,21 @@ pub struct DotenvEntry {
     pub line: u32,
     /// Interpolation happened (a `$` substitution, not just a `$$` or `\$` escape).
     pub substituted: bool,
+    /// A value from a secret source was interpolated into this one.
+    pub secret: bool,
+}
+
+impl DotenvEntry {
+    /// The entry as a variable for later interpolation: secret when its name or value is, when
+    /// it took in a secret, or when its file holds secrets (`secrets.env`).
+    pub fn as_var(&self, file: &str) -> Var {
+        Var {
+            value: self.value.clone(),
+            secret: self.secret
+                || is_secret_file(file)
+                || is_secret_variable(&self.key, &self.value),
+        }
+    }
 }
 
 /// Parses a dotenv file. `file` is used in error messages. Values are interpolated with the
@@ -42,6 +61,22 @@ pub fn parse(
     text: &str,
     file: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<DotenvEntry>> {
+    parse_vars(
+        text,
+        file,
+        &|name| lookup(name).map(Var::plain),
+        &ExpansionBudget::default(),
+    )
+}
+
+/// [`parse`] with variables that know whether they are secret, charging `budget` for what
+/// interpolation produces.
+pub fn parse_vars(
+    text: &str,
+    file: &str,
+    lookup: &dyn Fn(&str) -> Option<Var>,
+    budget: &ExpansionBudget,
 ) -> Result<Vec<DotenvEntry>> {
     if let Some(nul) = text.find('\0') {
         let line = count_lines(&text[..nul]);
@@ -56,11 +91,11 @@ pub fn parse(
         line_start: 0,
     };
     let mut entries: Vec<DotenvEntry> = Vec::new();
-    let mut values: HashMap<String, String> = HashMap::new();
+    let mut values: HashMap<String, Var> = HashMap::new();
 
     while cursor.pos < text.len() {
-        if let Some(entry) = parse_line(&mut cursor, file, &values, lookup)? {
-            values.insert(entry.key.clone(), entry.value.clone());
+        if let Some(entry) = parse_line(&mut cursor, file, &values, lookup, budget)? {
+            values.insert(entry.key.clone(), entry.as_var(file));
             entries.push(entry);
         }
     }
@@ -166,8 +201,9 @@ const KEY_RULE: &str =
 fn parse_line(
     cursor: &mut Cursor<'_>,
     file: &str,
-    values: &HashMap<String, String>,
-    lookup: &dyn Fn(&str) -> Option<String>,
+    values: &HashMap<String, Var>,
+    lookup: &dyn Fn(&str) -> Option<Var>,
+    budget: &ExpansionBudget,
 ) -> Result<Option<DotenvEntry>> {
     let text = cursor.text;
     let bytes = text.as_bytes();
@@ -270,21 +306,35 @@ fn parse_line(
         }
     };
 
-    let (value, substituted) = if interpolated {
+    let (value, substituted, secret) = if interpolated {
+        let at = |message: String| {
+            Error::at(file, key_line, format!("in the value of {key}: {message}"))
+        };
         let lookup_here = |name: &str| values.get(name).cloned().or_else(|| lookup(name));
+        // Errors quote the value only when neither its name nor the text looks secret.
+        let may_be_secret = is_secret_variable(key, &raw);
+        let result = interpolate_vars(&raw, &lookup_here).map_err(|e| {
+            at(if may_be_secret {
+                e.redacted()
+            } else {
+                e.message()
+            })
+        })?;
         // A dotenv file has no deploy-time step: a required variable without a value is an error.
-        match interpolate(&raw, &lookup_here).and_then(|r| r.required_error().map_or(Ok(r), Err)) {
-            Ok(result) => (result.text, result.substituted),
-            Err(message) => {
-                return Err(Error::at(
-                    file,
-                    key_line,
-                    format!("in the value of {key}: {message}"),
-                ))
-            }
+        if let Some((name, message)) = result.required.first() {
+            let message = if message.is_empty() || may_be_secret {
+                format!("required variable {name} is missing a value")
+            } else {
+                format!("required variable {name} is missing a value: {message}")
+            };
+            return Err(at(message));
         }
+        if result.substituted {
+            budget.charge(result.text.len()).map_err(at)?;
+        }
+        (result.text, result.substituted, result.secret)
     } else {
-        (raw, false)
+        (raw, false, false)
     };
 
     Ok(Some(DotenvEntry {
@@ -292,6 +342,7 @@ fn parse_line(
         value,
         line: key_line,
         substituted,
+        secret,
     }))
 }
 
@@ -443,12 +494,14 @@ mod tests {
                     value: "1".into(),
                     line: 1,
                     substituted: false,
+                    secret: false,
                 },
                 DotenvEntry {
                     key: "B".into(),
                     value: "two".into(),
                     line: 2,
                     substituted: false,
+                    secret: false,
                 },
             ]
         );

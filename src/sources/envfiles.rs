@@ -4,27 +4,41 @@
 //!
 //! Files are read in order (a shared `.env` first, when discovery pairs it with the
 //! environment's file, as dotenv-flow, Vite and Next.js do); a later definition wins. `${VAR}`
-//! expands from earlier entries of the same file, then from earlier files, then from the
-//! process environment, as dotenv-expand does.
+//! expands from earlier entries of the same file, then from earlier files (and, only with
+//! `--env-from-process`, from the process environment, whose values are then masked).
 
 use std::collections::HashMap;
 
 use crate::error::Result;
 use crate::model::{Environment, Origin, Setting};
+use crate::sources::compose::interpolate::Var;
 use crate::sources::{dotenv, Workspace};
 
 pub fn load(workspace: &Workspace, files: &[String], environment: &mut Environment) -> Result<()> {
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<String, Var> = HashMap::new();
+    let from_process = workspace.env_from_process;
     for file in files {
         let text = workspace.read_text(file)?;
-        let lookup = |name: &str| seen.get(name).cloned().or_else(|| std::env::var(name).ok());
-        let entries = dotenv::parse(&text, file, &lookup)?;
+        let lookup = |name: &str| {
+            seen.get(name).cloned().or_else(|| {
+                from_process
+                    .then(|| std::env::var(name).ok())
+                    .flatten()
+                    .map(|value| Var {
+                        value,
+                        secret: true,
+                    })
+            })
+        };
+        let entries = dotenv::parse_vars(&text, file, &lookup, &workspace.expansion)?;
         for entry in entries {
             let key = format!("env.{}", entry.key);
             let setting = Setting::new(&key, entry.value.clone(), Origin::new(file, entry.line))
-                .interpolated(entry.substituted);
+                .interpolated(entry.substituted)
+                .from_secret_source(entry.secret);
             environment.settings.insert(key, setting);
-            seen.insert(entry.key, entry.value);
+            let var = entry.as_var(file);
+            seen.insert(entry.key, var);
         }
     }
     Ok(())

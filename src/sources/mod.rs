@@ -11,6 +11,7 @@ pub mod compose;
 pub mod dotenv;
 pub mod envfiles;
 pub mod kubernetes;
+pub mod lines;
 pub mod mounts;
 pub mod nginx;
 pub mod read;
@@ -42,6 +43,10 @@ pub struct Workspace {
     pub max_file_bytes: u64,
     /// What the whole run may read and build (see `budget`).
     pub budget: Arc<Budget>,
+    /// Interpolation may read the process environment (`--env-from-process`); off by default.
+    pub env_from_process: bool,
+    /// What interpolation has produced in this run, against its cap.
+    pub expansion: Arc<compose::interpolate::ExpansionBudget>,
     parsed: Arc<Mutex<ParsedFiles>>,
 }
 
@@ -89,6 +94,8 @@ impl Workspace {
             canonical_root,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             budget: Arc::default(),
+            env_from_process: false,
+            expansion: Arc::default(),
             parsed: Arc::default(),
         })
     }

@@ -11,6 +11,9 @@ pub struct Val {
     pub origin: Origin,
     /// Some `${VAR}` was substituted in this scalar (Compose).
     pub interpolated: bool,
+    /// A value from a secret source was substituted in this scalar: it is masked wherever it
+    /// lands, and errors about it do not quote it.
+    pub secret: bool,
     /// YAML tag, for Compose's `!reset` and `!override`.
     pub tag: Option<String>,
 }
@@ -30,6 +33,7 @@ impl Val {
             kind,
             origin,
             interpolated: false,
+            secret: false,
             tag: None,
         }
     }

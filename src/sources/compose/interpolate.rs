@@ -19,6 +19,16 @@
 //! [`Interpolated::vars`], but they are not evaluated: they never raise a "required variable"
 //! error and never count as unset.
 //!
+//! Each variable's value says whether it came from a secret source (a secret-named variable,
+//! a secret file, the process environment): a result that took such a value in is marked
+//! [`Interpolated::secret`], so that it is masked wherever it lands (an image tag, a port, a
+//! healthcheck), and a `:?` message that took one in is not quoted. Errors carry the position
+//! of the reference and, separately, an excerpt of the input, so that a caller can leave the
+//! excerpt out when the value may be a secret.
+//!
+//! One result is at most [`MAX_VALUE_BYTES`] long: a chain of variables that each double the
+//! previous one stops there with an error naming the variable, not after gigabytes.
+//!
 //! The scanner works on bytes; every delimiter is ASCII, so every slice boundary is a UTF-8
 //! character boundary. Each input byte is visited once; recursion only happens for nested `${`,
 //! which is bounded.
@@ -27,6 +37,104 @@ use std::collections::HashSet;
 
 /// Deepest nesting of `${...}` accepted.
 pub const MAX_DEPTH: usize = 32;
+
+/// Longest result of interpolating one value: 1 MiB, far beyond any real setting.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+
+/// Total bytes that interpolation may produce in one run: 64 MiB. With the per-value cap this
+/// bounds what a small file of variables that each double the previous one can cost.
+pub const MAX_RUN_EXPANDED_BYTES: usize = 64 << 20;
+
+/// What interpolation has produced so far in this run, shared by every environment and file.
+#[derive(Debug)]
+pub struct ExpansionBudget {
+    used: std::sync::atomic::AtomicUsize,
+    limit: usize,
+}
+
+impl Default for ExpansionBudget {
+    fn default() -> Self {
+        ExpansionBudget::new(MAX_RUN_EXPANDED_BYTES)
+    }
+}
+
+impl ExpansionBudget {
+    pub fn new(limit: usize) -> Self {
+        ExpansionBudget {
+            used: std::sync::atomic::AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    /// Counts an interpolated value of `bytes`; the error message when the run's total passes
+    /// the limit.
+    pub fn charge(&self, bytes: usize) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        let before = self.used.fetch_add(bytes, Ordering::Relaxed);
+        if before.saturating_add(bytes) > self.limit {
+            return Err(format!(
+                "interpolated values pass {} MiB in total, the limit for one run",
+                self.limit >> 20
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A variable's value, and whether it came from a secret source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Var {
+    pub value: String,
+    pub secret: bool,
+}
+
+impl Var {
+    /// A value from a source that is not secret.
+    pub fn plain(value: impl Into<String>) -> Self {
+        Var {
+            value: value.into(),
+            secret: false,
+        }
+    }
+}
+
+/// Why a value could not be interpolated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterpolationError {
+    /// What is wrong, without any text of the input (it may be a secret).
+    pub problem: String,
+    /// The part of the input in question, shortened, for values known not to be secret.
+    pub excerpt: Option<String>,
+    /// 1-based position (in characters) of the `$` in question within the value.
+    pub position: usize,
+}
+
+impl InterpolationError {
+    /// The message quoting the input: for values that are not secret.
+    pub fn message(&self) -> String {
+        match &self.excerpt {
+            Some(excerpt) => format!("{} `{excerpt}`", self.problem),
+            None => self.problem.clone(),
+        }
+    }
+
+    /// The message with names and positions only: for values that may be secret.
+    pub fn redacted(&self) -> String {
+        match &self.excerpt {
+            Some(_) => format!(
+                "{} at character {} of the value (not quoted: it may be a secret)",
+                self.problem, self.position
+            ),
+            None => self.problem.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for InterpolationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
 
 /// Longest excerpt of the input quoted in an error message, in characters.
 const EXCERPT_CHARS: usize = 40;
@@ -44,6 +152,8 @@ pub struct Interpolated {
     pub required: Vec<(String, String)>,
     /// True if any `$` substitution happened (a `$$` escape alone does not count).
     pub substituted: bool,
+    /// A value from a secret source went into `text`.
+    pub secret: bool,
 }
 
 impl Interpolated {
@@ -58,12 +168,21 @@ impl Interpolated {
     }
 }
 
-/// Interpolates `input`. `lookup` returns the variable's value (None = unset). Errors are plain
-/// messages; the caller adds file/line.
+/// Interpolates `input` with values that are not secret. `lookup` returns the variable's value
+/// (None = unset).
 pub fn interpolate(
     input: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Interpolated, String> {
+) -> Result<Interpolated, InterpolationError> {
+    interpolate_vars(input, &|name| lookup(name).map(Var::plain))
+}
+
+/// Interpolates `input`. `lookup` returns the variable's value and whether it is secret (None =
+/// unset). The caller adds file/line to errors.
+pub fn interpolate_vars(
+    input: &str,
+    lookup: &dyn Fn(&str) -> Option<Var>,
+) -> Result<Interpolated, InterpolationError> {
     let mut parser = Parser {
         src: input,
         bytes: input.as_bytes(),
@@ -75,8 +194,12 @@ pub fn interpolate(
         unset_seen: HashSet::new(),
         required: Vec::new(),
         substituted: false,
+        secret: false,
+        expanded: 0,
+        in_message: 0,
+        message_secret: false,
     };
-    let mut text = String::with_capacity(input.len());
+    let mut text = String::with_capacity(input.len().min(MAX_VALUE_BYTES));
     // At depth 0 a `}` is ordinary text, so the sequence can only end at the end of the input.
     parser.sequence(0, true, &mut text)?;
     Ok(Interpolated {
@@ -85,6 +208,7 @@ pub fn interpolate(
         unset: parser.unset,
         required: parser.required,
         substituted: parser.substituted,
+        secret: parser.secret,
     })
 }
 
@@ -100,13 +224,20 @@ struct Parser<'a, 'l> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    lookup: &'l dyn Fn(&str) -> Option<String>,
+    lookup: &'l dyn Fn(&str) -> Option<Var>,
     vars: Vec<String>,
     vars_seen: HashSet<&'a str>,
     unset: Vec<String>,
     unset_seen: HashSet<&'a str>,
     required: Vec<(String, String)>,
     substituted: bool,
+    secret: bool,
+    /// Bytes of values substituted so far.
+    expanded: usize,
+    /// Inside the message of a `:?` (which is not part of the text).
+    in_message: usize,
+    /// A secret value went into the `:?` message being read.
+    message_secret: bool,
 }
 
 fn is_name_start(b: u8) -> bool {
@@ -128,7 +259,12 @@ fn truncate_chars(s: &str, max: usize) -> String {
 impl<'a> Parser<'a, '_> {
     /// Parses text up to the end of the input or, inside braces (`depth > 0`), up to the `}`
     /// closing them. Writes the result to `out` when `eval` is set.
-    fn sequence(&mut self, depth: usize, eval: bool, out: &mut String) -> Result<Stop, String> {
+    fn sequence(
+        &mut self,
+        depth: usize,
+        eval: bool,
+        out: &mut String,
+    ) -> Result<Stop, InterpolationError> {
         let in_braces = depth > 0;
         loop {
             let start = self.pos;
@@ -156,7 +292,12 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Handles the `$` at `self.pos`.
-    fn dollar(&mut self, depth: usize, eval: bool, out: &mut String) -> Result<(), String> {
+    fn dollar(
+        &mut self,
+        depth: usize,
+        eval: bool,
+        out: &mut String,
+    ) -> Result<(), InterpolationError> {
         let start = self.pos;
         match self.bytes.get(start + 1) {
             Some(b'$') => {
@@ -174,7 +315,7 @@ impl<'a> Parser<'a, '_> {
                 self.reference(name);
                 if eval {
                     match (self.lookup)(name) {
-                        Some(value) => out.push_str(&value),
+                        Some(value) => self.push_value(start, name, &value, out)?,
                         None => self.note_unset(name),
                     }
                 }
@@ -190,11 +331,18 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Handles the `${` at `self.pos`; `depth` counts it.
-    fn braced(&mut self, depth: usize, eval: bool, out: &mut String) -> Result<(), String> {
+    fn braced(
+        &mut self,
+        depth: usize,
+        eval: bool,
+        out: &mut String,
+    ) -> Result<(), InterpolationError> {
         let start = self.pos;
         if depth > MAX_DEPTH {
-            return Err(format!(
-                "variable references nested more than {MAX_DEPTH} levels deep"
+            return Err(self.error(
+                start,
+                format!("variable references nested more than {MAX_DEPTH} levels deep"),
+                None,
             ));
         }
         let name_start = start + 2;
@@ -213,7 +361,7 @@ impl<'a> Parser<'a, '_> {
             self.pos = name_end + 1;
             if eval {
                 match (self.lookup)(name) {
-                    Some(value) => out.push_str(&value),
+                    Some(value) => self.push_value(start, name, &value, out)?,
                     None => self.note_unset(name),
                 }
             }
@@ -226,9 +374,11 @@ impl<'a> Parser<'a, '_> {
             Some(&op @ (b'-' | b'?' | b'+')) => op,
             None => return Err(self.unterminated(start)),
             Some(_) => {
-                return Err(format!(
-                    "invalid variable reference `{}`: expected `:-`, `:?` or `:+` after the name",
-                    self.excerpt(start, op_pos + 1)
+                return Err(self.error(
+                    start,
+                    "invalid variable reference (expected `:-`, `:?` or `:+` after the name)"
+                        .into(),
+                    Some(self.excerpt(start, op_pos + 1)),
                 ))
             }
         };
@@ -237,14 +387,16 @@ impl<'a> Parser<'a, '_> {
         let value = if eval { (self.lookup)(name) } else { None };
         // "Present" in the sense of the operator: set (and non-empty with a colon).
         let present = match &value {
-            Some(v) => !colon || !v.is_empty(),
+            Some(v) => !colon || !v.value.is_empty(),
             None => false,
         };
         match op {
             b'-' => {
                 if present {
                     self.operand(start, depth, false, out)?;
-                    out.push_str(value.as_deref().unwrap_or_default());
+                    if let Some(value) = &value {
+                        self.push_value(start, name, value, out)?;
+                    }
                 } else {
                     self.operand(start, depth, eval, out)?;
                 }
@@ -253,7 +405,14 @@ impl<'a> Parser<'a, '_> {
             _ => {
                 if eval && !present {
                     let mut message = String::new();
+                    let outer_secret = std::mem::take(&mut self.message_secret);
+                    self.in_message += 1;
                     self.operand(start, depth, true, &mut message)?;
+                    self.in_message -= 1;
+                    if std::mem::replace(&mut self.message_secret, outer_secret) {
+                        // The message took in a secret value: it is not shown.
+                        message.clear();
+                    }
                     out.push_str(&format!("${{{name}}}"));
                     if !self.required.iter().any(|(n, _)| n == name) {
                         self.required.push((name.to_owned(), message));
@@ -261,12 +420,48 @@ impl<'a> Parser<'a, '_> {
                     return Ok(());
                 }
                 self.operand(start, depth, false, out)?;
-                if eval {
-                    out.push_str(value.as_deref().unwrap_or_default());
+                if let Some(value) = &value {
+                    self.push_value(start, name, value, out)?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Writes a variable's value (referenced at `start`), within the size cap.
+    fn push_value(
+        &mut self,
+        start: usize,
+        name: &str,
+        value: &Var,
+        out: &mut String,
+    ) -> Result<(), InterpolationError> {
+        self.expanded = self.expanded.saturating_add(value.value.len());
+        if self.expanded > MAX_VALUE_BYTES {
+            return Err(self.error(
+                start,
+                format!(
+                    "substituting `{name}` makes the value longer than {} MiB, the limit for one interpolated value",
+                    MAX_VALUE_BYTES >> 20
+                ),
+                None,
+            ));
+        }
+        out.push_str(&value.value);
+        if self.in_message > 0 {
+            self.message_secret |= value.secret;
+        } else {
+            self.secret |= value.secret;
+        }
+        Ok(())
+    }
+
+    fn error(&self, start: usize, problem: String, excerpt: Option<String>) -> InterpolationError {
+        InterpolationError {
+            problem,
+            excerpt,
+            position: self.src[..start].chars().count() + 1,
+        }
     }
 
     /// Parses the operand of the `${` at `start`, up to and including its closing `}`.
@@ -276,7 +471,7 @@ impl<'a> Parser<'a, '_> {
         depth: usize,
         eval: bool,
         out: &mut String,
-    ) -> Result<(), String> {
+    ) -> Result<(), InterpolationError> {
         match self.sequence(depth, eval, out)? {
             Stop::Brace => Ok(()),
             Stop::End => Err(self.unterminated(start)),
@@ -320,7 +515,7 @@ impl<'a> Parser<'a, '_> {
 
     /// "unterminated" error for the `${` at `start`. Quotes the name and operator only, never a
     /// default or error text (they may be secrets).
-    fn unterminated(&self, start: usize) -> String {
+    fn unterminated(&self, start: usize) -> InterpolationError {
         let name_end = self.name_end(start + 2);
         let mut end = name_end;
         if self.bytes.get(end) == Some(&b':') {
@@ -333,12 +528,16 @@ impl<'a> Parser<'a, '_> {
         if end < self.bytes.len() && !quoted.ends_with("...") {
             quoted.push_str("...");
         }
-        format!("unterminated variable reference `{quoted}`")
+        self.error(
+            start,
+            "unterminated variable reference".into(),
+            Some(quoted),
+        )
     }
 
     /// "invalid name" error for the `${` at `start`: quotes what stands where the name should be,
     /// up to the closing `}` or an operator character.
-    fn invalid_name(&self, start: usize) -> String {
+    fn invalid_name(&self, start: usize) -> InterpolationError {
         let inner = start + 2;
         let stop = self.bytes[inner..]
             .iter()
@@ -352,7 +551,7 @@ impl<'a> Parser<'a, '_> {
         } else if stop < self.bytes.len() {
             quoted.push_str("...");
         }
-        format!("invalid variable name in `{quoted}`")
+        self.error(start, "invalid variable name in".into(), Some(quoted))
     }
 }
 
@@ -392,7 +591,7 @@ mod tests {
     fn err(input: &str) -> String {
         match interpolate(input, &env(ENV)) {
             Ok(r) => panic!("{input:?} should fail, got {r:?}"),
-            Err(e) => e,
+            Err(e) => e.message(),
         }
     }
 
@@ -407,6 +606,7 @@ mod tests {
                 unset: vec![],
                 required: vec![],
                 substituted: false,
+                secret: false,
             }
         );
         assert_eq!(text(""), "");
@@ -633,15 +833,15 @@ mod tests {
     fn unsupported_operators() {
         assert_eq!(
             err("${SET:x}"),
-            "invalid variable reference `${SET:x`: expected `:-`, `:?` or `:+` after the name"
+            "invalid variable reference (expected `:-`, `:?` or `:+` after the name) `${SET:x`"
         );
         assert_eq!(
             err("${SET:é}"),
-            "invalid variable reference `${SET:é`: expected `:-`, `:?` or `:+` after the name"
+            "invalid variable reference (expected `:-`, `:?` or `:+` after the name) `${SET:é`"
         );
         assert_eq!(
             err("${SET:}"),
-            "invalid variable reference `${SET:}`: expected `:-`, `:?` or `:+` after the name"
+            "invalid variable reference (expected `:-`, `:?` or `:+` after the name) `${SET:}`"
         );
     }
 
@@ -708,5 +908,72 @@ mod tests {
         let r = interpolate("${A:-${B}}${C:+${D}}", &lookup).unwrap();
         assert_eq!(r.text, "a");
         assert_eq!(*calls.borrow(), ["A", "C"]);
+    }
+
+    fn secret_env(name: &str) -> Option<Var> {
+        match name {
+            "PW" => Some(Var {
+                value: "hunter2-Zq8mT2".into(),
+                secret: true,
+            }),
+            "TAG" => Some(Var::plain("1.2")),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_secret_value_marks_the_result_wherever_it_goes() {
+        let r = interpolate_vars("app:${PW}", &secret_env).unwrap();
+        assert_eq!(r.text, "app:hunter2-Zq8mT2");
+        assert!(r.secret);
+        assert!(interpolate_vars("x$PW", &secret_env).unwrap().secret);
+        assert!(
+            interpolate_vars("${NOPE:-$PW}", &secret_env)
+                .unwrap()
+                .secret
+        );
+        assert!(interpolate_vars("${PW:?}", &secret_env).unwrap().secret);
+        assert!(interpolate_vars("${PW-x}", &secret_env).unwrap().secret);
+        // Not taken in: a branch not evaluated, a `:+` replacement, a plain value.
+        for input in ["${TAG:-$PW}", "${PW:+on}", "app:${TAG}", "$${PW}"] {
+            let r = interpolate_vars(input, &secret_env).unwrap();
+            assert!(!r.secret, "{input}");
+        }
+    }
+
+    #[test]
+    fn a_required_message_that_took_in_a_secret_is_not_kept() {
+        let r = interpolate_vars("${NOPE:?set it, was ${PW}}", &secret_env).unwrap();
+        assert_eq!(r.required, [("NOPE".to_string(), String::new())]);
+        assert!(!r.secret, "the message is not part of the text");
+        let r = interpolate_vars("${NOPE:?set ${TAG}}", &secret_env).unwrap();
+        assert_eq!(r.required, [("NOPE".to_string(), "set 1.2".to_string())]);
+    }
+
+    #[test]
+    fn redacted_errors_give_the_position_and_no_text() {
+        let e = interpolate("p@ss${w0rd", &env(ENV)).unwrap_err();
+        assert_eq!(e.message(), "unterminated variable reference `${w0rd`");
+        assert_eq!(
+            e.redacted(),
+            "unterminated variable reference at character 5 of the value (not quoted: it may be a secret)"
+        );
+        let e = interpolate("é${hunter 2}", &env(ENV)).unwrap_err();
+        assert!(!e.redacted().contains("hunter"), "{}", e.redacted());
+        assert!(e.redacted().contains("character 2"), "{}", e.redacted());
+    }
+
+    #[test]
+    fn doubling_values_stop_at_the_cap_naming_the_variable() {
+        let big = "x".repeat(MAX_VALUE_BYTES / 2 + 1);
+        let lookup = |name: &str| (name == "BIG").then(|| big.clone());
+        assert_eq!(interpolate("$BIG", &lookup).unwrap().text.len(), big.len());
+        let e = interpolate("$BIG-${BIG}", &lookup).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "substituting `BIG` makes the value longer than 1 MiB, the limit for one interpolated value"
+        );
+        assert_eq!(e.message(), e.redacted(), "it quotes a name, never a value");
+        assert_eq!(e.position, 6);
     }
 }

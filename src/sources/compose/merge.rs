@@ -134,6 +134,7 @@ fn merge_at(path: &mut Vec<String>, base: &mut Val, over: Val, hook: Hook) {
                 kind,
                 origin: over.origin,
                 interpolated: over.interpolated,
+                secret: over.secret,
                 tag: over.tag,
             }
         }
@@ -214,6 +215,7 @@ pub fn to_map_form(v: &mut Val, separators: &[char]) {
                     kind,
                     origin: item.origin.clone(),
                     interpolated: item.interpolated,
+                    secret: item.secret,
                     tag: None,
                 },
             )
@@ -303,13 +305,17 @@ fn remove_key(v: &mut Val, key: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tree::{from_yaml, Unset};
+    use super::super::tree::{from_yaml, Interpolation, Unset};
     use super::*;
     use crate::yaml;
 
     fn load(text: &str, file: &str) -> Val {
         let node = yaml::parse_document(text, file, yaml::Limits::default()).unwrap();
-        from_yaml(&node, file, &|_| None, &mut Unset::new()).unwrap()
+        let vars = Interpolation {
+            lookup: &|_| None,
+            budget: &Default::default(),
+        };
+        from_yaml(&node, file, &vars, &mut Unset::new()).unwrap()
     }
 
     fn merged(base: &str, over: &str) -> Val {

@@ -1,6 +1,10 @@
-//! Docker Compose files, following the Compose specification: interpolation from the process
-//! environment and the project's `.env`, `env_file`, multi-file merge with Compose's rules,
-//! `extends`, and every service attribute as a setting.
+//! Docker Compose files, following the Compose specification: interpolation from the project's
+//! `.env` (and, only with `--env-from-process`, the process environment, whose values are then
+//! always masked), `env_file`, multi-file merge with Compose's rules, `extends`, and every
+//! service attribute as a setting.
+//!
+//! The process environment is not read by default: a scan must not depend on who runs it, and
+//! a CI runner's `GITHUB_TOKEN` must never reach a report.
 
 pub mod interpolate;
 pub mod merge;
@@ -8,6 +12,7 @@ pub mod service;
 pub mod tree;
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -15,8 +20,20 @@ use crate::error::{Error, Result};
 use crate::model::{Environment, GapExtent, Note, Service, Setting};
 use crate::sources::{dotenv, join_relative, outside, Resource, Workspace};
 
+use interpolate::Var;
 use service::EnvFileVars;
-use tree::{Kind, Unset, Val};
+use tree::{Interpolation, Kind, Unset, Val};
+
+/// `extends.file` targets of one environment, converted once and shared by every service
+/// naming them (a file named by thousands of services is read once, not once per service).
+type ExtendsCache = Mutex<HashMap<String, Arc<Val>>>;
+
+/// What every service of an environment is built with.
+struct Context<'a> {
+    workspace: &'a Workspace,
+    vars: Interpolation<'a>,
+    extends: ExtendsCache,
+}
 
 /// Top-level keys of a Compose file.
 const TOP_LEVEL_KEYS: &[&str] = &[
@@ -34,16 +51,22 @@ pub fn load(
         return Ok(());
     };
     let variables = project_variables(workspace, first)?;
-    let lookup = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .or_else(|| variables.get(name).cloned())
+    let from_process = workspace.env_from_process;
+    let lookup =
+        |name: &str| process_variable(from_process, name).or_else(|| variables.get(name).cloned());
+    let cx = Context {
+        workspace,
+        vars: Interpolation {
+            lookup: &lookup,
+            budget: &workspace.expansion,
+        },
+        extends: ExtendsCache::default(),
     };
 
     let mut unset = Unset::new();
     let mut merged: Option<Val> = None;
     for file in files {
-        let doc = read_file(workspace, file, &lookup, &mut unset)?;
+        let doc = read_file(workspace, file, &cx.vars, &mut unset)?;
         match merged.as_mut() {
             None => merged = Some(doc),
             Some(base) => merge::merge_file(base, doc),
@@ -75,7 +98,7 @@ pub fn load(
         // service that cannot be built is a gap in the environment; the others are still read.
         let built: Vec<Result<BuiltService>> = entries
             .par_iter()
-            .map(|(name, def)| build_service(workspace, name, def, entries, &lookup))
+            .map(|(name, def)| build_service(&cx, name, def, entries))
             .collect();
         for (result, (name, _)) in built.into_iter().zip(entries) {
             match result {
@@ -132,15 +155,26 @@ struct BuiltService {
     missing: Vec<Error>,
 }
 
+/// A variable of the process environment, read only when the user asked for it
+/// (`--env-from-process`); its value is always treated as a secret.
+fn process_variable(from_process: bool, name: &str) -> Option<Var> {
+    if !from_process {
+        return None;
+    }
+    std::env::var(name).ok().map(|value| Var {
+        value,
+        secret: true,
+    })
+}
+
 fn build_service(
-    workspace: &Workspace,
+    cx: &Context,
     name: &str,
     def: &Val,
     siblings: &[(String, Val)],
-    lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<BuiltService> {
-    let def = resolve_extends(workspace, name, def, siblings, lookup, 0)?;
-    let (env_vars, missing) = read_env_files(workspace, &def, lookup)?;
+    let def = resolve_extends(cx, name, def, siblings, 0)?;
+    let (env_vars, missing) = read_env_files(cx.workspace, &def, &cx.vars)?;
     let mut notes = Vec::new();
     let service = service::build(name, &def, env_vars, &mut notes)?;
     Ok(BuiltService {
@@ -159,13 +193,13 @@ pub fn prefetch(workspace: &Workspace, file: &str) {
 fn read_file(
     workspace: &Workspace,
     file: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
+    vars: &Interpolation,
     unset: &mut Unset,
 ) -> Result<Val> {
     // Every environment reads the base file: it is parsed once, and converted (interpolated)
     // per environment.
     let node = workspace.read_parsed(file, |text| workspace.yaml_document(text, file))?;
-    let doc = tree::from_yaml(&node, file, lookup, unset)?;
+    let doc = tree::from_yaml(&node, file, vars, unset)?;
     match &doc.kind {
         Kind::Map(entries) => {
             for (key, value) in entries {
@@ -189,7 +223,7 @@ fn read_file(
 }
 
 /// Variables from the project's `.env` (beside the first Compose file), used for interpolation.
-fn project_variables(workspace: &Workspace, first_file: &str) -> Result<HashMap<String, String>> {
+fn project_variables(workspace: &Workspace, first_file: &str) -> Result<HashMap<String, Var>> {
     let Some(path) = join_relative(first_file, ".env") else {
         return Ok(HashMap::new());
     };
@@ -197,18 +231,29 @@ fn project_variables(workspace: &Workspace, first_file: &str) -> Result<HashMap<
         return Ok(HashMap::new());
     }
     let text = workspace.read_text(&path)?;
-    let entries = dotenv::parse(&text, &path, &|name| std::env::var(name).ok())?;
-    Ok(entries.into_iter().map(|e| (e.key, e.value)).collect())
+    let from_process = workspace.env_from_process;
+    let entries = dotenv::parse_vars(
+        &text,
+        &path,
+        &|name| process_variable(from_process, name),
+        &workspace.expansion,
+    )?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let var = e.as_var(&path);
+            (e.key, var)
+        })
+        .collect())
 }
 
 /// Resolve a service's `extends` (same file or another file inside the root). Bounded depth
 /// catches cycles.
 fn resolve_extends(
-    workspace: &Workspace,
+    cx: &Context,
     name: &str,
     def: &Val,
     siblings: &[(String, Val)],
-    lookup: &dyn Fn(&str) -> Option<String>,
     depth: usize,
 ) -> Result<Val> {
     const MAX_DEPTH: usize = 16;
@@ -239,30 +284,20 @@ fn resolve_extends(
                     "`extends` names service `{target}`, which does not exist"
                 ))
             })?;
-            resolve_extends(workspace, &target, base, siblings, lookup, depth + 1)?
+            resolve_extends(cx, &target, base, siblings, depth + 1)?
         }
         Some(path) => {
             let rel = join_relative(&extends.origin.file, &path).ok_or_else(|| {
                 extends.error(format!("`extends.file` `{path}` {}", outside(&path)))
             })?;
-            let doc = read_file(workspace, &rel, lookup, &mut Unset::new()).map_err(|e| {
-                if e.file.is_none() {
-                    Error::in_file(rel.clone(), e.message)
-                } else {
-                    e
-                }
-            })?;
-            let services = doc
-                .get("services")
-                .and_then(Val::map)
-                .unwrap_or_default()
-                .to_vec();
+            let doc = extends_file(cx, &rel)?;
+            let services = doc.get("services").and_then(Val::map).unwrap_or_default();
             let (_, base) = services.iter().find(|(n, _)| *n == target).ok_or_else(|| {
                 extends.error(format!(
                     "`extends` names service `{target}`, not found in {rel}"
                 ))
             })?;
-            resolve_extends(workspace, &target, base, &services, lookup, depth + 1)?
+            resolve_extends(cx, &target, base, services, depth + 1)?
         }
     };
     let mut own = def.clone();
@@ -273,11 +308,30 @@ fn resolve_extends(
     base.origin = def.origin.clone();
     // Every service naming a base gets its own copy: many services extending a large one
     // multiply it, so each copy counts against the run budget.
-    workspace
+    cx.workspace
         .budget
         .charge(Resource::YamlNodes, &extends.origin.file, base.node_count())
         .map_err(|e| extends.error(e.message))?;
     Ok(base)
+}
+
+/// An `extends.file` target, converted once per environment.
+fn extends_file(cx: &Context, rel: &str) -> Result<Arc<Val>> {
+    if let Some(doc) = cx.extends.lock().ok().and_then(|c| c.get(rel).cloned()) {
+        return Ok(doc);
+    }
+    let doc = read_file(cx.workspace, rel, &cx.vars, &mut Unset::new()).map_err(|e| {
+        if e.file.is_none() {
+            Error::in_file(rel.to_string(), e.message)
+        } else {
+            e
+        }
+    })?;
+    let doc = Arc::new(doc);
+    if let Ok(mut cache) = cx.extends.lock() {
+        cache.insert(rel.to_string(), Arc::clone(&doc));
+    }
+    Ok(doc)
 }
 
 /// The committed sample of a missing env file, if there is one.
@@ -294,7 +348,7 @@ fn sample_of(workspace: &Workspace, rel: &str) -> Option<String> {
 fn read_env_files(
     workspace: &Workspace,
     def: &Val,
-    lookup: &dyn Fn(&str) -> Option<String>,
+    interpolation: &Interpolation,
 ) -> Result<(EnvFileVars, Vec<Error>)> {
     let mut vars: EnvFileVars = Vec::new();
     let mut missing = Vec::new();
@@ -344,14 +398,15 @@ fn read_env_files(
             rel
         };
         let text = workspace.read_text(&rel)?;
-        for entry in dotenv::parse(&text, &rel, lookup)? {
+        for entry in dotenv::parse_vars(&text, &rel, interpolation.lookup, interpolation.budget)? {
             let key = format!("env.{}", entry.key);
             let setting = Setting::new(
                 &key,
                 entry.value,
                 crate::model::Origin::new(&rel, entry.line),
             )
-            .interpolated(entry.substituted);
+            .interpolated(entry.substituted)
+            .from_secret_source(entry.secret);
             vars.retain(|(k, _)| *k != entry.key);
             vars.push((entry.key, setting));
         }

@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
+use crate::model::secret::MASK;
 use crate::model::{
     ImageRef, Instances, Located, Note, Origin, Quantity, Resources, Role, Service, Setting,
     SettingValue,
 };
-use crate::sources::command::{parse_flags, split_words, stray_flags};
+use crate::sources::command::{command_secrets, parse_flags, split_words, stray_flags};
 use crate::sources::units::{compose_bytes, compose_cpus, duration_seconds, server_quantity};
 
 use super::merge::{mount_key, names_to_map, to_map_form};
@@ -156,7 +157,13 @@ pub fn build(
 
     if let Some(image) = def.get("image") {
         let text = expect_str(image, "image")?;
-        service.image = Some(Located::new(ImageRef::parse(text), image.origin.clone()));
+        let reference = if image.secret {
+            // A secret went into the image reference: none of it is shown.
+            ImageRef::parse(&format!("{MASK}:{MASK}"))
+        } else {
+            ImageRef::parse(text)
+        };
+        service.image = Some(Located::new(reference, image.origin.clone()));
     }
 
     // Environment: env_file first, `environment` overrides it (Compose precedence).
@@ -186,7 +193,8 @@ pub fn build(
                 }
             };
             let setting = Setting::new(&key, text, value.origin.clone())
-                .interpolated(value.interpolated || matches!(value.kind, Kind::Null));
+                .interpolated(value.interpolated || matches!(value.kind, Kind::Null))
+                .from_secret_source(value.secret);
             service.settings.insert(key, setting);
         }
     }
@@ -264,7 +272,8 @@ pub fn build(
             let setting = Setting {
                 value: SettingValue::Text(source.into()),
                 ..Setting::new("volumes", "", mount.origin.clone()).interpolated(mount.interpolated)
-            };
+            }
+            .from_secret_source(mount.secret);
             service
                 .settings
                 .insert(format!("volumes.{target}"), setting);
@@ -404,11 +413,12 @@ fn read_commands(
             ),
         ));
     }
-    let mut secrets: Vec<String> = Vec::new();
+    let mut secrets: Vec<String> = command_secrets(&argv);
     for flag in parse_flags(&argv) {
         let setting_key = flag.key();
         let mut setting = Setting::new(&setting_key, flag.value.clone(), origin_val.origin.clone())
-            .interpolated(origin_val.interpolated);
+            .interpolated(origin_val.interpolated)
+            .from_secret_source(origin_val.secret);
         if setting.is_secret() {
             if !flag.value.is_empty() {
                 secrets.push(flag.value.clone());
@@ -426,8 +436,9 @@ fn read_commands(
         let shown = secrets.iter().fold(line.clone(), |text, secret| {
             text.replace(secret.as_str(), crate::model::secret::MASK)
         });
-        let mut setting =
-            Setting::new(key, shown, value.origin.clone()).interpolated(value.interpolated);
+        let mut setting = Setting::new(key, shown, value.origin.clone())
+            .interpolated(value.interpolated)
+            .from_secret_source(value.secret);
         if *line != setting.display() && !setting.is_secret() {
             // Equality still follows the real command line.
             setting.value = SettingValue::Secret(crate::model::MaskedSecret::new(
@@ -452,8 +463,8 @@ fn read_instances(def: &Val, service: &mut Service) -> Result<()> {
         let text = expect_str(v, what)?;
         let count: u32 = text.trim().parse().map_err(|_| {
             v.error(format!(
-                "`{what}` must be a whole number, found `{}`",
-                clip(text)
+                "`{what}` must be a whole number, found {}",
+                quoted(v, text)
             ))
         })?;
         service.instances = Instances {
@@ -475,7 +486,7 @@ fn read_resources(def: &Val) -> Result<Resources> {
             let text = expect_str(v, what)?;
             compose_cpus(text)
                 .map(|m| Located::new(m, v.origin.clone()))
-                .map_err(|m| v.error(format!("`{what}`: {m}")))
+                .map_err(|m| v.error(format!("`{what}`: {}", unless_secret(v, m))))
         })
         .transpose()
     };
@@ -484,7 +495,7 @@ fn read_resources(def: &Val) -> Result<Resources> {
             let text = expect_str(v, what)?;
             compose_bytes(text)
                 .map(|b| Located::new(b, v.origin.clone()))
-                .map_err(|m| v.error(format!("`{what}`: {m}")))
+                .map_err(|m| v.error(format!("`{what}`: {}", unless_secret(v, m))))
         })
         .transpose()
     };
@@ -534,7 +545,8 @@ pub fn flatten(prefix: &str, value: &Val, out: &mut BTreeMap<String, Setting>) {
                 .all(|i| matches!(i.kind, Kind::Str(_) | Kind::Null))
             {
                 let joined: Vec<&str> = items.iter().map(|i| i.str().unwrap_or("")).collect();
-                let mut setting = Setting::new(prefix, joined.join(", "), value.origin.clone());
+                let mut setting = Setting::new(prefix, joined.join(", "), value.origin.clone())
+                    .from_secret_source(items.iter().any(|i| i.secret));
                 setting.interpolated = items.iter().any(|i| i.interpolated);
                 out.insert(prefix.to_string(), setting);
             } else {
@@ -547,8 +559,28 @@ pub fn flatten(prefix: &str, value: &Val, out: &mut BTreeMap<String, Setting>) {
 }
 
 fn insert(out: &mut BTreeMap<String, Setting>, key: &str, text: String, at: &Val) {
-    let setting = Setting::new(key, text, at.origin.clone()).interpolated(at.interpolated);
+    let setting = Setting::new(key, text, at.origin.clone())
+        .interpolated(at.interpolated)
+        .from_secret_source(at.secret);
     out.insert(key.to_string(), setting);
+}
+
+/// A value for an error message: quoted, unless a secret went into it.
+fn quoted(v: &Val, text: &str) -> String {
+    if v.secret {
+        "a value from a secret variable (not shown)".to_string()
+    } else {
+        format!("`{}`", clip(text))
+    }
+}
+
+/// A parser's message, which quotes the value: replaced when a secret went into the value.
+fn unless_secret(v: &Val, message: String) -> String {
+    if v.secret {
+        "not understood; the value came from a secret variable and is not shown".to_string()
+    } else {
+        message
+    }
 }
 
 fn expect_str<'a>(v: &'a Val, what: &str) -> Result<&'a str> {

@@ -4,10 +4,11 @@
 //! their own provenance through merging.
 
 use crate::error::{Error, Result};
+use crate::model::secret::{is_secret_key, is_secret_variable};
 use crate::model::Origin;
 use crate::yaml::{Node, Value};
 
-use super::interpolate::interpolate;
+use super::interpolate::{interpolate_vars, ExpansionBudget, Var};
 
 pub use crate::sources::tree::{Kind, Val};
 
@@ -15,26 +16,57 @@ pub use crate::sources::tree::{Kind, Val};
 /// (`${VAR:?message}`) its message.
 pub type Unset = Vec<(String, Origin, Option<String>)>;
 
+/// Where interpolation finds variables, and the run's budget for what it produces.
+pub struct Interpolation<'a> {
+    pub lookup: &'a (dyn Fn(&str) -> Option<Var> + Sync),
+    pub budget: &'a ExpansionBudget,
+}
+
 /// Convert a YAML document, interpolating every scalar value (never keys, as Compose does).
-pub fn from_yaml(
+pub fn from_yaml(node: &Node, file: &str, vars: &Interpolation, unset: &mut Unset) -> Result<Val> {
+    convert(node, file, vars, unset, None)
+}
+
+/// `key` is the mapping key the node stands under, if any: a value under a secret-named key is
+/// never quoted in an error, and neither is its `:?` message.
+fn convert(
     node: &Node,
     file: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
+    vars: &Interpolation,
     unset: &mut Unset,
+    key: Option<&str>,
 ) -> Result<Val> {
     let origin = Origin::new(file, node.line);
     let tag = node.tag.clone();
     let mut interpolated = false;
+    let mut secret = false;
     let kind = match &node.value {
         Value::Null => Kind::Null,
         Value::Scalar(s) => {
-            let done = interpolate(&s.text, lookup)
-                .map_err(|m| Error::at(file, node.line, m).with_column(node.column))?;
+            let at = |m: String| Error::at(file, node.line, m).with_column(node.column);
+            let may_be_secret = is_secret_variable(key.unwrap_or_default(), &s.text)
+                || key.is_some_and(is_secret_key);
+            let done = interpolate_vars(&s.text, vars.lookup).map_err(|e| {
+                at(if may_be_secret {
+                    e.redacted()
+                } else {
+                    e.message()
+                })
+            })?;
+            if done.substituted {
+                vars.budget.charge(done.text.len()).map_err(at)?;
+            }
             interpolated = done.substituted;
+            secret = done.secret;
             for name in done.unset {
                 unset.push((name, origin.clone(), None));
             }
             for (name, message) in done.required {
+                let message = if may_be_secret {
+                    String::new()
+                } else {
+                    message
+                };
                 unset.push((name, origin.clone(), Some(message)));
             }
             Kind::Str(done.text)
@@ -42,13 +74,13 @@ pub fn from_yaml(
         Value::Seq(items) => Kind::Seq(
             items
                 .iter()
-                .map(|n| from_yaml(n, file, lookup, unset))
+                .map(|n| convert(n, file, vars, unset, key))
                 .collect::<Result<_>>()?,
         ),
         Value::Map(map) => {
             let mut entries = Vec::with_capacity(map.len());
             for (key, key_node, value) in map.iter() {
-                let mut v = from_yaml(value, file, lookup, unset)?;
+                let mut v = convert(value, file, vars, unset, Some(key))?;
                 if !matches!(v.kind, Kind::Str(_)) {
                     // `KEY:` with nothing after it, or a block below it: the key's line is
                     // where a reader looks for it.
@@ -63,6 +95,7 @@ pub fn from_yaml(
         kind,
         origin,
         interpolated,
+        secret,
         tag,
     })
 }

@@ -9,7 +9,7 @@ use hcl::eval::{Context, Evaluate};
 
 use crate::error::{Error, Result};
 use crate::model::Origin;
-use crate::sources::line_of;
+use crate::sources::lines::LineIndex;
 
 /// Attributes of resources that size or count infrastructure: they get their own row when
 /// written as anything other than a single variable.
@@ -102,21 +102,39 @@ pub(super) fn parse_body(text: &str, file: &str) -> Result<Body> {
     })
 }
 
-fn origin_of(text: &str, file: &str, span: Option<std::ops::Range<usize>>) -> Origin {
-    Origin::new(file, span.map_or(1, |s| line_of(text, s.start)))
+/// One file being read, with its lines indexed once (a tfvars file of 50,000 entries would
+/// otherwise count newlines from the start for each).
+struct Source<'a> {
+    text: &'a str,
+    file: &'a str,
+    lines: LineIndex,
 }
 
-fn expr_of(text: &str, file: &str, attr: &Attribute) -> Expr {
+impl<'a> Source<'a> {
+    fn new(text: &'a str, file: &'a str) -> Self {
+        Source {
+            text,
+            file,
+            lines: LineIndex::new(text),
+        }
+    }
+}
+
+fn origin_of(src: &Source, span: Option<std::ops::Range<usize>>) -> Origin {
+    Origin::new(src.file, span.map_or(1, |s| src.lines.line(s.start)))
+}
+
+fn expr_of(src: &Source, attr: &Attribute) -> Expr {
     let span = attr.value.span();
     let source = span
         .clone()
-        .and_then(|s| text.get(s))
+        .and_then(|s| src.text.get(s))
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     Expr {
         expr: attr.value.clone().into(),
         text: source,
-        origin: origin_of(text, file, attr.span()),
+        origin: origin_of(src, attr.span()),
     }
 }
 
@@ -128,12 +146,12 @@ pub(super) fn label(l: &BlockLabel) -> &str {
 }
 
 /// A literal value (`default`, `sensitive`, tfvars entries): evaluated with no variables.
-fn literal(text: &str, file: &str, attr: &Attribute, what: &str) -> Result<hcl::Value> {
+fn literal(src: &Source, attr: &Attribute, what: &str) -> Result<hcl::Value> {
     let expr: hcl::Expression = attr.value.clone().into();
     expr.evaluate(&Context::new()).map_err(|_| {
-        let line = origin_of(text, file, attr.span()).line;
+        let line = origin_of(src, attr.span()).line;
         Error::at(
-            file,
+            src.file,
             line,
             format!("{what} must be a literal value (no references or function calls)"),
         )
@@ -143,14 +161,15 @@ fn literal(text: &str, file: &str, attr: &Attribute, what: &str) -> Result<hcl::
 /// Read one `.tf` file into `module`.
 pub fn read_tf(text: &str, file: &str, module: &mut Module) -> Result<()> {
     let body = parse_body(text, file)?;
+    let src = Source::new(text, file);
     for block in body.blocks() {
         match block.ident.as_str() {
-            "variable" => module.variables.push(variable(text, file, block)?),
+            "variable" => module.variables.push(variable(&src, block)?),
             "locals" => {
                 for attr in block.body.attributes() {
                     module
                         .locals
-                        .push((attr.key.as_str().to_string(), expr_of(text, file, attr)));
+                        .push((attr.key.as_str().to_string(), expr_of(&src, attr)));
                 }
             }
             kind @ ("resource" | "data" | "module") => {
@@ -167,7 +186,7 @@ pub fn read_tf(text: &str, file: &str, module: &mut Module) -> Result<()> {
                         module.sizing.push(Sizing {
                             owner: owner.clone(),
                             attribute: name.to_string(),
-                            value: expr_of(text, file, attr),
+                            value: expr_of(&src, attr),
                         });
                     }
                 }
@@ -178,8 +197,8 @@ pub fn read_tf(text: &str, file: &str, module: &mut Module) -> Result<()> {
     Ok(())
 }
 
-fn variable(text: &str, file: &str, block: &Block) -> Result<Variable> {
-    let origin = origin_of(text, file, block.span());
+fn variable(src: &Source, block: &Block) -> Result<Variable> {
+    let origin = origin_of(src, block.span());
     let name = match block.labels.as_slice() {
         [l] => label(l).to_string(),
         _ => {
@@ -200,11 +219,17 @@ fn variable(text: &str, file: &str, block: &Block) -> Result<Variable> {
     for attr in block.body.attributes() {
         match attr.key.as_str() {
             "default" => {
-                let value = literal(text, file, attr, "a variable's `default`")?;
-                var.default = Some((value, origin_of(text, file, attr.span())));
+                let value = literal(src, attr, "a variable's `default`")?;
+                var.default = Some((value, origin_of(src, attr.span())));
             }
             "sensitive" => {
-                var.sensitive = literal(text, file, attr, "`sensitive`")? == hcl::Value::Bool(true);
+                // Terraform converts the string `"true"` to the boolean: it is sensitive too.
+                let value = literal(src, attr, "`sensitive`")?;
+                var.sensitive = match value {
+                    hcl::Value::Bool(b) => b,
+                    hcl::Value::String(s) => s == "true",
+                    _ => false,
+                };
             }
             "type" => {
                 let t: hcl::Expression = attr.value.clone().into();
@@ -219,8 +244,9 @@ fn variable(text: &str, file: &str, block: &Block) -> Result<Variable> {
 /// Read a `.tfvars` file: `name = literal` lines.
 pub fn read_tfvars(text: &str, file: &str) -> Result<Vec<(String, hcl::Value, Origin)>> {
     let body = parse_body(text, file)?;
+    let src = Source::new(text, file);
     if let Some(block) = body.blocks().next() {
-        let line = origin_of(text, file, block.span()).line;
+        let line = origin_of(&src, block.span()).line;
         return Err(Error::at(
             file,
             line,
@@ -230,8 +256,8 @@ pub fn read_tfvars(text: &str, file: &str) -> Result<Vec<(String, hcl::Value, Or
     body.attributes()
         .map(|attr| {
             let name = attr.key.as_str().to_string();
-            let value = literal(text, file, attr, &format!("the value of `{name}`"))?;
-            Ok((name, value, origin_of(text, file, attr.span())))
+            let value = literal(&src, attr, &format!("the value of `{name}`"))?;
+            Ok((name, value, origin_of(&src, attr.span())))
         })
         .collect()
 }
@@ -369,5 +395,30 @@ resource "aws_instance" "web" {
         assert!(e.message.starts_with("HCL syntax error"), "{e}");
         let e = read_tfvars("a = 1\nb {\n}\n", "x.tfvars").unwrap_err();
         assert!(e.to_string().contains("not blocks"), "{e}");
+    }
+
+    #[test]
+    fn sensitive_as_the_string_true_is_sensitive() {
+        let mut m = Module::default();
+        read_tf(
+            "variable \"token\" {\n  sensitive = \"true\"\n}\nvariable \"name\" {\n  sensitive = \"false\"\n}\n",
+            "variables.tf",
+            &mut m,
+        )
+        .unwrap();
+        assert!(m.variables[0].sensitive);
+        assert!(!m.variables[1].sensitive);
+    }
+
+    /// Lines come from an index built once per file: 50,000 tfvars entries used to count
+    /// newlines from the start for each.
+    #[test]
+    fn many_tfvars_are_read_in_linear_time() {
+        let text: String = (0..50_000).map(|i| format!("v{i} = \"x{i}\"\n")).collect();
+        let started = std::time::Instant::now();
+        let vars = read_tfvars(&text, "big.tfvars").unwrap();
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+        assert_eq!(vars.len(), 50_000);
+        assert_eq!(vars[49_999].2.line, 50_000);
     }
 }

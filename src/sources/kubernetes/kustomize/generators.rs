@@ -34,9 +34,15 @@ pub fn generate(
     };
     for lit in entry.list_at("literals")? {
         let text = lit.expect_str("literals")?;
-        let (k, v) = text
-            .split_once('=')
-            .ok_or_else(|| lit.error(format!("literal `{}` must be KEY=VALUE", clip(text))))?;
+        let (k, v) = text.split_once('=').ok_or_else(|| {
+            // A Secret's literal is not quoted: without its `=` it may be the secret itself.
+            lit.error(if kind == "Secret" {
+                "a secretGenerator literal must be KEY=VALUE (not quoted: it may be a secret)"
+                    .to_string()
+            } else {
+                format!("literal `{}` must be KEY=VALUE", clip(text))
+            })
+        })?;
         put(
             k.trim().to_string(),
             unquote(v).to_string(),

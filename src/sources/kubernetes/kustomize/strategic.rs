@@ -2,6 +2,8 @@
 //! their merge key (containers by `name`, volume mounts by `mountPath`, ...), other lists are
 //! replaced. Directives: `$patch: replace | delete | merge`. Others are refused, not ignored.
 
+use std::collections::{HashMap, VecDeque};
+
 use crate::error::Result;
 
 use super::super::tree::{Kind, Val};
@@ -150,18 +152,39 @@ fn merge_list(
             .chain(patch_items)
             .any(|i| i.get("protocol").is_some());
     let protocol = |v: &Val| v.text(&["protocol"]).unwrap_or("TCP").to_string();
+    let identity = |v: &Val| -> Option<(String, String)> {
+        let id = v.text(&[key])?.to_string();
+        Some((
+            id,
+            if by_protocol {
+                protocol(v)
+            } else {
+                String::new()
+            },
+        ))
+    };
     let mut rest: Vec<Option<Val>> = std::mem::take(items).into_iter().map(Some).collect();
+    // The target's items by identity, in order: a patch of thousands of items finds each in
+    // constant time instead of scanning the list.
+    let mut by_identity: HashMap<(String, String), VecDeque<usize>> = HashMap::new();
+    for (i, item) in rest.iter().enumerate() {
+        if let Some(id) = item.as_ref().and_then(identity) {
+            by_identity.entry(id).or_default().push_back(i);
+        }
+    }
     let mut front: Vec<Val> = Vec::new();
     for p in patch_items {
-        let Some(id) = p.text(&[key]) else {
+        let Some(id) = identity(p) else {
             return Err(p.error(format!(
                 "this list merges by `{key}`, and the patch item has none"
             )));
         };
-        let pos = rest.iter().position(|i| {
-            i.as_ref().is_some_and(|i| {
-                i.text(&[key]) == Some(id) && (!by_protocol || protocol(i) == protocol(p))
-            })
+        // The first item with this identity still in place (taken or deleted ones are dropped).
+        let pos = by_identity.get_mut(&id).and_then(|queue| {
+            while queue.front().is_some_and(|&i| rest[i].is_none()) {
+                queue.pop_front();
+            }
+            queue.front().copied()
         });
         if directive(p)? == Some("delete") {
             if let Some(pos) = pos {
@@ -391,5 +414,35 @@ mod tests {
         assert!(e.message.contains("not supported"));
         let e = apply(&mut t, &val("spec:\n  $patch: bogus\n", "p.yaml"), true).unwrap_err();
         assert!(e.message.contains("must be `replace`"));
+    }
+
+    /// Patch items are found by merge key through an index, not a scan of the target's list.
+    #[test]
+    fn a_long_list_merges_in_linear_time() {
+        let env = |value: &str| -> String {
+            (0..20_000)
+                .map(|i| format!("        - {{name: V{i}, value: '{value}'}}\n"))
+                .collect()
+        };
+        let doc = |value: &str| {
+            format!(
+                "spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n{}",
+                env(value)
+            )
+        };
+        let mut t = val(&doc("old"), "base.yaml");
+        let p = val(&doc("new"), "patch.yaml");
+        let started = std::time::Instant::now();
+        apply(&mut t, &p, true).unwrap();
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        let container = &t
+            .at(&["spec", "template", "spec", "containers"])
+            .unwrap()
+            .seq()
+            .unwrap()[0];
+        let env = container.get("env").unwrap().seq().unwrap();
+        assert_eq!(env.len(), 20_000);
+        assert_eq!(env[19_999].text(&["name"]), Some("V19999"));
+        assert!(env.iter().all(|e| e.text(&["value"]) == Some("new")));
     }
 }
