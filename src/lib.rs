@@ -6,6 +6,7 @@
 //! Sources know nothing of reports; reports compute nothing.
 
 pub mod align;
+pub mod capacity;
 pub mod check;
 pub mod cli;
 pub mod compare;
