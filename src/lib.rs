@@ -10,6 +10,7 @@ pub mod capacity;
 pub mod check;
 pub mod cli;
 pub mod compare;
+pub mod cost;
 pub mod defaults;
 pub mod discover;
 pub mod error;
