@@ -53,3 +53,31 @@ fn a_non_numeric_worker_count_is_unknown_with_its_place() {
         serde_json::Value::Null
     );
 }
+
+#[test]
+fn obcms_monthly_cost_per_host_and_bad_hosts_are_input_errors() {
+    let doc = json_of("examples/obcms");
+    let hosts = &doc["cost"]["hosts"];
+    assert_eq!(hosts["staging"]["instance_type"], "t3.large");
+    assert_eq!(hosts["staging"]["monthly"], 60.74);
+    assert_eq!(hosts["production"]["monthly"], 560.64);
+    assert_eq!(hosts["staging"]["saving_vs_reference"], 499.9);
+    let dir = repo(&[
+        (
+            "docker-compose.production.yml",
+            "services:\n  web:\n    image: app:1\n",
+        ),
+        (
+            "envparity.toml",
+            "[cost]\nhosts.production = \"m5.gigantic\"\n",
+        ),
+    ]);
+    let out = common::envparity_in(dir.path())
+        .args(["report", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("envparity.toml:2"), "{err}");
+    assert!(err.contains("unknown instance type `m5.gigantic`"), "{err}");
+}

@@ -190,3 +190,105 @@ pub fn json(input: &ReportInput) -> Value {
     });
     json!({ "services": services, "totals": totals })
 }
+
+/// `$560.64`.
+fn dollars(v: f64) -> String {
+    format!("${v:.2}")
+}
+
+fn saving(c: &crate::cost::HostCost, is_reference: bool) -> String {
+    match c.saving_vs_reference {
+        _ if is_reference => "reference".into(),
+        Some(s) if s >= 0.0 => format!("{} less", dollars(s)),
+        Some(s) => format!("{} more", dollars(-s)),
+        None => "—".into(),
+    }
+}
+
+/// Markdown "Monthly cost" section, from `[cost] hosts`.
+pub fn cost_markdown(out: &mut String, input: &ReportInput) {
+    let c = input.comparison;
+    let costs = &input.analysis.host_costs;
+    if costs.iter().all(Option::is_none) {
+        return;
+    }
+    let _ = writeln!(out, "## Monthly cost\n");
+    let _ = writeln!(
+        out,
+        "Approximate on-demand list prices of the host each environment runs on (`[cost] hosts` in the policy); an environment with no host named has no cost shown.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| Environment | Host | Monthly | vs {} | Computed from |",
+        c.environments[c.reference]
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for (e, cost) in costs.iter().enumerate() {
+        let Some(cost) = cost else { continue };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            c.environments[e],
+            cost.instance_type,
+            dollars(cost.monthly),
+            saving(cost, e == c.reference),
+            cost.computed_from.replace('|', "\\|")
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// Text lines of the monthly cost.
+pub fn cost_text(out: &mut String, input: &ReportInput) {
+    let c = input.comparison;
+    let costs = &input.analysis.host_costs;
+    if costs.iter().all(Option::is_none) {
+        return;
+    }
+    let _ = writeln!(out, "\nMonthly cost (host list price)");
+    for (e, cost) in costs.iter().enumerate() {
+        let Some(cost) = cost else { continue };
+        let _ = writeln!(
+            out,
+            "  {}: {} ({}): {}",
+            c.environments[e],
+            dollars(cost.monthly),
+            saving(cost, e == c.reference),
+            cost.computed_from
+        );
+    }
+}
+
+/// The PR comment's cost line, when hosts are named.
+pub fn cost_summary_line(input: &ReportInput) -> Option<String> {
+    let c = input.comparison;
+    let per: Vec<String> = input
+        .analysis
+        .host_costs
+        .iter()
+        .enumerate()
+        .filter_map(|(e, cost)| {
+            Some(format!(
+                "{} {}",
+                c.environments[e],
+                dollars(cost.as_ref()?.monthly)
+            ))
+        })
+        .collect();
+    (!per.is_empty()).then(|| format!("Monthly cost: {} (host list prices)", per.join(" vs ")))
+}
+
+/// The JSON `cost` object: per environment, the host cost or `null`.
+pub fn cost_json(input: &ReportInput) -> Value {
+    let c = input.comparison;
+    let map: Map<String, Value> = c
+        .environments
+        .iter()
+        .enumerate()
+        .map(|(e, name)| {
+            let v = input.analysis.host_costs.get(e).cloned().flatten();
+            (name.clone(), serde_json::to_value(v).unwrap_or(Value::Null))
+        })
+        .collect();
+    json!({ "hosts": Value::Object(map) })
+}
