@@ -23,6 +23,8 @@ pub struct Analysis {
     /// Whether the gate passes: nothing unwaived at or above `fail_on`, and the score reaches
     /// `min_score`.
     pub passed: bool,
+    /// Per environment: the monthly cost of the host `[cost] hosts` names, if any.
+    pub host_costs: Vec<Option<crate::cost::HostCost>>,
 }
 
 impl Analysis {
@@ -56,5 +58,6 @@ pub fn analyse(
         fail_on_incomplete: policy.fail_on_incomplete,
         policy_file: policy.file.clone(),
         passed,
+        host_costs: crate::cost::host_costs(&comparison.environments, comparison.reference, policy),
     }
 }

@@ -25,6 +25,8 @@ pub struct Comparison {
     pub environment_rows: Vec<Row>,
     pub totals: Vec<Totals>,
     pub summary: Summary,
+    /// Concurrent requests and tasks per service and environment (see `crate::capacity`).
+    pub capacity: crate::capacity::Capacity,
 }
 
 /// How a row (or a service) compares across environments.
@@ -283,6 +285,7 @@ pub fn compare(scan: &Scan, aligned: &[AlignedService]) -> Comparison {
         environment_rows,
         totals,
         summary,
+        capacity: crate::capacity::compute(scan, aligned, reference),
     }
 }
 

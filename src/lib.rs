@@ -6,9 +6,11 @@
 //! Sources know nothing of reports; reports compute nothing.
 
 pub mod align;
+pub mod capacity;
 pub mod check;
 pub mod cli;
 pub mod compare;
+pub mod cost;
 pub mod defaults;
 pub mod discover;
 pub mod error;

@@ -3,6 +3,7 @@
 //! threshold. Absent, sensible defaults apply (scale is intended to differ; identity and
 //! versions are not).
 
+pub mod cost;
 mod date;
 mod defaults;
 mod pattern;
@@ -103,6 +104,8 @@ pub struct Policy {
     pub must_match: Vec<MustMatch>,
     pub waivers: Vec<Waiver>,
     pub rules: BTreeMap<String, RuleSetting>,
+    /// `[cost]`: hosts per environment and hours per month.
+    pub cost: cost::CostPolicy,
 }
 
 impl Default for Policy {
@@ -118,6 +121,7 @@ impl Default for Policy {
             must_match: defaults::must_match(),
             waivers: Vec::new(),
             rules: BTreeMap::new(),
+            cost: cost::CostPolicy::default(),
         }
     }
 }
@@ -154,6 +158,7 @@ struct PolicyFile {
     must_match: Option<Vec<toml::Spanned<MustMatchEntry>>>,
     waiver: Option<Vec<toml::Spanned<WaiverEntry>>>,
     rules: Option<BTreeMap<String, toml::Spanned<String>>>,
+    cost: Option<cost::CostSection>,
     /// File bindings, read by discovery.
     #[allow(dead_code)]
     sources: Option<toml::Value>,
@@ -352,6 +357,10 @@ pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
             expires,
             line: line_of(text, span.start),
         });
+    }
+    if let Some(section) = file.cost {
+        policy.cost = cost::resolve(section, |offset| line_of(text, offset))
+            .map_err(|(offset, message)| at(offset..offset, message))?;
     }
     for (rule, value) in file.rules.unwrap_or_default() {
         let span = value.span();

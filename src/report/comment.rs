@@ -165,6 +165,12 @@ fn summary(input: &ReportInput) -> Block {
         counted(count(Severity::Note), "note"),
         a.fail_on.as_str(),
     ));
+    for line in super::capacity::summary_lines(input)
+        .into_iter()
+        .chain(super::capacity::cost_summary_line(input))
+    {
+        lines.push(format!("**{}**\n\n", text(&line)));
+    }
     let top: Vec<&Finding> = a
         .findings
         .iter()

@@ -37,6 +37,8 @@ pub fn render(input: &ReportInput) -> String {
     what_is_same(&mut out, input);
     services(&mut out, input);
     resources(&mut out, input);
+    super::capacity::markdown(&mut out, input);
+    super::capacity::cost_markdown(&mut out, input);
     differences(&mut out, input);
     alignment(&mut out, input);
     notes(&mut out, input);

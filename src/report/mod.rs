@@ -1,5 +1,6 @@
 //! Renderers of a comparison: terminal text, Markdown, JSON. They format; they compute nothing.
 
+pub mod capacity;
 pub mod comment;
 pub mod format;
 pub mod json;

@@ -259,6 +259,7 @@ pub(crate) mod testing {
                 fail_on_incomplete: None,
                 policy_file: None,
                 passed,
+                host_costs: Vec::new(),
             },
             files,
         }

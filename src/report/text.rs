@@ -122,6 +122,8 @@ pub fn render(input: &ReportInput, color: bool) -> String {
         table.add_row(cells);
     }
     let _ = writeln!(out, "{table}");
+    super::capacity::text(&mut out, input);
+    super::capacity::cost_text(&mut out, input);
 
     if !input.notes.is_empty() {
         let yellow = if color {

@@ -22,6 +22,9 @@ mod ep015_expired_waiver;
 mod ep016_must_match_difference;
 mod ep017_incomplete_environment;
 mod ep018_dangling_reference;
+mod ep019_connection_budget_exceeded;
+mod ep020_server_memory_over_limit;
+mod ep021_capacity_inverted;
 #[cfg(test)]
 mod testing;
 
@@ -65,6 +68,9 @@ pub static RULES: &[&Rule] = &[
     &ep016_must_match_difference::RULE,
     &ep017_incomplete_environment::RULE,
     &ep018_dangling_reference::RULE,
+    &ep019_connection_budget_exceeded::RULE,
+    &ep020_server_memory_over_limit::RULE,
+    &ep021_capacity_inverted::RULE,
 ];
 
 /// Rule IDs, for validating the policy file.
@@ -233,6 +239,15 @@ impl<'a> Context<'a> {
                         .is_some_and(|i| self.logical[env][i] == service)
             })
         })
+    }
+
+    /// The logical (aligned) name of a declared service in environment `env`.
+    pub fn logical_name<'s>(&'s self, env: usize, declared: &'s str) -> &'s str {
+        self.scan.environments[env]
+            .services
+            .iter()
+            .position(|s| s.name == declared)
+            .map_or(declared, |i| self.logical[env][i].as_str())
     }
 
     pub fn env_names(&self) -> &[String] {

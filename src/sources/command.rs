@@ -73,6 +73,8 @@ const SERVERS: &[&str] = &[
     "celery",
     "puma",
     "sidekiq",
+    "pm2",
+    "pm2-runtime",
     "pgbouncer",
     "nginx",
 ];
@@ -147,6 +149,10 @@ pub fn parse_flags(argv: &[String]) -> Vec<Flag> {
             Some("app"),
         ),
         "uvicorn" => named_flags("uvicorn", args, &[], Some("app")),
+        "hypercorn" => named_flags("hypercorn", args, &[("w", "workers")], Some("app")),
+        "puma" => named_flags("puma", args, &[("w", "workers"), ("t", "threads")], None),
+        "sidekiq" => named_flags("sidekiq", args, &[("c", "concurrency")], None),
+        "pm2" | "pm2-runtime" => named_flags(&program, args, &[("i", "instances")], None),
         "celery" => celery(args),
         _ => named_flags(&program, args, &[], None),
     }
@@ -179,7 +185,9 @@ fn unwrap_command(argv: &[String]) -> Vec<String> {
                 skip
             };
             words.drain(..skip.min(words.len()));
-        } else if first.starts_with("python") && words.get(1).map(String::as_str) == Some("-m") {
+        } else if (first.starts_with("python") && words.get(1).map(String::as_str) == Some("-m"))
+            || (first == "bundle" && words.get(1).map(String::as_str) == Some("exec"))
+        {
             words.drain(..2.min(words.len()));
         } else if first.contains('=') && !first.starts_with('-') {
             words.remove(0);
@@ -518,6 +526,23 @@ mod tests {
         assert_eq!(
             parse("python -m celery -A proj beat"),
             kv(&[("celery.command", "beat"), ("celery.app", "proj")])
+        );
+    }
+
+    #[test]
+    fn puma_sidekiq_and_pm2_short_flags() {
+        assert_eq!(parse("bundle exec puma -w 2"), kv(&[("puma.workers", "2")]));
+        assert_eq!(
+            parse("puma -w 3 -t 5:5"),
+            kv(&[("puma.workers", "3"), ("puma.threads", "5:5")])
+        );
+        assert_eq!(
+            parse("sidekiq -c 10 -q default"),
+            kv(&[("sidekiq.concurrency", "10")])
+        );
+        assert_eq!(
+            parse("pm2-runtime start app.js -i 4"),
+            kv(&[("pm2-runtime.instances", "4")])
         );
     }
 
