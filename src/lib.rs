@@ -12,6 +12,7 @@ pub mod compare;
 pub mod defaults;
 pub mod discover;
 pub mod error;
+pub mod live;
 pub mod model;
 pub mod policy;
 pub mod report;
