@@ -12,6 +12,7 @@ pub mod compare;
 pub mod declared;
 pub mod postgres;
 pub mod redis;
+pub mod run;
 pub mod schema;
 pub mod target;
 pub mod values;

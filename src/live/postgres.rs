@@ -102,20 +102,27 @@ async fn read_async(target: &Target, options: &Options) -> Result<PostgresServer
         .url()
         .parse()
         .map_err(|e| format!("invalid connection URL: {}", error_text(&e)))?;
-    let statement_ms = options.timeout.as_millis().max(1);
     // The session is read-only from its first statement: `options` reach the server in the
     // startup packet, before anything could run.
     config
         .connect_timeout(options.timeout)
         .application_name("envparity")
-        .options(format!(
-            "-c default_transaction_read_only=on -c statement_timeout={statement_ms}"
-        ));
+        .options("-c default_transaction_read_only=on");
     let tls = tokio_postgres_rustls::MakeRustlsConnect::with_webpki_roots();
     let connect = config.connect(tls);
+    let not_postgres = "is it a PostgreSQL server?";
     let (client, connection) = deadline(options.timeout, "connecting", connect)
-        .await?
-        .map_err(|e| error_text(&e))?;
+        .await
+        .map_err(|e| format!("{e} (nothing answered, or the server there speaks another protocol: {not_postgres})"))?
+        .map_err(|e| {
+            let text = error_text(&e);
+            // What the driver says when the bytes are not PostgreSQL's protocol.
+            if text.contains("unexpected message") || text.contains("invalid message") || text.contains("unexpected EOF") {
+                format!("{text} ({not_postgres})")
+            } else {
+                text
+            }
+        })?;
     let driver = tokio::spawn(connection);
     let result = read_session(&client, options).await;
     drop(client);
@@ -142,6 +149,8 @@ async fn read_session(client: &Client, options: &Options) -> Result<PostgresServ
     let version = text(&row, 0)?;
     let version = version.split_whitespace().next().unwrap_or("").to_string();
     let database = text(&row, 1)?;
+    // The settings are read before this session changes any (the statement timeout below):
+    // what the server runs, not what this connection asked for.
     let mut settings = BTreeMap::new();
     stream(client, t, "reading pg_settings", SETTINGS, |row| {
         let value = LiveValue::postgres(&text(row, 1)?, &text(row, 2)?, &text(row, 3)?);
@@ -149,6 +158,14 @@ async fn read_session(client: &Client, options: &Options) -> Result<PostgresServ
         Ok(())
     })
     .await?;
+    let statement_ms = t.as_millis().max(1);
+    deadline(
+        t,
+        "setting the statement timeout",
+        client.batch_execute(&format!("SET LOCAL statement_timeout = {statement_ms}")),
+    )
+    .await?
+    .map_err(|e| error_text(&e))?;
     let mut extensions = BTreeMap::new();
     stream(client, t, "reading extensions", EXTENSIONS, |row| {
         extensions.insert(text(row, 0)?, text(row, 1)?);
@@ -172,8 +189,11 @@ async fn read_session(client: &Client, options: &Options) -> Result<PostgresServ
     })
 }
 
-const SETTINGS: &str =
-    "SELECT name, COALESCE(setting, ''), COALESCE(unit, ''), vartype FROM pg_catalog.pg_settings";
+/// Parameters the client set for this connection (`client`, `session`: the read-only default,
+/// `application_name`, `client_encoding`) describe the connection, not the server.
+const SETTINGS: &str = "SELECT name, COALESCE(setting, ''), COALESCE(unit, ''), vartype \
+     FROM pg_catalog.pg_settings WHERE source NOT IN ('client', 'session') \
+     AND name NOT IN ('transaction_read_only', 'transaction_isolation', 'transaction_deferrable')";
 
 const EXTENSIONS: &str = "SELECT extname::text, extversion FROM pg_catalog.pg_extension";
 

@@ -39,6 +39,9 @@ pub fn render(input: &ReportInput) -> String {
     resources(&mut out, input);
     differences(&mut out, input);
     alignment(&mut out, input);
+    if let Some(live) = input.live {
+        out.push_str(&super::live::markdown(live, "##"));
+    }
     notes(&mut out, input);
     out
 }

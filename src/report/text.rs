@@ -121,6 +121,10 @@ pub fn render(input: &ReportInput, color: bool) -> String {
         table.add_row(cells);
     }
     let _ = writeln!(out, "{table}");
+    if let Some(live) = input.live {
+        let _ = writeln!(out);
+        out.push_str(&super::live::text(live));
+    }
 
     if !input.notes.is_empty() {
         let yellow = if color {
