@@ -584,3 +584,67 @@ fn a_schema_of_ten_thousand_tables_is_read_within_seconds() {
         "took {elapsed:?}"
     );
 }
+
+#[test]
+fn check_and_report_carry_on_when_a_server_cannot_be_read() {
+    // No server binaries needed: nothing listens on the port.
+    let closed = servers::free_port();
+    let dir = repo(&[
+        ("docker-compose.staging.yml", STAGING_COMPOSE),
+        ("docker-compose.production.yml", PRODUCTION_COMPOSE),
+    ]);
+    let url = format!("production=postgres://app:Closed-pw@127.0.0.1:{closed}/app?sslmode=disable");
+    let out = envparity_in(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--timeout",
+            "2",
+            "--pg",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a named server that cannot be read: {stderr}"
+    );
+    assert!(!stdout.contains("Closed-pw") && !stderr.contains("Closed-pw"));
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        !doc["findings"].as_array().unwrap().is_empty(),
+        "the repository is still judged"
+    );
+    let error = doc["live"]["servers"][0]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(&format!("production: PostgreSQL at 127.0.0.1:{closed}: ")),
+        "{error}"
+    );
+    assert!(stderr.contains(&format!("warning: {error}")), "{stderr}");
+
+    let out = envparity_in(dir.path())
+        .args(["report", ".", "--format", "text", "--pg", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Running servers\n  production PostgreSQL 127.0.0.1:"),
+        "{text}"
+    );
+
+    let out = envparity_in(dir.path())
+        .args(["live", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: no servers to read: give --pg ENV=URL or --redis ENV=URL, or list them in envparity.toml [live]\n"
+    );
+}

@@ -126,3 +126,75 @@ pub fn read(
         .unwrap_or_default();
     Ok(Some(compare::compare(&reports, &order, scan, &options)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(text: &str) -> Policy {
+        crate::policy::parse(text, "envparity.toml", &crate::rules::ids()).unwrap()
+    }
+
+    #[test]
+    fn flags_win_over_the_policy_and_duplicates_are_errors() {
+        let p = policy(
+            "[[live.postgres]]\nenvironment = \"prod\"\nurl = \"postgres://a@db-from-file/app\"\n\n[[live.postgres]]\nenvironment = \"staging\"\nurl = \"postgres://a@stg/app\"\nservice = \"db\"\n",
+        );
+        let args = LiveArgs {
+            pg: vec!["production=postgres://a@db-from-flag/app".into()],
+            ..LiveArgs::default()
+        };
+        let t = targets(&args, &p).unwrap();
+        let got: Vec<(&str, &str, Option<&str>)> = t
+            .iter()
+            .map(|t| {
+                (
+                    t.environment.as_str(),
+                    t.source.as_str(),
+                    t.service.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("production", "--pg", None),
+                ("staging", "envparity.toml:5", Some("db"))
+            ]
+        );
+        assert!(t[0].url().contains("db-from-flag"));
+        let twice = LiveArgs {
+            pg: vec![
+                "prod=postgres://a@x/app".into(),
+                "production=postgres://a@y/app".into(),
+            ],
+            ..LiveArgs::default()
+        };
+        let e = targets(&twice, &Policy::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--pg: environment `production` has two PostgreSQL servers; give one per environment"
+        );
+    }
+
+    #[test]
+    fn an_unset_variable_in_the_policy_names_its_line() {
+        let p = policy(
+            "[[live.redis]]\nenvironment = \"staging\"\nurl = \"env:ENVPARITY_TEST_UNSET_REDIS\"\n",
+        );
+        let e = targets(&LiveArgs::default(), &p).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "envparity.toml:1: environment `staging`: the variable `ENVPARITY_TEST_UNSET_REDIS` is not set"
+        );
+        let bad = LiveArgs {
+            timeout: Some(0.0),
+            ..LiveArgs::default()
+        };
+        assert!(options(&bad, &p).is_err());
+        assert_eq!(
+            options(&LiveArgs::default(), &p).unwrap().timeout,
+            super::super::DEFAULT_TIMEOUT
+        );
+    }
+}
