@@ -80,7 +80,9 @@ mod tests {
     fn findings(files: &[(&str, &str)], running: &[(&str, &str, &str)]) -> Vec<Finding> {
         let dir = tempfile::tempdir().unwrap();
         for (name, text) in files {
-            std::fs::write(dir.path().join(name), text).unwrap();
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         let ws = crate::sources::Workspace::open(dir.path()).unwrap();
         let plan = crate::discover::discover(&ws).unwrap();
@@ -163,6 +165,67 @@ mod tests {
         );
         assert_eq!(f[0].environment.as_deref(), Some("production"));
         assert_eq!(f[0].service.as_deref(), Some("db"));
+    }
+
+    #[test]
+    fn reads_cloudnativepg_parameters() {
+        let cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: db}\nspec:\n  instances: 3\n  postgresql:\n    parameters:\n      shared_buffers: 256MB\n      max_connections: \"200\"\n";
+        let f = findings(
+            &[
+                ("k8s/production/cluster.yaml", cluster),
+                ("k8s/staging/cluster.yaml", cluster),
+            ],
+            &[
+                ("max_connections", "200", ""),
+                ("shared_buffers", "16384", "8kB"),
+            ],
+        );
+        let got: Vec<(String, String, u32)> = f
+            .iter()
+            .map(|f| {
+                (
+                    f.setting.clone().unwrap(),
+                    f.file.clone().unwrap(),
+                    f.line.unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "postgres.shared_buffers".to_string(),
+                "k8s/production/cluster.yaml".to_string(),
+                8
+            )],
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn reads_a_mounted_postgresql_conf() {
+        let compose = "services:\n  db:\n    image: postgres:16\n    command: postgres -c config_file=/etc/postgresql/postgresql.conf\n    volumes:\n      - ./pg/postgresql.conf:/etc/postgresql/postgresql.conf:ro\n";
+        let f = findings(
+            &[
+                ("docker-compose.production.yml", compose),
+                (
+                    "pg/postgresql.conf",
+                    "# tuned\nmax_connections = 100\nwork_mem = 8MB\n",
+                ),
+            ],
+            &[("max_connections", "100", ""), ("work_mem", "16384", "kB")],
+        );
+        let got: Vec<String> = f
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}:{}",
+                    f.setting.clone().unwrap(),
+                    f.file.clone().unwrap(),
+                    f.line.unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(got, ["postgres.work_mem pg/postgresql.conf:3"], "{f:?}");
     }
 
     #[test]
