@@ -154,7 +154,8 @@ async fn read_session(client: &Client, options: &Options) -> Result<PostgresServ
     let mut settings = BTreeMap::new();
     stream(client, t, "reading pg_settings", SETTINGS, |row| {
         let value = LiveValue::postgres(&text(row, 1)?, &text(row, 2)?, &text(row, 3)?);
-        settings.insert(text(row, 0)?, value);
+        // Names are case-insensitive (`TimeZone`), as in postgresql.conf.
+        settings.insert(text(row, 0)?.to_ascii_lowercase(), value);
         Ok(())
     })
     .await?;

@@ -122,8 +122,16 @@ impl Postgres {
     /// A new cluster with `settings` (`-c name=value`) and a database `app`.
     pub fn start(settings: &[(&str, &str)]) -> Postgres {
         let bin = postgres_bin().expect("PostgreSQL binaries");
-        let dir = tempfile::tempdir().unwrap();
         let user = server_user();
+        // The server's user must reach its directory: under /tmp (world-traversable) rather
+        // than a TMPDIR that may be private to root.
+        let dir = match user {
+            Some(_) => tempfile::Builder::new()
+                .prefix("envparity-pg-")
+                .tempdir_in("/tmp")
+                .unwrap(),
+            None => tempfile::tempdir().unwrap(),
+        };
         if let Some(u) = &user {
             let status = Command::new("chown")
                 .arg("-R")
