@@ -207,10 +207,9 @@ fn compare_kind(
             }) {
                 add("schema", name.clone(), true, &|d| {
                     pg(d).and_then(|p| {
-                        p.schema
-                            .schemas
-                            .get(&name)
-                            .map(|s| format!("{} ({} objects)", s.checksum(), s.object_count()))
+                        p.schema.schemas.get(&name).map(|s| {
+                            format!("{} ({})", s.checksum(), schema::objects(s.object_count()))
+                        })
                     })
                 });
             }

@@ -157,6 +157,15 @@ impl Schema {
     }
 }
 
+/// `1 object`, `12 objects`.
+pub fn objects(n: usize) -> String {
+    if n == 1 {
+        "1 object".into()
+    } else {
+        format!("{n} objects")
+    }
+}
+
 /// How an object differs between the reference server and another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -246,7 +255,7 @@ pub fn diff(reference: &Database, other: &Database) -> Vec<SchemaDifference> {
 }
 
 fn whole_schema(name: &str, change: Change, s: &Schema) -> SchemaDifference {
-    let summary = Some(format!("{} objects", s.object_count()));
+    let summary = Some(objects(s.object_count()));
     SchemaDifference {
         schema: name.to_string(),
         object: "schema",

@@ -172,7 +172,7 @@ impl Postgres {
             ],
         );
         let mut options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c fsync=off -c full_page_writes=off",
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c fsync=off -c full_page_writes=off -c timezone=UTC",
             pg.port,
             pg.dir.path().display()
         );
