@@ -161,6 +161,7 @@ fn bench_render(bencher: Bencher, render: fn(&ReportInput) -> String) {
         analysis: &f.analysis,
         files: &files,
         notes: &f.scan.notes,
+        live: None,
     };
     bencher.bench(|| render(&input));
 }

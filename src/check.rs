@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::align::AlignedService;
 use crate::compare::Comparison;
+use crate::live::LiveComparison;
 use crate::model::Scan;
 use crate::policy::{Date, Policy, Severity};
 use crate::rules::{self, Context, Finding};
@@ -41,11 +42,28 @@ pub fn analyse(
     policy: &Policy,
     today: Date,
 ) -> Analysis {
+    analyse_with_live(scan, aligned, comparison, policy, today, None)
+}
+
+/// `analyse`, with the running servers read by `envparity live` (`--pg`, `--redis`,
+/// `[live]`): their declared-vs-running findings (EP022) and their score items.
+pub fn analyse_with_live(
+    scan: &Scan,
+    aligned: &[AlignedService],
+    comparison: &Comparison,
+    policy: &Policy,
+    today: Date,
+    live: Option<&LiveComparison>,
+) -> Analysis {
     let verdicts = verdict::classify(comparison, policy);
-    let findings = rules::run(&Context::new(
-        scan, comparison, aligned, &verdicts, policy, today,
-    ));
-    let score = score::score(comparison, &verdicts, policy.min_score);
+    let findings = rules::run(
+        &Context::new(scan, comparison, aligned, &verdicts, policy, today).with_live(live),
+    );
+    let mut score = score::score(comparison, &verdicts, policy.min_score);
+    if let Some(live) = live {
+        let envs = &comparison.environments;
+        score::add_live(&mut score, &live.score_items(envs), envs.len());
+    }
     let passed = rules::failing(&findings, policy.fail_on, policy.fail_on_incomplete)
         .next()
         .is_none()

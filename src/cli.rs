@@ -14,6 +14,8 @@ use crate::compare::compare;
 use crate::discover::{self, Plan};
 use crate::error::{Error, Result};
 use crate::escape;
+use crate::live::run::LiveArgs;
+use crate::live::LiveComparison;
 use crate::model::Scan;
 use crate::policy::{self, Date};
 use crate::report::{self, Format, ReportInput};
@@ -80,6 +82,8 @@ enum Command {
     Report {
         #[command(flatten)]
         scan: ScanArgs,
+        #[command(flatten)]
+        live: LiveArgs,
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = Format::Md)]
         format: Format,
@@ -94,11 +98,28 @@ enum Command {
     Check {
         #[command(flatten)]
         scan: ScanArgs,
+        #[command(flatten)]
+        live: LiveArgs,
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
         /// Write to this file instead of standard output (`-` is standard output). A symlink
         /// there is refused, never written through.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Read the running PostgreSQL and Redis servers of each environment (read-only) and
+    /// compare them with each other and with what the repository declares. Exit 0 when every
+    /// server was read, 2 when one could not be (the others are still reported).
+    Live {
+        #[command(flatten)]
+        scan: ScanArgs,
+        #[command(flatten)]
+        live: LiveArgs,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write to this file instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -260,7 +281,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             Ok(EXIT_OK)
         }
         Command::Compare { scan } => {
-            let p = pipeline(&scan, color)?;
+            let p = pipeline(&scan, None, color)?;
             print(&escape::document(
                 &report::render(Format::Text, &p.input(), color),
                 color,
@@ -269,10 +290,11 @@ fn run(command: Command, color: bool) -> Result<i32> {
         }
         Command::Check {
             scan,
+            live,
             format,
             output,
         } => {
-            let p = match pipeline(&scan, color) {
+            let p = match pipeline(&scan, Some(&live), color) {
                 Ok(p) => p,
                 Err(e) => {
                     if format == CheckFormat::Json {
@@ -308,7 +330,9 @@ fn run(command: Command, color: bool) -> Result<i32> {
                 Some(text) => w.write_all(text.as_bytes()),
                 None => report::json::write(&input, w),
             })?;
-            let code = if p.analysis.passed {
+            let code = if live_failed(&p) {
+                EXIT_INPUT_ERROR
+            } else if p.analysis.passed {
                 EXIT_OK
             } else {
                 EXIT_FINDINGS
@@ -322,12 +346,19 @@ fn run(command: Command, color: bool) -> Result<i32> {
             force,
             stdout,
         } => init(&scan, force, stdout),
+        Command::Live {
+            scan,
+            live,
+            format,
+            output,
+        } => live_command(&scan, &live, format, output.as_deref()),
         Command::Report {
             scan,
+            live,
             format,
             output,
         } => {
-            let p = match pipeline(&scan, color) {
+            let p = match pipeline(&scan, Some(&live), color) {
                 Ok(p) => p,
                 Err(e) => {
                     if format == Format::Json {
@@ -381,6 +412,8 @@ struct Pipeline {
     comparison: crate::compare::Comparison,
     analysis: check::Analysis,
     files: Vec<Vec<String>>,
+    /// The running servers, when `--pg`, `--redis` or `[live]` named some.
+    live: Option<LiveComparison>,
     clock: StageClock,
 }
 
@@ -392,12 +425,14 @@ impl Pipeline {
             analysis: &self.analysis,
             files: &self.files,
             notes: &self.scan.notes,
+            live: self.live.as_ref(),
         }
     }
 }
 
-/// The whole pipeline: discover -> sources -> align -> compare -> verdicts, rules, score.
-fn pipeline(args: &ScanArgs, color: bool) -> Result<Pipeline> {
+/// The whole pipeline: discover -> sources -> align -> compare -> verdicts, rules, score; with
+/// `live`, the running servers it names are read and join the analysis.
+fn pipeline(args: &ScanArgs, live: Option<&LiveArgs>, color: bool) -> Result<Pipeline> {
     let mut clock = StageClock::from_env();
     let (workspace, plan) = plan(args)?;
     clock.lap("discover");
@@ -416,7 +451,24 @@ fn pipeline(args: &ScanArgs, color: bool) -> Result<Pipeline> {
     clock.lap("align");
     let comparison = compare(&scan, &aligned);
     clock.lap("compare");
-    let analysis = check::analyse(&scan, &aligned, &comparison, &policy, Date::today());
+    let live = match live {
+        Some(live) => crate::live::run::read(live, &policy, Some(&scan))?,
+        None => None,
+    };
+    if let Some(live) = &live {
+        for e in live.errors() {
+            eprintln!("warning: {e}");
+        }
+        clock.lap("live");
+    }
+    let analysis = check::analyse_with_live(
+        &scan,
+        &aligned,
+        &comparison,
+        &policy,
+        Date::today(),
+        live.as_ref(),
+    );
     clock.lap("analyse");
     let files = scan.environments.iter().map(|e| e.files.clone()).collect();
     Ok(Pipeline {
@@ -425,8 +477,53 @@ fn pipeline(args: &ScanArgs, color: bool) -> Result<Pipeline> {
         comparison,
         analysis,
         files,
+        live,
         clock,
     })
+}
+
+/// Whether a running server that was named could not be read.
+fn live_failed(p: &Pipeline) -> bool {
+    p.live.as_ref().is_some_and(|l| l.errors().next().is_some())
+}
+
+/// `envparity live`: read the servers, compare them with each other and, where PATH holds a
+/// repository with the same environments, with its declared settings.
+fn live_command(
+    args: &ScanArgs,
+    live: &LiveArgs,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> Result<i32> {
+    let (workspace, plan) = plan(args)?;
+    let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
+    if crate::live::run::targets(live, &policy)?.is_empty() {
+        return Err(Error::msg(
+            "no servers to read: give --pg ENV=URL or --redis ENV=URL, or list them in envparity.toml [live]",
+        ));
+    }
+    let scan = if plan.environments.is_empty() {
+        None
+    } else {
+        Some(order_environments(
+            sources::load(&workspace, &plan)?,
+            &policy,
+        )?)
+    };
+    let Some(comparison) = crate::live::run::read(live, &policy, scan.as_ref())? else {
+        return Ok(EXIT_OK);
+    };
+    write_output(output, |w| match format {
+        Format::Json => report::json::write_live(&comparison, w),
+        Format::Md => w.write_all(report::live::markdown(&comparison, "#").as_bytes()),
+        Format::Text => w.write_all(report::live::text(&comparison).as_bytes()),
+    })?;
+    let mut failed = false;
+    for e in comparison.errors() {
+        eprintln!("error: {e}");
+        failed = true;
+    }
+    Ok(if failed { EXIT_INPUT_ERROR } else { EXIT_OK })
 }
 
 /// Every gap, on standard error: what could not be read never passes unseen, whatever the
@@ -556,7 +653,7 @@ fn explain(rule: Option<&str>, list: bool) -> Result<i32> {
 }
 
 fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
-    let p = pipeline(args, false)?;
+    let p = pipeline(args, None, false)?;
     let text = crate::policy::starter(&p.comparison, &p.analysis);
     if to_stdout {
         print(&escape::document(&text, false))?;

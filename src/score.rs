@@ -173,6 +173,48 @@ pub fn score(c: &Comparison, verdicts: &Verdicts, min_score: f64) -> Score {
     }
 }
 
+/// Add the running servers' items (`envparity live`: each setting, version, extension and
+/// schema checksum compared in at least two environments) in their own category, and
+/// recompute the overall score and the points each lost item costs.
+pub fn add_live(score: &mut Score, items: &[crate::live::compare::ScoreItem], envs: usize) {
+    if items.is_empty() {
+        return;
+    }
+    let mut tally = Tally::new(envs);
+    for item in items {
+        let v = Verdict {
+            kind: if item.in_parity {
+                Kind::Same
+            } else {
+                Kind::Drift
+            },
+            category: Category::RunningServers,
+            reason: None,
+            env_ok: item.env_ok.clone(),
+        };
+        tally.add(&v);
+        if !item.in_parity {
+            score.lost.push(LostItem {
+                service: None,
+                item: item.item.clone(),
+                kind: Kind::Drift,
+                category: Category::RunningServers,
+                points: 0.0,
+            });
+        }
+    }
+    score.items += tally.items;
+    score.in_parity += tally.in_parity;
+    score.overall = percent(score.in_parity, score.items);
+    let points = 100.0 / f64::from(score.items.max(1));
+    for l in &mut score.lost {
+        l.points = (points * 100.0).round() / 100.0;
+    }
+    score
+        .categories
+        .push(tally.component(Category::RunningServers.label()));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

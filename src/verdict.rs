@@ -41,16 +41,19 @@ pub enum Category {
     Topology,
     Observability,
     SecuritySettings,
+    /// The running servers read by `envparity live` (`--pg`, `--redis`, `[live]`).
+    RunningServers,
 }
 
 impl Category {
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 7] = [
         Category::ImagesAndVersions,
         Category::ConfigurationKeys,
         Category::BackingServices,
         Category::Topology,
         Category::Observability,
         Category::SecuritySettings,
+        Category::RunningServers,
     ];
 
     pub fn label(self) -> &'static str {
@@ -61,6 +64,7 @@ impl Category {
             Category::Topology => "Topology",
             Category::Observability => "Observability",
             Category::SecuritySettings => "Security settings",
+            Category::RunningServers => "Running servers",
         }
     }
 }

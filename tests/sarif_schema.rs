@@ -98,6 +98,7 @@ fn sarif_of(files: &[(&str, &str)]) -> Value {
         analysis: &analysis,
         files: &files,
         notes: &scan.notes,
+        live: None,
     };
     let text = sarif::render(&input);
     assert!(text.ends_with("}\n"));

@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
     let comparison = compare::compare(&scan, &aligned);
     let analysis = check::analyse(&scan, &aligned, &comparison, &pol, policy::Date { year: 2026, month: 11, day: 23 });
     let files: Vec<Vec<String>> = scan.environments.iter().map(|e| e.files.clone()).collect();
-    let input = report::ReportInput { root: ".", comparison: &comparison, analysis: &analysis, files: &files, notes: &scan.notes };
+    let input = report::ReportInput { root: ".", comparison: &comparison, analysis: &analysis, files: &files, notes: &scan.notes, live: None };
     let mut outputs = Vec::new();
     for format in [report::Format::Md, report::Format::Json, report::Format::Text] {
         outputs.push(report::render(format, &input, false));

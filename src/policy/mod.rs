@@ -106,6 +106,28 @@ pub struct Policy {
     pub rules: BTreeMap<String, RuleSetting>,
     /// `[cost]`: hosts per environment and hours per month.
     pub cost: cost::CostPolicy,
+    /// `[live]`: running servers to read (docs/live.md).
+    pub live: LiveConfig,
+}
+
+/// `[live]`: which running server to read for which environment.
+#[derive(Debug, Clone, Default)]
+pub struct LiveConfig {
+    pub postgres: Vec<LiveServer>,
+    pub redis: Vec<LiveServer>,
+    pub timeout_seconds: Option<f64>,
+    pub all_settings: bool,
+}
+
+/// One `[[live.postgres]]` or `[[live.redis]]` entry.
+#[derive(Debug, Clone)]
+pub struct LiveServer {
+    pub environment: String,
+    /// A URL, or `env:NAME` to read it from the environment variable NAME.
+    pub url: String,
+    /// The declared service this server runs, when the role does not tell.
+    pub service: Option<String>,
+    pub line: u32,
 }
 
 impl Default for Policy {
@@ -122,6 +144,7 @@ impl Default for Policy {
             waivers: Vec::new(),
             rules: BTreeMap::new(),
             cost: cost::CostPolicy::default(),
+            live: LiveConfig::default(),
         }
     }
 }
@@ -162,6 +185,24 @@ struct PolicyFile {
     /// File bindings, read by discovery.
     #[allow(dead_code)]
     sources: Option<toml::Value>,
+    live: Option<LiveSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveSection {
+    postgres: Option<Vec<toml::Spanned<LiveEntry>>>,
+    redis: Option<Vec<toml::Spanned<LiveEntry>>>,
+    timeout_seconds: Option<f64>,
+    all_settings: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveEntry {
+    environment: String,
+    url: String,
+    service: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -383,6 +424,38 @@ pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
         policy.rules.insert(id, setting);
     }
     check_pattern_sets(&policy, name)?;
+    if let Some(live) = file.live {
+        if let Some(t) = live.timeout_seconds {
+            if !(t > 0.0 && t <= 600.0) {
+                return Err(Error::in_file(
+                    name,
+                    format!("[live] timeout_seconds must be above 0 and at most 600, found {t}"),
+                ));
+            }
+        }
+        let servers = |entries: Option<Vec<toml::Spanned<LiveEntry>>>| {
+            entries
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| {
+                    let line = line_of(text, e.span().start);
+                    let e = e.into_inner();
+                    LiveServer {
+                        environment: crate::discover::canonical_env_name(&e.environment),
+                        url: e.url,
+                        service: e.service,
+                        line,
+                    }
+                })
+                .collect()
+        };
+        policy.live = LiveConfig {
+            postgres: servers(live.postgres),
+            redis: servers(live.redis),
+            timeout_seconds: live.timeout_seconds,
+            all_settings: live.all_settings.unwrap_or(false),
+        };
+    }
     Ok(policy)
 }
 
@@ -494,6 +567,32 @@ EP006 = "warning"
         assert!(e.message.contains("between 0 and 100"));
         let e = parse("min_score = \n", "p.toml", RULES).unwrap_err();
         assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn live_servers() {
+        let p = parse(
+            "[live]\ntimeout_seconds = 3\n\n[[live.postgres]]\nenvironment = \"prod\"\nurl = \"env:PROD_DB\"\nservice = \"db\"\n\n[[live.redis]]\nenvironment = \"staging\"\nurl = \"redis://cache:6379\"\n",
+            "envparity.toml",
+            RULES,
+        )
+        .unwrap();
+        assert_eq!(p.live.timeout_seconds, Some(3.0));
+        let pg = &p.live.postgres[0];
+        assert_eq!(
+            (
+                pg.environment.as_str(),
+                pg.url.as_str(),
+                pg.service.as_deref(),
+                pg.line
+            ),
+            ("production", "env:PROD_DB", Some("db"), 4)
+        );
+        assert_eq!(p.live.redis[0].line, 9);
+        let e = parse("[live]\ntimeout_seconds = 0\n", "p.toml", RULES).unwrap_err();
+        assert!(e.message.contains("timeout_seconds"), "{e}");
+        let e = parse("[[live.postgres]]\nenvironment = \"a\"\n", "p.toml", RULES).unwrap_err();
+        assert!(e.message.contains("missing field `url`"), "{e}");
     }
 
     #[test]

@@ -179,6 +179,24 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     doc.field("notes", &notes)?;
+    if let Some(live) = input.live {
+        doc.field("live", live)?;
+    }
+    doc.end()
+}
+
+/// `envparity live --format json`: the live comparison alone (docs/json-schema.md, `live`).
+pub fn write_live(live: &crate::live::LiveComparison, out: &mut dyn Write) -> io::Result<()> {
+    let mut doc = Document::begin(out)?;
+    doc.field("schema_version", &SCHEMA_VERSION)?;
+    doc.field(
+        "tool",
+        &Tool {
+            name: "envparity",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+    )?;
+    doc.field("live", live)?;
     doc.end()
 }
 

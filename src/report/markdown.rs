@@ -41,6 +41,9 @@ pub fn render(input: &ReportInput) -> String {
     super::capacity::cost_markdown(&mut out, input);
     differences(&mut out, input);
     alignment(&mut out, input);
+    if let Some(live) = input.live {
+        out.push_str(&super::live::markdown(live, "##"));
+    }
     notes(&mut out, input);
     out
 }

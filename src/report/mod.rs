@@ -5,6 +5,7 @@ pub mod comment;
 pub mod format;
 pub mod json;
 pub mod junit;
+pub mod live;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
@@ -23,6 +24,8 @@ pub struct ReportInput<'a> {
     /// Per environment (same order), the files read.
     pub files: &'a [Vec<String>],
     pub notes: &'a [Note],
+    /// The running servers, when `--pg`, `--redis` or `[live]` named some.
+    pub live: Option<&'a crate::live::LiveComparison>,
 }
 
 /// Output formats of `envparity report`.

@@ -193,6 +193,7 @@ pub(crate) mod testing {
                 analysis: &self.analysis,
                 files: &self.files,
                 notes: &[],
+                live: None,
             }
         }
     }

@@ -25,6 +25,7 @@ mod ep018_dangling_reference;
 mod ep019_connection_budget_exceeded;
 mod ep020_server_memory_over_limit;
 mod ep021_capacity_inverted;
+mod ep022_declared_vs_running;
 #[cfg(test)]
 mod testing;
 
@@ -71,6 +72,7 @@ pub static RULES: &[&Rule] = &[
     &ep019_connection_budget_exceeded::RULE,
     &ep020_server_memory_over_limit::RULE,
     &ep021_capacity_inverted::RULE,
+    &ep022_declared_vs_running::RULE,
 ];
 
 /// Rule IDs, for validating the policy file.
@@ -188,6 +190,8 @@ pub struct Context<'a> {
     pub verdicts: &'a Verdicts,
     pub policy: &'a Policy,
     pub today: Date,
+    /// The running servers, when `envparity live` targets were given.
+    pub live: Option<&'a crate::live::LiveComparison>,
     /// Per environment, per declared service index: the logical (aligned) name.
     logical: Vec<Vec<String>>,
 }
@@ -220,8 +224,15 @@ impl<'a> Context<'a> {
             verdicts,
             policy,
             today,
+            live: None,
             logical,
         }
+    }
+
+    /// With the running servers read (`envparity live`).
+    pub fn with_live(mut self, live: Option<&'a crate::live::LiveComparison>) -> Self {
+        self.live = live;
+        self
     }
 
     /// Whether the environment has a gap in service `service` (declared or logical name).
@@ -463,8 +474,22 @@ mod tests {
 
     #[test]
     fn catalog_is_complete_ordered_and_documented() {
-        for (i, r) in RULES.iter().enumerate() {
-            assert_eq!(r.id, format!("EP{:03}", i + 1));
+        for pair in RULES.windows(2) {
+            assert!(
+                pair[0].id < pair[1].id,
+                "{} before {}",
+                pair[0].id,
+                pair[1].id
+            );
+        }
+        for r in RULES {
+            assert!(
+                r.id.len() == 5
+                    && r.id.starts_with("EP")
+                    && r.id[2..].chars().all(|c| c.is_ascii_digit()),
+                "{}",
+                r.id
+            );
             assert!(
                 r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
                 "{}",
