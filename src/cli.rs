@@ -98,6 +98,10 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Exit 0 even when the gate fails (soft fail, e.g. to upload SARIF first); bad input
+        /// still exits 2.
+        #[arg(long)]
+        exit_zero: bool,
     },
     /// Print a rule's documentation: what it finds, why it matters, how to fix it.
     Explain {
@@ -128,7 +132,8 @@ enum CheckFormat {
     Json,
     /// SARIF 2.1.0, for code-scanning uploads.
     Sarif,
-    /// JUnit XML: one test case per rule per environment pair.
+    /// JUnit XML: per environment pair, one test case per finding (a passing one per rule
+    /// that found nothing).
     Junit,
     /// Markdown for a pull-request comment: summary first, details folded, at most 65,000
     /// characters.
@@ -222,6 +227,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             scan,
             format,
             output,
+            exit_zero,
         } => {
             let p = match pipeline(&scan, color) {
                 Ok(p) => p,
@@ -239,7 +245,10 @@ fn run(command: Command, color: bool) -> Result<i32> {
                     &input,
                     color && output.is_none(),
                 )),
-                CheckFormat::Sarif => Some(report::sarif::render(&input)),
+                CheckFormat::Sarif => Some(report::sarif::render_in(
+                    &input,
+                    &crate::repo::prefix_in_repo(&scan.path),
+                )),
                 CheckFormat::Junit => Some(report::junit::render(&input)),
                 CheckFormat::Md => Some(report::comment::render(
                     &input,
@@ -250,7 +259,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
                 Some(text) => w.write_all(text.as_bytes()),
                 None => report::json::write(&input, w),
             })?;
-            let code = if p.analysis.passed {
+            let code = if p.analysis.passed || exit_zero {
                 EXIT_OK
             } else {
                 EXIT_FINDINGS
