@@ -107,6 +107,10 @@ enum Command {
         /// there is refused, never written through.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Exit 0 even when the gate fails (soft fail, e.g. to upload SARIF first); bad input
+        /// still exits 2.
+        #[arg(long)]
+        exit_zero: bool,
     },
     /// Read the running PostgreSQL and Redis servers of each environment (read-only) and
     /// compare them with each other and with what the repository declares. Exit 0 when every
@@ -152,7 +156,8 @@ enum CheckFormat {
     Json,
     /// SARIF 2.1.0, for code-scanning uploads.
     Sarif,
-    /// JUnit XML: one test case per rule per environment pair.
+    /// JUnit XML: per environment pair, one test case per finding (a passing one per rule
+    /// that found nothing).
     Junit,
     /// Markdown for a pull-request comment: summary first, details folded, at most 65,000
     /// characters.
@@ -293,6 +298,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             live,
             format,
             output,
+            exit_zero,
         } => {
             let p = match pipeline(&scan, Some(&live), color) {
                 Ok(p) => p,
@@ -313,7 +319,10 @@ fn run(command: Command, color: bool) -> Result<i32> {
                     escape::document(&report::text::render_check(&input, colour), colour)
                         .into_owned(),
                 ),
-                CheckFormat::Sarif => Some(report::sarif::render(&input)),
+                CheckFormat::Sarif => Some(report::sarif::render_in(
+                    &input,
+                    &crate::repo::prefix_in_repo(&scan.path),
+                )),
                 CheckFormat::Junit => Some(report::junit::render(&input)),
                 CheckFormat::Md => Some(
                     escape::document(
@@ -332,7 +341,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             })?;
             let code = if live_failed(&p) {
                 EXIT_INPUT_ERROR
-            } else if p.analysis.passed {
+            } else if p.analysis.passed || exit_zero {
                 EXIT_OK
             } else {
                 EXIT_FINDINGS

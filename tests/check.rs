@@ -363,7 +363,7 @@ fn check_formats_for_ci() {
         "{junit}"
     );
     assert!(junit.contains(
-        "<testcase classname=\"envparity.staging\" name=\"EP001 cross-environment-reference\">"
+        "<testcase classname=\"envparity.staging\" name=\"EP001 cross-environment-reference: production web env.DATABASE_URL\" file=\"docker-compose.production.yml\" line=\"7\">"
     ));
     let (code, md) = run("md");
     assert_eq!(code, 1);
@@ -570,4 +570,40 @@ fn a_command_line_is_judged_by_its_flags() {
         ),
         "drift"
     );
+}
+
+#[test]
+fn exit_zero_soft_fails_the_gate_but_not_bad_input() {
+    let code = |args: &[&str]| envparity().args(args).output().unwrap().status.code();
+    assert_eq!(code(&["check", "examples/hazards"]), Some(1));
+    assert_eq!(code(&["check", "examples/hazards", "--exit-zero"]), Some(0));
+    let missing = [
+        "check",
+        "examples/hazards",
+        "--exit-zero",
+        "--env",
+        "staging=nope.yml",
+    ];
+    assert_eq!(code(&missing), Some(2));
+}
+
+#[test]
+fn sarif_paths_are_relative_to_the_repository_root() {
+    let out = envparity()
+        .args(["check", "examples/hazards", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        for loc in r["locations"].as_array().unwrap() {
+            let uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap();
+            assert!(uri.starts_with("examples/hazards/"), "{uri}");
+        }
+        let fp = r["partialFingerprints"]["envparity/v1"].as_str().unwrap();
+        assert_eq!(fp.len(), 32);
+    }
 }

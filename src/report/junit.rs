@@ -1,5 +1,8 @@
 //! JUnit XML, for CI test-report views: one test suite per environment pair (each lower
-//! environment against the reference), one test case per rule in each.
+//! environment against the reference). In each, a rule that found nothing is one passing test
+//! case; a rule with findings has one test case per finding (named by rule, environment, service
+//! and setting, with `file` and `line` attributes), so a new finding of an already failing rule
+//! is a new failure in CI's test history.
 //!
 //! Which pair a finding belongs to: its own environment when that is a lower one; else the first
 //! lower environment among its related places; else (a finding about the reference environment
@@ -8,9 +11,10 @@
 //! suite of their own, present only when there are some. A last suite holds one test case for
 //! the score gate, so the report fails exactly when `envparity check` does.
 //!
-//! A test case fails when it has an unwaived finding at or above `fail_on`; it is skipped when
-//! every finding it has is waived; other findings (below `fail_on`) are listed in its
-//! `<system-out>`. No setting value is printed.
+//! A finding's test case fails when it is unwaived and at or above `fail_on`, is skipped when
+//! waived, and passes with the finding in its `<system-out>` otherwise. `<testsuites>` carries no
+//! `skipped` count (Jenkins' junit-10.xsd has none there; each `<testsuite>` has its own). No
+//! setting value is printed.
 
 use std::fmt::Write;
 
@@ -70,7 +74,7 @@ pub fn render(input: &ReportInput) -> String {
     }
 
     let mut body = String::new();
-    let (mut tests, mut failures, mut skipped) = (0usize, 0usize, 0usize);
+    let (mut tests, mut failures) = (0usize, 0usize);
     for (s, per_rule) in suites.iter().zip(&placed) {
         if s.rules.is_empty() {
             continue;
@@ -78,10 +82,11 @@ pub fn render(input: &ReportInput) -> String {
         let mut cases = String::new();
         let (mut t, mut fl, mut sk) = (0usize, 0usize, 0usize);
         for &r in &s.rules {
-            let outcome = testcase(&mut cases, &s.classname, RULES[r], &per_rule[r], a.fail_on);
-            t += 1;
-            fl += usize::from(outcome == Outcome::Failed);
-            sk += usize::from(outcome == Outcome::Skipped);
+            for outcome in testcases(&mut cases, &s.classname, RULES[r], &per_rule[r], a.fail_on) {
+                t += 1;
+                fl += usize::from(outcome == Outcome::Failed);
+                sk += usize::from(outcome == Outcome::Skipped);
+            }
         }
         let _ = writeln!(
             body,
@@ -92,7 +97,6 @@ pub fn render(input: &ReportInput) -> String {
         body.push_str("  </testsuite>\n");
         tests += t;
         failures += fl;
-        skipped += sk;
     }
 
     // The score gate.
@@ -133,7 +137,7 @@ pub fn render(input: &ReportInput) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"envparity\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+        "<testsuites name=\"envparity\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
     );
     out.push_str(&body);
     out.push_str("</testsuites>\n");
@@ -177,70 +181,97 @@ enum Outcome {
     Skipped,
 }
 
-fn testcase(
+/// A rule's test cases in a suite: one passing case when it found nothing there, else one case
+/// per finding, so a new finding of an already failing rule is a new failure in CI's history.
+/// Returns the outcome of each case written.
+fn testcases(
     out: &mut String,
     classname: &str,
     rule: &Rule,
     findings: &[&Finding],
     fail_on: Severity,
+) -> Vec<Outcome> {
+    let title = format!("{} {}", rule.id, rule.name);
+    if findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\"/>",
+            attr(classname),
+            attr(&title)
+        );
+        return vec![Outcome::Passed];
+    }
+    let mut seen: Vec<String> = Vec::new();
+    findings
+        .iter()
+        .map(|f| {
+            let mut name = format!("{title}{}", subject(f));
+            let repeats = seen.iter().filter(|n| **n == name).count();
+            seen.push(name.clone());
+            if repeats > 0 {
+                name = format!("{name} #{}", repeats + 1);
+            }
+            finding_case(out, classname, &name, f, fail_on)
+        })
+        .collect()
+}
+
+/// What a finding is about, for its test case name: stable when lines move.
+fn subject(f: &Finding) -> String {
+    let parts: Vec<&str> = [&f.environment, &f.service, &f.setting]
+        .into_iter()
+        .filter_map(|p| p.as_deref())
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join(" "))
+    }
+}
+
+/// One finding's test case, with `file` and `line` attributes (read by GitLab, junitparser and
+/// pytest-style viewers): failed at or above `fail_on`, skipped when waived, passed with the
+/// finding in `<system-out>` below `fail_on`.
+fn finding_case(
+    out: &mut String,
+    classname: &str,
+    name: &str,
+    f: &Finding,
+    fail_on: Severity,
 ) -> Outcome {
-    let failing: Vec<&Finding> = findings
-        .iter()
-        .copied()
-        .filter(|f| f.waived.is_none() && f.severity >= fail_on)
-        .collect();
-    let others: Vec<&Finding> = findings
-        .iter()
-        .copied()
-        .filter(|f| !(f.waived.is_none() && f.severity >= fail_on))
-        .collect();
     let _ = write!(
         out,
         "    <testcase classname=\"{}\" name=\"{}\"",
         attr(classname),
-        attr(&format!("{} {}", rule.id, rule.name))
+        attr(name)
     );
-    if findings.is_empty() {
-        out.push_str("/>\n");
-        return Outcome::Passed;
+    if let Some(file) = &f.file {
+        let _ = write!(out, " file=\"{}\"", attr(file));
+        if let Some(line) = f.line.filter(|l| *l > 0) {
+            let _ = write!(out, " line=\"{line}\"");
+        }
     }
     out.push_str(">\n");
-    let outcome = if !failing.is_empty() {
-        let worst = failing.iter().map(|f| f.severity).max().unwrap_or(fail_on);
-        let lines: Vec<String> = failing.iter().map(|f| line(f)).collect();
-        let _ = writeln!(
-            out,
-            "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-            attr(&format!(
-                "{} finding{} at or above {}",
-                failing.len(),
-                if failing.len() == 1 { "" } else { "s" },
-                fail_on.as_str()
-            )),
-            worst.as_str(),
-            text(&lines.join("\n"))
-        );
-        Outcome::Failed
-    } else if others.iter().all(|f| f.waived.is_some()) {
-        let mut reasons: Vec<&str> = others.iter().filter_map(|f| f.waived.as_deref()).collect();
-        reasons.dedup();
+    let outcome = if let Some(reason) = &f.waived {
         let _ = writeln!(
             out,
             "      <skipped message=\"{}\"/>",
-            attr(&format!("waived: {}", reasons.join("; ")))
+            attr(&format!("waived: {reason}"))
         );
         Outcome::Skipped
-    } else {
-        Outcome::Passed
-    };
-    if !others.is_empty() {
-        let lines: Vec<String> = others.iter().map(|f| line(f)).collect();
+    } else if f.severity >= fail_on {
         let _ = writeln!(
             out,
-            "      <system-out>{}</system-out>",
-            text(&lines.join("\n"))
+            "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+            attr(&f.message),
+            f.severity.as_str(),
+            text(&line(f))
         );
-    }
+        Outcome::Failed
+    } else {
+        let _ = writeln!(out, "      <system-out>{}</system-out>", text(&line(f)));
+        Outcome::Passed
+    };
     out.push_str("    </testcase>\n");
     outcome
 }
@@ -347,7 +378,7 @@ mod tests {
         assert_eq!(count(&xml, "<testcase "), 2 * n + 1);
         // The fixture's score (drifting DEBUG) is below its min_score of 90.
         assert!(xml.contains(&format!(
-            "<testsuites name=\"envparity\" tests=\"{}\" failures=\"1\" errors=\"0\" skipped=\"0\">",
+            "<testsuites name=\"envparity\" tests=\"{}\" failures=\"1\" errors=\"0\">",
             2 * n + 1
         )));
         assert!(xml.contains("type=\"score\""));
@@ -400,12 +431,12 @@ mod tests {
             "name=\"envparity staging vs production\" tests=\"{n}\" failures=\"1\" errors=\"0\" skipped=\"1\">"
         )));
         assert!(staging.contains(
-            "<testcase classname=\"envparity.staging\" name=\"EP005 debug-in-production\">\n      <failure message=\"1 finding at or above error\" type=\"error\">compose.prod.yml:7: error: DEBUG is on in production &amp; &lt;loud&gt;</failure>"
+            "<testcase classname=\"envparity.staging\" name=\"EP005 debug-in-production: production web\" file=\"compose.prod.yml\" line=\"7\">\n      <failure message=\"DEBUG is on in production &amp; &lt;loud&gt;\" type=\"error\">compose.prod.yml:7: error: DEBUG is on in production &amp; &lt;loud&gt;</failure>"
         ));
         assert!(staging.contains("<skipped message=\"waived: until &quot;Q3&quot;\"/>"));
         // A warning below fail_on passes, listed in system-out.
         assert!(staging.contains(
-            "name=\"EP011 missing-in-environment\">\n      <system-out>compose.staging.yml:9: warning: only in staging</system-out>"
+            "name=\"EP011 missing-in-environment: staging\" file=\"compose.staging.yml\" line=\"9\">\n      <system-out>compose.staging.yml:9: warning: only in staging</system-out>"
         ));
         // development + staging -> the development pair (its own environment).
         let dev = xml
@@ -416,15 +447,45 @@ mod tests {
             "compose.dev.yml:3: error: shared network (also staging compose.staging.yml:4)"
         ));
         // No environment -> its own suite, with only the rules that have findings.
-        assert!(xml.contains("<testsuite name=\"envparity (all environments)\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\">\n    <testcase classname=\"envparity.all\" name=\"EP015 expired-waiver\">\n      <system-out>envparity.toml:12: warning: waiver expired</system-out>"));
+        assert!(xml.contains("<testsuite name=\"envparity (all environments)\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\">\n    <testcase classname=\"envparity.all\" name=\"EP015 expired-waiver\" file=\"envparity.toml\" line=\"12\">\n      <system-out>envparity.toml:12: warning: waiver expired</system-out>"));
         // n + n + 1 + score; failures: EP005 staging, EP014 development, score.
         assert!(xml.contains(&format!(
-            "<testsuites name=\"envparity\" tests=\"{}\" failures=\"3\" errors=\"0\" skipped=\"1\">",
+            "<testsuites name=\"envparity\" tests=\"{}\" failures=\"3\" errors=\"0\">",
             2 * n + 2
         )));
         assert_eq!(
             render(&fixture(vec![]).input()),
             render(&fixture(vec![]).input())
+        );
+    }
+
+    #[test]
+    fn each_finding_is_its_own_case_so_a_second_one_is_a_new_failure() {
+        let one = |line| {
+            let mut f = finding(
+                "EP006",
+                Some("production"),
+                "compose.prod.yml",
+                line,
+                "tag `latest`",
+            )
+            .service("web");
+            f.severity = Severity::Error; // as a policy override would
+            f
+        };
+        let xml = render(&fixture(vec![one(3)]).input());
+        let two = render(&fixture(vec![one(3), one(9).service("worker")]).input());
+        let failures = |xml: &str| count(xml, "<failure message=\"tag `latest`\"");
+        assert_eq!((failures(&xml), failures(&two)), (1, 2));
+        assert!(two.contains("name=\"EP006 mutable-image-tag: production worker\" file=\"compose.prod.yml\" line=\"9\""));
+        // The same subject twice gets a numbered name, so names stay unique within a suite.
+        let same = render(&fixture(vec![one(3), one(4)]).input());
+        assert!(same.contains("name=\"EP006 mutable-image-tag: production web #2\""));
+        assert!(!two.contains("<testsuites name=\"envparity\" tests=\"0\""));
+        let root = two.lines().nth(1).unwrap();
+        assert!(
+            !root.contains("skipped="),
+            "junit-10.xsd has no skipped on <testsuites>: {root}"
         );
     }
 }

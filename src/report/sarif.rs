@@ -1,38 +1,38 @@
 //! SARIF 2.1.0, for code-scanning tools (GitHub code scanning, Azure DevOps, IDE viewers).
 //!
 //! One run: the driver lists the whole rule catalog (so `ruleIndex` is the catalog position),
-//! one result per finding in the order the analysis gives. File paths are relative to the scanned
-//! root, named by the `%SRCROOT%` base. Waived findings are results with an external suppression
-//! carrying the waiver's reason. No setting value is printed: only the findings' messages,
-//! which never hold a secret.
+//! one result per finding in the order the analysis gives. File paths are relative to the
+//! repository root (the scanned path prefixed with its place in the repository when it is a
+//! subdirectory), named by the `%SRCROOT%` base, as GitHub code scanning expects. Each result has
+//! a `partialFingerprints` entry with the finding's content fingerprint (the baseline's), so a
+//! finding keeps its identity when lines move. Waived findings are results with an external
+//! suppression carrying the waiver's reason. No setting value is printed: only the findings'
+//! messages, which never hold a secret.
 
 use serde_json::{json, Map, Value};
 
 use super::ReportInput;
 use crate::policy::Severity;
-use crate::rules::{Finding, RULES};
+use crate::rules::{self, Finding, Rule, RULES};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const SARIF_VERSION: &str = "2.1.0";
-/// The base the artifact URIs are relative to: the scanned root.
+/// The base the artifact URIs are relative to: the repository root.
 pub const SRCROOT: &str = "%SRCROOT%";
+/// The key of the content fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "envparity/v1";
 
+/// SARIF with paths relative to the scanned path (used when it is not inside a repository).
 pub fn render(input: &ReportInput) -> String {
+    render_in(input, "")
+}
+
+/// SARIF with every path prefixed by `repo_prefix`, the scanned path's place in its repository
+/// (`examples/hazards/`, or empty at the root).
+pub fn render_in(input: &ReportInput, repo_prefix: &str) -> String {
     let a = input.analysis;
-    let rules: Vec<Value> = RULES
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.name,
-                "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": r.doc, "markdown": r.doc },
-                "help": { "text": r.doc, "markdown": r.doc },
-                "defaultConfiguration": { "level": level(r.severity) },
-            })
-        })
-        .collect();
-    let results: Vec<Value> = a.findings.iter().map(result).collect();
+    let rules: Vec<Value> = RULES.iter().map(|r| rule(r)).collect();
+    let results: Vec<Value> = a.findings.iter().map(|f| result(f, repo_prefix)).collect();
     let mut run = Map::new();
     run.insert(
         "tool".into(),
@@ -50,7 +50,7 @@ pub fn render(input: &ReportInput) -> String {
         json!({
             SRCROOT: {
                 "description": {
-                    "text": format!("The scanned root (`{}`): every file path is relative to it.", input.root)
+                    "text": format!("The repository root: every file path is relative to it (the scanned path `{}` is `{}` in it).", input.root, if repo_prefix.is_empty() { "." } else { repo_prefix.trim_end_matches('/') })
                 }
             }
         }),
@@ -88,7 +88,31 @@ pub fn level(s: Severity) -> &'static str {
     }
 }
 
-fn result(f: &Finding) -> Value {
+fn rule(r: &Rule) -> Value {
+    let mut rule = json!({
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": { "text": r.summary },
+        "fullDescription": { "text": r.doc, "markdown": r.doc },
+        "help": { "text": r.doc, "markdown": r.doc },
+        "defaultConfiguration": { "level": level(r.severity) },
+    });
+    // Only a published home can be linked; a build without one carries the help inline only.
+    let home = env!("CARGO_PKG_REPOSITORY");
+    if !home.is_empty() {
+        rule["helpUri"] = json!(format!(
+            "{}/blob/main/docs/rules.md#{}",
+            home.trim_end_matches('/'),
+            r.id.to_ascii_lowercase()
+        ));
+    }
+    if let Some(severity) = rules::security_severity(r.id) {
+        rule["properties"] = json!({ "security-severity": severity, "tags": ["security"] });
+    }
+    rule
+}
+
+fn result(f: &Finding, repo_prefix: &str) -> Value {
     let mut r = Map::new();
     r.insert("ruleId".into(), json!(f.rule));
     if let Some(i) = RULES.iter().position(|rule| rule.id == f.rule) {
@@ -99,7 +123,7 @@ fn result(f: &Finding) -> Value {
     let locations: Vec<Value> = f
         .file
         .iter()
-        .map(|file| location(file, f.line, None, None))
+        .map(|file| location(&format!("{repo_prefix}{file}"), f.line, None, None))
         .collect();
     r.insert("locations".into(), Value::Array(locations));
     if !f.related.is_empty() {
@@ -107,10 +131,17 @@ fn result(f: &Finding) -> Value {
             .related
             .iter()
             .enumerate()
-            .map(|(i, rel)| location(&rel.file, Some(rel.line), Some(i), Some(&rel.environment)))
+            .map(|(i, rel)| {
+                let file = format!("{repo_prefix}{}", rel.file);
+                location(&file, Some(rel.line), Some(i), Some(&rel.environment))
+            })
             .collect();
         r.insert("relatedLocations".into(), Value::Array(related));
     }
+    r.insert(
+        "partialFingerprints".into(),
+        json!({ FINGERPRINT_KEY: f.fingerprint() }),
+    );
     if let Some(reason) = &f.waived {
         r.insert(
             "suppressions".into(),
@@ -356,6 +387,8 @@ mod tests {
             json!({"environment": "staging", "service": "web", "setting": "env.API_KEY", "ruleName": "secret-reused-across-environments"})
         );
         assert!(r.get("suppressions").is_none());
+        assert_eq!(results_fingerprint(&doc, 0).len(), 32);
+        assert_ne!(results_fingerprint(&doc, 0), results_fingerprint(&doc, 1));
 
         let w = &results[1];
         assert_eq!(
@@ -374,6 +407,57 @@ mod tests {
         assert_eq!(e["ruleIndex"], 14);
         assert_eq!(e["locations"], json!([]));
         assert!(e.get("relatedLocations").is_none());
+    }
+
+    fn results_fingerprint(doc: &Value, i: usize) -> String {
+        doc["runs"][0]["results"][i]["partialFingerprints"][FINGERPRINT_KEY]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn security_rules_carry_a_security_severity() {
+        let doc = sarif(vec![]);
+        let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        let plaintext = rules.iter().find(|r| r["id"] == "EP002").unwrap();
+        assert_eq!(plaintext["properties"]["security-severity"], "8.0");
+        assert_eq!(plaintext["properties"]["tags"], json!(["security"]));
+        let limits = rules.iter().find(|r| r["id"] == "EP007").unwrap();
+        assert!(limits.get("properties").is_none());
+        for r in rules {
+            if r.get("properties").is_some() {
+                assert_eq!(r["defaultConfiguration"]["level"], "error", "{}", r["id"]);
+            }
+        }
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_repository_root() {
+        let fx = fixture(vec![finding(
+            "EP006",
+            Some("production"),
+            "compose.prod.yml",
+            3,
+            "x",
+        )
+        .related("staging", &Origin::new("compose.staging.yml", 4))]);
+        let doc: Value = serde_json::from_str(&render_in(&fx.input(), "examples/demo/")).unwrap();
+        let r = &doc["runs"][0]["results"][0];
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "examples/demo/compose.prod.yml"
+        );
+        assert_eq!(
+            r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "examples/demo/compose.staging.yml"
+        );
+        assert_eq!(
+            results_fingerprint(&doc, 0),
+            fx.analysis.findings[0].fingerprint()
+        );
     }
 
     #[test]

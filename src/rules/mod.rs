@@ -26,6 +26,7 @@ mod ep019_connection_budget_exceeded;
 mod ep020_server_memory_over_limit;
 mod ep021_capacity_inverted;
 mod ep022_declared_vs_running;
+pub mod fingerprint;
 #[cfg(test)]
 mod testing;
 
@@ -74,6 +75,22 @@ pub static RULES: &[&Rule] = &[
     &ep021_capacity_inverted::RULE,
     &ep022_declared_vs_running::RULE,
 ];
+
+/// GitHub code scanning's `security-severity` (0.1-10; 7 and above shows as high) of the
+/// error-level rules about security: a leaked, weak or shared credential, production reaching
+/// another environment's data, debug or plaintext transport in production. Other rules have none.
+pub fn security_severity(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "EP001" => "7.5",
+        "EP002" => "8.0",
+        "EP003" => "8.5",
+        "EP004" => "7.0",
+        "EP005" => "6.5",
+        "EP013" => "6.0",
+        "EP014" => "7.0",
+        _ => return None,
+    })
+}
 
 /// Rule IDs, for validating the policy file.
 pub fn ids() -> Vec<&'static str> {
@@ -128,6 +145,11 @@ impl Finding {
             message: message.into(),
             waived: None,
         }
+    }
+
+    /// The content fingerprint (see [`fingerprint`]): stable when lines move.
+    pub fn fingerprint(&self) -> String {
+        fingerprint::fingerprint(self)
     }
 
     pub fn env(mut self, env: &str) -> Self {

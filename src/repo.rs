@@ -1,0 +1,62 @@
+//! Where the scanned path sits in its git repository.
+//!
+//! Code-scanning tools resolve SARIF paths against the repository root, so a scan of
+//! `examples/hazards` must name `examples/hazards/docker-compose.yml`, not `docker-compose.yml`.
+//! Only the presence of a `.git` entry is looked at (no file outside PATH is read, no git process
+//! is run).
+
+use std::path::{Path, PathBuf};
+
+/// The nearest directory at or above `path` holding a `.git` directory or file (a worktree or
+/// submodule has a `.git` file).
+pub fn root_of(path: &Path) -> Option<PathBuf> {
+    let start = path.canonicalize().ok()?;
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").symlink_metadata().is_ok())
+        .map(Path::to_path_buf)
+}
+
+/// `path` relative to its repository root, with `/` separators and a trailing `/`; empty at the
+/// root itself or outside any repository.
+pub fn prefix_in_repo(path: &Path) -> String {
+    let (Some(root), Ok(full)) = (root_of(path), path.canonicalize()) else {
+        return String::new();
+    };
+    let Ok(relative) = full.strip_prefix(&root) else {
+        return String::new();
+    };
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", parts.join("/"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_of_a_subdirectory_of_a_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let sub = dir.path().join("examples").join("hazards");
+        std::fs::create_dir_all(&sub).unwrap();
+        assert_eq!(prefix_in_repo(&sub), "examples/hazards/");
+        assert_eq!(prefix_in_repo(dir.path()), "");
+        assert_eq!(root_of(&sub).unwrap(), dir.path().canonicalize().unwrap());
+    }
+
+    #[test]
+    fn a_worktree_git_file_marks_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".git"), "gitdir: elsewhere\n").unwrap();
+        std::fs::create_dir(dir.path().join("deploy")).unwrap();
+        assert_eq!(prefix_in_repo(&dir.path().join("deploy")), "deploy/");
+    }
+}
