@@ -38,6 +38,7 @@ secrets are masked in every output.",
 envparity compare examples/obcms          side-by-side tables in the terminal\n  \
 envparity report . -o ENVIRONMENTS.md     the Markdown document to check in\n  \
 envparity report . --format json          the stable JSON (docs/json-schema.md)\n  \
+envparity report . -f html -o report.html one self-contained page to open or attach\n  \
 envparity check .                         gate CI: exit 1 on failing findings or a low score\n  \
 envparity explain EP001                   what a rule finds, why it matters, how to fix it\n  \
 envparity init .                          write a commented envparity.toml to start from\n  \
@@ -75,7 +76,7 @@ enum Command {
         #[command(flatten)]
         scan: ScanArgs,
     },
-    /// Write the comparison as a Markdown document, JSON, or plain text.
+    /// Write the comparison as a Markdown document, JSON, plain text, or an HTML page.
     Report {
         #[command(flatten)]
         scan: ScanArgs,
@@ -133,6 +134,8 @@ enum CheckFormat {
     /// Markdown for a pull-request comment: summary first, details folded, at most 65,000
     /// characters.
     Md,
+    /// One self-contained HTML page: gate, heat map, filterable findings, charts.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -241,6 +244,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
                 )),
                 CheckFormat::Sarif => Some(report::sarif::render(&input)),
                 CheckFormat::Junit => Some(report::junit::render(&input)),
+                CheckFormat::Html => Some(report::html::render(&input)),
                 CheckFormat::Md => Some(report::comment::render(
                     &input,
                     &format!("run `envparity report {}` for the full report", p.root),
