@@ -41,6 +41,7 @@ secrets are masked in every output.",
 envparity compare examples/obcms          side-by-side tables in the terminal\n  \
 envparity report . -o ENVIRONMENTS.md     the Markdown document to check in\n  \
 envparity report . --format json          the stable JSON (docs/json-schema.md)\n  \
+envparity report . -f html -o report.html one self-contained page to open or attach\n  \
 envparity check .                         gate CI: exit 1 on failing findings or a low score\n  \
 envparity explain EP001                   what a rule finds, why it matters, how to fix it\n  \
 envparity init .                          write a commented envparity.toml to start from\n  \
@@ -78,7 +79,7 @@ enum Command {
         #[command(flatten)]
         scan: ScanArgs,
     },
-    /// Write the comparison as a Markdown document, JSON, or plain text.
+    /// Write the comparison as a Markdown document, JSON, plain text, or an HTML page.
     Report {
         #[command(flatten)]
         scan: ScanArgs,
@@ -162,6 +163,8 @@ enum CheckFormat {
     /// Markdown for a pull-request comment: summary first, details folded, at most 65,000
     /// characters.
     Md,
+    /// One self-contained HTML page: gate, heat map, filterable findings, charts.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -324,6 +327,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
                     &crate::repo::prefix_in_repo(&scan.path),
                 )),
                 CheckFormat::Junit => Some(report::junit::render(&input)),
+                CheckFormat::Html => Some(report::html::render(&input)),
                 CheckFormat::Md => Some(
                     escape::document(
                         &report::comment::render(
@@ -519,13 +523,16 @@ fn live_command(
             &policy,
         )?)
     };
+    if format == Format::Html {
+        return Err(Error::msg("`live` prints text, md or json, not html"));
+    }
     let Some(comparison) = crate::live::run::read(live, &policy, scan.as_ref())? else {
         return Ok(EXIT_OK);
     };
     write_output(output, |w| match format {
         Format::Json => report::json::write_live(&comparison, w),
         Format::Md => w.write_all(report::live::markdown(&comparison, "#").as_bytes()),
-        Format::Text => w.write_all(report::live::text(&comparison).as_bytes()),
+        Format::Text | Format::Html => w.write_all(report::live::text(&comparison).as_bytes()),
     })?;
     let mut failed = false;
     for e in comparison.errors() {

@@ -1,7 +1,7 @@
 //! How numbers and cells read to people. Formatting only: every value shown was computed by
 //! `compare`.
 
-use crate::compare::{Aspect, Cell, CellValue, Comparison, Row, Status};
+use crate::compare::{Aspect, Cell, CellValue, Comparison, Row, ServiceView, Status};
 use crate::model::Quantity;
 
 /// `1000` -> `1 CPU`, `500` -> `0.5 CPU`, `1250` -> `1.25 CPU`.
@@ -137,6 +137,21 @@ pub fn row_cell(r: &Row, c: &Cell) -> String {
     }
 }
 
+/// Whether a service row is worth a line in a table: a row absent everywhere, or a reservation
+/// made nowhere, tells nothing.
+pub fn tells_something(r: &Row) -> bool {
+    if r.cells.iter().all(|cell| cell.value == CellValue::Absent) {
+        return false;
+    }
+    !(matches!(r.aspect, Aspect::CpuReservation | Aspect::MemoryReservation)
+        && r.cells.iter().all(|cell| {
+            matches!(
+                cell.value,
+                CellValue::Millicores(None) | CellValue::Bytes(None) | CellValue::Absent
+            )
+        }))
+}
+
 /// The label of a row's aspect.
 pub fn aspect(a: &Aspect) -> String {
     match a {
@@ -233,6 +248,27 @@ pub fn total(value: Option<u64>, unlimited: u32, is_cpu: bool) -> String {
         (None, n) => format!("no limit ({n} service{})", plural(n)),
         (Some(v), 0) => fmt(v),
         (Some(v), n) => format!("{} + {n} unlimited", fmt(v)),
+    }
+}
+
+/// A service's CPU or memory limit in one environment, all instances together: `2 CPU`,
+/// `1 GiB (2 × 512 MiB)`, `no limit`, or `—` where the service is absent.
+pub fn service_limit(v: Option<&ServiceView>, is_cpu: bool) -> String {
+    let Some(v) = v else {
+        return "—".into();
+    };
+    let (total, each) = if is_cpu {
+        (v.cpu_limit_total_millis, v.cpu_limit_millis)
+    } else {
+        (v.memory_limit_total_bytes, v.memory_limit_bytes)
+    };
+    let fmt = |x: u64| if is_cpu { cpu(x) } else { bytes(x) };
+    match (total, each) {
+        (Some(t), Some(e)) if v.instances > 1 => {
+            format!("{} ({} × {})", fmt(t), v.instances, fmt(e))
+        }
+        (Some(t), _) => fmt(t),
+        (None, _) => "no limit".into(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::format::{self, plural};
 use super::ReportInput;
-use crate::compare::{Aspect, CellValue, Row, ServiceComparison, Status};
+use crate::compare::{Aspect, Row, ServiceComparison, Status};
 use crate::model::Role;
 use crate::verdict::{Kind, Verdict};
 
@@ -180,21 +180,7 @@ fn services(out: &mut String, input: &ReportInput) {
 fn service_table(out: &mut String, input: &ReportInput, s: &ServiceComparison) {
     let c = input.comparison;
     header(out, "Aspect", &c.environments, Some("Notes"));
-    for r in &s.rows {
-        // Absent everywhere (no reservation anywhere, say) tells nothing.
-        if r.cells.iter().all(|cell| cell.value == CellValue::Absent) {
-            continue;
-        }
-        if matches!(r.aspect, Aspect::CpuReservation | Aspect::MemoryReservation)
-            && r.cells.iter().all(|cell| {
-                matches!(
-                    cell.value,
-                    CellValue::Millicores(None) | CellValue::Bytes(None) | CellValue::Absent
-                )
-            })
-        {
-            continue;
-        }
+    for r in s.rows.iter().filter(|r| format::tells_something(r)) {
         row_line(out, input, r, &label(&r.aspect));
     }
     let _ = writeln!(out);
@@ -237,30 +223,7 @@ fn resources(out: &mut String, input: &ReportInput) {
         for s in &c.services {
             let mut cols = vec![s.name.clone()];
             for v in &s.envs {
-                cols.push(match v {
-                    None => "—".into(),
-                    Some(v) => {
-                        let (total, each) = if is_cpu {
-                            (v.cpu_limit_total_millis, v.cpu_limit_millis)
-                        } else {
-                            (v.memory_limit_total_bytes, v.memory_limit_bytes)
-                        };
-                        let fmt = |x: u64| {
-                            if is_cpu {
-                                format::cpu(x)
-                            } else {
-                                format::bytes(x)
-                            }
-                        };
-                        match (total, each) {
-                            (Some(t), Some(e)) if v.instances > 1 => {
-                                format!("{} ({} × {})", fmt(t), v.instances, fmt(e))
-                            }
-                            (Some(t), _) => fmt(t),
-                            (None, _) => "no limit".into(),
-                        }
-                    }
-                });
+                cols.push(format::service_limit(v.as_ref(), is_cpu));
             }
             let aspect = if is_cpu {
                 Aspect::CpuLimit

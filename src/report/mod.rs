@@ -1,8 +1,10 @@
-//! Renderers of a comparison: terminal text, Markdown, JSON. They format; they compute nothing.
+//! Renderers of a comparison: terminal text, Markdown, JSON, HTML. They format; they compute
+//! nothing.
 
 pub mod capacity;
 pub mod comment;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod live;
@@ -37,6 +39,8 @@ pub enum Format {
     Json,
     /// Plain-text tables.
     Text,
+    /// One self-contained HTML page (heat map, filters, charts), for `-o report.html`.
+    Html,
 }
 
 pub fn render(format: Format, input: &ReportInput, color: bool) -> String {
@@ -44,6 +48,7 @@ pub fn render(format: Format, input: &ReportInput, color: bool) -> String {
         Format::Md => markdown::render(input),
         Format::Json => json::render(input),
         Format::Text => text::render(input, color),
+        Format::Html => html::render(input),
     }
 }
 
