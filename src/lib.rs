@@ -14,6 +14,7 @@ pub mod discover;
 pub mod error;
 pub mod model;
 pub mod policy;
+pub mod promote;
 pub mod report;
 pub mod rules;
 pub mod score;

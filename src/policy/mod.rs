@@ -103,6 +103,15 @@ pub struct Policy {
     pub must_match: Vec<MustMatch>,
     pub waivers: Vec<Waiver>,
     pub rules: BTreeMap<String, RuleSetting>,
+    /// A team's own items for the promotion checklist (`[promote] checklist`), in file order.
+    pub promote_checklist: Vec<ChecklistItem>,
+}
+
+/// One item of `[promote] checklist`: left for a person to tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecklistItem {
+    pub text: String,
+    pub line: u32,
 }
 
 impl Default for Policy {
@@ -118,6 +127,7 @@ impl Default for Policy {
             must_match: defaults::must_match(),
             waivers: Vec::new(),
             rules: BTreeMap::new(),
+            promote_checklist: Vec::new(),
         }
     }
 }
@@ -154,6 +164,7 @@ struct PolicyFile {
     must_match: Option<Vec<toml::Spanned<MustMatchEntry>>>,
     waiver: Option<Vec<toml::Spanned<WaiverEntry>>>,
     rules: Option<BTreeMap<String, toml::Spanned<String>>>,
+    promote: Option<PromoteSection>,
     /// File bindings, read by discovery.
     #[allow(dead_code)]
     sources: Option<toml::Value>,
@@ -168,6 +179,13 @@ struct EnvironmentsSection {
     /// discovery.
     #[allow(dead_code)]
     extra: Option<Vec<String>>,
+}
+
+/// `[promote]`: what `envparity promote` adds to its checklist.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromoteSection {
+    checklist: Option<Vec<toml::Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -366,6 +384,20 @@ pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
         };
         policy.rules.insert(id, setting);
     }
+    for item in file.promote.and_then(|p| p.checklist).unwrap_or_default() {
+        let span = item.span();
+        let item_text = item.into_inner().trim().to_string();
+        if item_text.is_empty() {
+            return Err(at(
+                span,
+                "[promote] checklist: an item is empty; write what a person must check".into(),
+            ));
+        }
+        policy.promote_checklist.push(ChecklistItem {
+            text: item_text,
+            line: line_of(text, span.start),
+        });
+    }
     Ok(policy)
 }
 
@@ -475,6 +507,43 @@ EP006 = "warning"
         assert!(e.message.contains("between 0 and 100"));
         let e = parse("min_score = \n", "p.toml", RULES).unwrap_err();
         assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn promote_checklist_items_are_strings_with_their_lines() {
+        let p = parse(
+            "[promote]\nchecklist = [\n  \"Release notes sent\",\n  \"Feature flags reviewed\",\n]\n",
+            "envparity.toml",
+            RULES,
+        )
+        .unwrap();
+        assert_eq!(
+            p.promote_checklist,
+            vec![
+                ChecklistItem {
+                    text: "Release notes sent".into(),
+                    line: 3
+                },
+                ChecklistItem {
+                    text: "Feature flags reviewed".into(),
+                    line: 4
+                },
+            ]
+        );
+        let e = parse(
+            "min_score = 1\n[promote]\nchecklist = [\"ok\", 3]\n",
+            "envparity.toml",
+            RULES,
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("expected a string"), "{e}");
+        let e = parse("[promote]\nchecklist = [\"  \"]\n", "p.toml", RULES).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("empty"), "{e}");
+        let e = parse("[promote]\nitems = []\n", "p.toml", RULES).unwrap_err();
+        assert!(e.message.contains("unknown field `items`"), "{e}");
+        assert!(Policy::default().promote_checklist.is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod format;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod promote;
 pub mod sarif;
 pub mod text;
 
