@@ -113,13 +113,12 @@ impl Item {
 
     fn new(text: impl Into<String>, status: ItemStatus, evidence: Vec<Evidence>) -> Self {
         // Members of one logical service (`web1..web4`) share their settings: one fact each.
-        let mut evidence: Vec<Evidence> =
-            evidence.into_iter().fold(Vec::new(), |mut kept, e| {
-                if !kept.contains(&e) {
-                    kept.push(e);
-                }
-                kept
-            });
+        let mut evidence: Vec<Evidence> = evidence.into_iter().fold(Vec::new(), |mut kept, e| {
+            if !kept.contains(&e) {
+                kept.push(e);
+            }
+            kept
+        });
         let more_evidence = evidence.len().saturating_sub(MAX_EVIDENCE);
         evidence.truncate(MAX_EVIDENCE);
         Item {
@@ -356,7 +355,9 @@ impl Checker<'_> {
         let mut failed = Vec::new();
         let mut unverifiable = Vec::new();
         for a in &self.inputs.judged.aligned {
-            let source = a.services(self.inputs.scan, from).find(|s| s.image.is_some());
+            let source = a
+                .services(self.inputs.scan, from)
+                .find(|s| s.image.is_some());
             let target = a.services(self.inputs.scan, to).find(|s| s.image.is_some());
             let (Some(source), Some(target)) = (source, target) else {
                 continue;
@@ -407,7 +408,11 @@ impl Checker<'_> {
             ItemStatus::Unknown => Some("some images are built on each host".to_string()),
             _ => None,
         };
-        let evidence = failed.into_iter().chain(unverifiable).chain(pinned).collect();
+        let evidence = failed
+            .into_iter()
+            .chain(unverifiable)
+            .chain(pinned)
+            .collect();
         Item {
             reason,
             ..Item::new(text, status, evidence).rules(&["EP006", "EP012"])
@@ -660,7 +665,11 @@ impl Checker<'_> {
             }
         }
         for (name, s) in self.target_containers() {
-            let image = s.image.as_ref().map(|i| i.value.to_string()).unwrap_or_default();
+            let image = s
+                .image
+                .as_ref()
+                .map(|i| i.value.to_string())
+                .unwrap_or_default();
             if name.contains("backup") || image.contains("backup") || image.contains("barman") {
                 on.push(Evidence::at(
                     format!("`{name}` runs backups ({image})"),
@@ -694,7 +703,10 @@ impl Checker<'_> {
             .filter(|s| s.role == Role::Database && s.envs[self.inputs.to].is_some())
             .map(|s| format!("`{}`", s.name))
             .collect();
-        for key in self.inputs.scan.environments[self.inputs.to].settings.keys() {
+        for key in self.inputs.scan.environments[self.inputs.to]
+            .settings
+            .keys()
+        {
             if let Some(resource) = terraform_database(key) {
                 let resource = format!("`{resource}`");
                 if !names.contains(&resource) {
@@ -744,10 +756,7 @@ impl Checker<'_> {
                 Some(max) => format!("{}-{max} instances", view.instances),
                 None => format!("{} instance{}", view.instances, plural(view.instances)),
             };
-            let fact = Evidence::at(
-                format!("`{}` ({}): {count}{default}", s.name, s.role),
-                &at,
-            );
+            let fact = Evidence::at(format!("`{}` ({}): {count}{default}", s.name, s.role), &at);
             if view.instances > 1 {
                 ha.push(fact);
             } else {
@@ -766,7 +775,11 @@ impl Checker<'_> {
             }
         }
         if !single.is_empty() {
-            return Item::new(text, ItemStatus::Failed, single.into_iter().chain(ha).collect());
+            return Item::new(
+                text,
+                ItemStatus::Failed,
+                single.into_iter().chain(ha).collect(),
+            );
         }
         if ha.is_empty() {
             return Item::unknown(
@@ -829,9 +842,15 @@ fn turns_transport_on(key: &str, value: &str) -> bool {
         return value.parse::<u64>().is_ok_and(|s| s > 0);
     }
     let lower = key.to_ascii_lowercase();
-    [".tls.", ".tls[", "ssl_certificate", ".https.", "acm_certificate"]
-        .iter()
-        .any(|w| lower.contains(w))
+    [
+        ".tls.",
+        ".tls[",
+        "ssl_certificate",
+        ".https.",
+        "acm_certificate",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 /// The Terraform database resource a key belongs to: `terraform.aws_db_instance.main.multi_az`
@@ -851,9 +870,7 @@ fn terraform_database(key: &str) -> Option<String> {
         "azurerm_mysql_flexible_server",
         "digitalocean_database_cluster",
     ];
-    DATABASES
-        .contains(&kind)
-        .then(|| format!("{kind}.{name}"))
+    DATABASES.contains(&kind).then(|| format!("{kind}.{name}"))
 }
 
 #[cfg(test)]
@@ -866,9 +883,18 @@ mod tests {
         assert!(!turns_transport_on("env.SESSION_COOKIE_SECURE", "False"));
         assert!(turns_transport_on("env.SECURE_HSTS_SECONDS", "31536000"));
         assert!(!turns_transport_on("env.SECURE_HSTS_SECONDS", "0"));
-        assert!(turns_transport_on("ingress.shop.tls.hosts", "shop.example.com"));
-        assert!(turns_transport_on("terraform.aws_lb_listener.https.count", "1"));
-        assert!(!turns_transport_on("terraform.aws_lb_listener.https.count", "0"));
+        assert!(turns_transport_on(
+            "ingress.shop.tls.hosts",
+            "shop.example.com"
+        ));
+        assert!(turns_transport_on(
+            "terraform.aws_lb_listener.https.count",
+            "1"
+        ));
+        assert!(!turns_transport_on(
+            "terraform.aws_lb_listener.https.count",
+            "0"
+        ));
         assert!(!turns_transport_on("env.DATABASE_URL", "postgres://db/app"));
     }
 

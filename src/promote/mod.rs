@@ -150,8 +150,7 @@ pub fn promote(today: &Today, from: usize, to: usize) -> Promotion {
     let aligned = crate::align::align(scan);
     let (simulated, changes) = simulate::simulate(scan, &aligned, from, to);
     let after = check::judge(&simulated, policy, today.date);
-    let (introduced, cleared) =
-        findings::diff(&today.analysis.findings, &after.analysis.findings);
+    let (introduced, cleared) = findings::diff(&today.analysis.findings, &after.analysis.findings);
     let verdicts = &today.analysis.verdicts;
     let expected = expects::expected_settings(today.comparison, verdicts, from, to);
     let must_match = expects::must_match_breaks(
@@ -184,5 +183,42 @@ pub fn promote(today: &Today, from: usize, to: usize) -> Promotion {
         introduced,
         cleared,
         checklist,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envs(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn default_pair_is_the_one_below_the_reference_and_the_reference() {
+        let three = envs(&["development", "staging", "production"]);
+        assert_eq!(resolve(&three, 2, None, None).unwrap(), (1, 2));
+        assert_eq!(resolve(&three, 2, None, Some("staging")).unwrap(), (0, 1));
+        assert_eq!(
+            resolve(&three, 2, Some("dev"), Some("prod")).unwrap(),
+            (0, 2),
+            "names are canonicalised as discovery does"
+        );
+    }
+
+    #[test]
+    fn bad_pairs_name_the_known_environments() {
+        let two = envs(&["staging", "production"]);
+        let e = resolve(&two, 1, Some("qa"), None).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--from `qa`: no such environment; the environments found are `staging`, `production`"
+        );
+        let e = resolve(&two, 1, None, Some("staging")).unwrap_err();
+        assert!(e.message.contains("lowest environment"), "{e}");
+        let e = resolve(&two, 1, Some("production"), None).unwrap_err();
+        assert!(e.message.contains("both `production`"), "{e}");
+        let e = resolve(&envs(&["production"]), 0, None, None).unwrap_err();
+        assert!(e.message.contains("needs two environments"), "{e}");
     }
 }

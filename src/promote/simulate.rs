@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use crate::align::AlignedService;
-use crate::model::{Located, Origin, Scan, Setting};
+use crate::model::{ImageRef, Located, Origin, Scan, Setting};
+use crate::rules;
 
 type Settings = std::collections::BTreeMap<String, Setting>;
 
@@ -32,6 +33,10 @@ pub struct Change {
     /// What it runs after the promotion, and where the source environment sets it.
     pub after: String,
     pub from_at: Origin,
+    /// What the change means beyond a new version (a database's major version: its data
+    /// must be upgraded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Whether a setting names a version of what runs (promoted with the images), rather than
@@ -108,10 +113,29 @@ fn promote_image(
             now_at: current.origin.clone(),
             after: image.value.to_string(),
             from_at: image.origin.clone(),
+            note: major_upgrade(a, &current.value, &image.value),
         });
         *current = Located::new(image.value.clone(), current.origin.clone());
     }
     change
+}
+
+/// A backing service (database, cache, queue) moving to another major version keeps its data
+/// in the old version's format: say so.
+fn major_upgrade(a: &AlignedService, now: &ImageRef, after: &ImageRef) -> Option<String> {
+    if !crate::verdict::is_backing(a.role) || now.repository != after.repository {
+        return None;
+    }
+    match (
+        rules::major(now.tag.as_deref()),
+        rules::major(after.tag.as_deref()),
+    ) {
+        (Some(old), Some(new)) if old != new => Some(format!(
+            "major version {old} -> {new} of a {}: its data must be upgraded (for PostgreSQL, pg_upgrade or a dump and restore), and the upgrade tested in the source environment",
+            a.role
+        )),
+        _ => None,
+    }
 }
 
 /// The version settings of one aligned service, from the source's first member to every
@@ -168,6 +192,7 @@ fn promote_settings(
             now_at: old.origin.clone(),
             after: new.display().to_string(),
             from_at: new.origin.clone(),
+            note: None,
         });
         let origin = old.origin.clone();
         *old = Setting {

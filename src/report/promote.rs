@@ -155,14 +155,17 @@ fn text(input: &PromoteInput) -> String {
     for c in &p.changes {
         let _ = writeln!(
             out,
-            "  {} {}: {} -> {} ({})\n    now {}, from {}",
+            "  {} {}: {} -> {} ({})\n    now {}, from {}{}",
             whose(c.service.as_deref()),
             c.item,
             c.now,
             c.after,
             change_kind(&c.kind),
             c.now_at,
-            c.from_at
+            c.from_at,
+            c.note
+                .as_ref()
+                .map_or(String::new(), |n| format!("\n    note: {n}"))
         );
     }
 
@@ -261,11 +264,7 @@ fn source_only(s: &SourceOnlyService, p: &Promotion) -> String {
 /// Inline code that stays code whatever the text holds: a fence longer than any run of
 /// backticks inside, pipes escaped for tables.
 fn code(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -357,7 +356,10 @@ fn change_row(c: &Change) -> String {
         cell(&c.now_at.to_string()),
         code(&c.after),
         cell(&c.from_at.to_string()),
-        change_kind(&c.kind)
+        match &c.note {
+            Some(note) => format!("{}: {}", change_kind(&c.kind), cell(note)),
+            None => change_kind(&c.kind).to_string(),
+        }
     )
 }
 
@@ -383,10 +385,9 @@ fn md_expected(out: &mut String, p: &Promotion) {
             p.from
         );
         for e in &p.expected {
-            let verdict = e
-                .intended
-                .as_ref()
-                .map_or("**missing**".to_string(), |r| format!("intended: {}", cell(r)));
+            let verdict = e.intended.as_ref().map_or("**missing**".to_string(), |r| {
+                format!("intended: {}", cell(r))
+            });
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {verdict} |",
