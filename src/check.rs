@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::align::AlignedService;
-use crate::compare::Comparison;
+use crate::align::{align, AlignedService};
+use crate::compare::{compare, Comparison};
 use crate::live::LiveComparison;
 use crate::model::Scan;
 use crate::policy::{Date, Policy, Severity};
@@ -77,5 +77,25 @@ pub fn analyse_with_live(
         policy_file: policy.file.clone(),
         passed,
         host_costs: crate::cost::host_costs(&comparison.environments, comparison.reference, policy),
+    }
+}
+
+/// A scan judged: aligned, compared, and analysed under the policy.
+pub struct Judged {
+    pub aligned: Vec<AlignedService>,
+    pub comparison: Comparison,
+    pub analysis: Analysis,
+}
+
+/// The whole judgement of a scan, for callers that build a scan of their own (the promotion
+/// simulation) and need what `envparity check` would say of it.
+pub fn judge(scan: &Scan, policy: &Policy, today: Date) -> Judged {
+    let aligned = align(scan);
+    let comparison = compare(scan, &aligned);
+    let analysis = analyse(scan, &aligned, &comparison, policy, today);
+    Judged {
+        aligned,
+        comparison,
+        analysis,
     }
 }

@@ -1,7 +1,8 @@
 //! Command line: parse arguments, run the pipeline, print, choose the exit code.
 //!
 //! Exit codes: 0 success; 1 `check` failed (a finding at or above `fail_on`, or the score below
-//! `min_score`); 2 usage or input error (a file that cannot be read or understood).
+//! `min_score`) or `promote` is blocked; 2 usage or input error (a file that cannot be read or
+//! understood).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use crate::live::run::LiveArgs;
 use crate::live::LiveComparison;
 use crate::model::Scan;
 use crate::policy::{self, Date};
+use crate::report::promote::{PromoteFormat, PromoteInput};
 use crate::report::{self, Format, ReportInput};
 use crate::rules;
 use crate::sources::{self, Workspace};
@@ -43,10 +45,11 @@ envparity report . -o ENVIRONMENTS.md     the Markdown document to check in\n  \
 envparity report . --format json          the stable JSON (docs/json-schema.md)\n  \
 envparity report . -f html -o report.html one self-contained page to open or attach\n  \
 envparity check .                         gate CI: exit 1 on failing findings or a low score\n  \
+envparity promote . --from staging --to production   what production becomes, and the checklist\n  \
 envparity explain EP001                   what a rule finds, why it matters, how to fix it\n  \
 envparity init .                          write a commented envparity.toml to start from\n  \
 envparity compare . --env staging=compose.yml,compose.stg.yml --env production=compose.yml,compose.prd.yml\n\n\
-Exit codes: 0 success; 1 `check` failed; 2 usage or input error (the message names the file and line).\n\
+Exit codes: 0 success; 1 `check` failed or `promote` is blocked; 2 usage or input error (the message names the file and line).\n\
 Colour: --color, or NO_COLOR=1 to disable; off when output is not a terminal."
 )]
 struct Cli {
@@ -124,6 +127,26 @@ enum Command {
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// What the target environment becomes when the source's images and versions are
+    /// promoted into it, and the promotion checklist. Exit 0 when nothing blocks the
+    /// promotion, 1 when it would introduce an error-level finding or leave a must-match item
+    /// different, 2 on bad input.
+    Promote {
+        #[command(flatten)]
+        scan: ScanArgs,
+        /// The environment promoted from (default: the one just below --to).
+        #[arg(long, value_name = "ENV")]
+        from: Option<String>,
+        /// The environment promoted to (default: the reference, the highest environment).
+        #[arg(long, value_name = "ENV")]
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = PromoteFormat::Text)]
+        format: PromoteFormat,
         /// Write to this file instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
@@ -354,6 +377,19 @@ fn run(command: Command, color: bool) -> Result<i32> {
             Ok(code)
         }
         Command::Explain { rule, list } => explain(rule.as_deref(), list),
+        Command::Promote {
+            scan,
+            from,
+            to,
+            format,
+            output,
+        } => promote(
+            &scan,
+            (from.as_deref(), to.as_deref()),
+            format,
+            output.as_deref(),
+            color,
+        ),
         Command::Init {
             scan,
             force,
@@ -394,6 +430,55 @@ fn run(command: Command, color: bool) -> Result<i32> {
     }
 }
 
+/// `envparity promote`: simulate the promotion on the pipeline's judgement, render it, and
+/// exit 1 when something blocks it.
+fn promote(
+    args: &ScanArgs,
+    (from, to): (Option<&str>, Option<&str>),
+    format: PromoteFormat,
+    output: Option<&std::path::Path>,
+    color: bool,
+) -> Result<i32> {
+    let judged = pipeline(args, None, color).and_then(|p| {
+        let c = &p.comparison;
+        let pair = crate::promote::resolve(&c.environments, c.reference, from, to)?;
+        Ok((p, pair))
+    });
+    let (p, (from, to)) = match judged {
+        Ok(judged) => judged,
+        Err(e) => {
+            if format == PromoteFormat::Json {
+                write_output(output, |w| report::json::write_error(&e, w))?;
+            }
+            return Err(e);
+        }
+    };
+    let today = crate::promote::Today {
+        scan: &p.scan,
+        comparison: &p.comparison,
+        analysis: &p.analysis,
+        policy: &p.policy,
+        date: Date::today(),
+    };
+    let promotion = crate::promote::promote(&today, from, to);
+    let input = PromoteInput {
+        root: &p.root,
+        promotion: &promotion,
+    };
+    let mut text = report::promote::render(format, &input);
+    if format != PromoteFormat::Json {
+        // Repository text (service names, images) reaches a terminal or CI log: escaped as
+        // every other text output is.
+        text = escape::document(&text, false).into_owned();
+    }
+    write_output(output, |w| w.write_all(text.as_bytes()))?;
+    Ok(if promotion.blockers().is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
 /// The process is about to exit: freeing the model and the report piece by piece (millions of
 /// small allocations on a large repository) costs time and changes nothing, so they are left
 /// to the operating system.
@@ -424,6 +509,7 @@ struct Pipeline {
     scan: Scan,
     comparison: crate::compare::Comparison,
     analysis: check::Analysis,
+    policy: policy::Policy,
     files: Vec<Vec<String>>,
     /// The running servers, when `--pg`, `--redis` or `[live]` named some.
     live: Option<LiveComparison>,
@@ -489,6 +575,7 @@ fn pipeline(args: &ScanArgs, live: Option<&LiveArgs>, color: bool) -> Result<Pip
         scan,
         comparison,
         analysis,
+        policy,
         files,
         live,
         clock,

@@ -18,6 +18,7 @@ pub mod escape;
 pub mod live;
 pub mod model;
 pub mod policy;
+pub mod promote;
 pub mod repo;
 pub mod report;
 pub mod rules;

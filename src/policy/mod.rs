@@ -108,6 +108,15 @@ pub struct Policy {
     pub cost: cost::CostPolicy,
     /// `[live]`: running servers to read (docs/live.md).
     pub live: LiveConfig,
+    /// A team's own items for the promotion checklist (`[promote] checklist`), in file order.
+    pub promote_checklist: Vec<ChecklistItem>,
+}
+
+/// One item of `[promote] checklist`: left for a person to tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecklistItem {
+    pub text: String,
+    pub line: u32,
 }
 
 /// `[live]`: which running server to read for which environment.
@@ -145,6 +154,7 @@ impl Default for Policy {
             rules: BTreeMap::new(),
             cost: cost::CostPolicy::default(),
             live: LiveConfig::default(),
+            promote_checklist: Vec::new(),
         }
     }
 }
@@ -182,6 +192,7 @@ struct PolicyFile {
     waiver: Option<Vec<toml::Spanned<WaiverEntry>>>,
     rules: Option<BTreeMap<String, toml::Spanned<String>>>,
     cost: Option<cost::CostSection>,
+    promote: Option<PromoteSection>,
     /// File bindings, read by discovery.
     #[allow(dead_code)]
     sources: Option<toml::Value>,
@@ -214,6 +225,13 @@ struct EnvironmentsSection {
     /// discovery.
     #[allow(dead_code)]
     extra: Option<Vec<String>>,
+}
+
+/// `[promote]`: what `envparity promote` adds to its checklist.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromoteSection {
+    checklist: Option<Vec<toml::Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -456,6 +474,20 @@ pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
             all_settings: live.all_settings.unwrap_or(false),
         };
     }
+    for item in file.promote.and_then(|p| p.checklist).unwrap_or_default() {
+        let span = item.span();
+        let item_text = item.into_inner().trim().to_string();
+        if item_text.is_empty() {
+            return Err(at(
+                span,
+                "[promote] checklist: an item is empty; write what a person must check".into(),
+            ));
+        }
+        policy.promote_checklist.push(ChecklistItem {
+            text: item_text,
+            line: line_of(text, span.start),
+        });
+    }
     Ok(policy)
 }
 
@@ -593,6 +625,43 @@ EP006 = "warning"
         assert!(e.message.contains("timeout_seconds"), "{e}");
         let e = parse("[[live.postgres]]\nenvironment = \"a\"\n", "p.toml", RULES).unwrap_err();
         assert!(e.message.contains("missing field `url`"), "{e}");
+    }
+
+    #[test]
+    fn promote_checklist_items_are_strings_with_their_lines() {
+        let p = parse(
+            "[promote]\nchecklist = [\n  \"Release notes sent\",\n  \"Feature flags reviewed\",\n]\n",
+            "envparity.toml",
+            RULES,
+        )
+        .unwrap();
+        assert_eq!(
+            p.promote_checklist,
+            vec![
+                ChecklistItem {
+                    text: "Release notes sent".into(),
+                    line: 3
+                },
+                ChecklistItem {
+                    text: "Feature flags reviewed".into(),
+                    line: 4
+                },
+            ]
+        );
+        let e = parse(
+            "min_score = 1\n[promote]\nchecklist = [\"ok\", 3]\n",
+            "envparity.toml",
+            RULES,
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("expected a string"), "{e}");
+        let e = parse("[promote]\nchecklist = [\"  \"]\n", "p.toml", RULES).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("empty"), "{e}");
+        let e = parse("[promote]\nitems = []\n", "p.toml", RULES).unwrap_err();
+        assert!(e.message.contains("unknown field `items`"), "{e}");
+        assert!(Policy::default().promote_checklist.is_empty());
     }
 
     #[test]

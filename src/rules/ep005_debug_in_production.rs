@@ -36,6 +36,24 @@ services:
     check,
 };
 
+/// Switches that turn a framework's debug mode on.
+pub(crate) const DEBUG_FLAGS: &[&str] = &[
+    "DEBUG",
+    "FLASK_DEBUG",
+    "APP_DEBUG",
+    "DJANGO_DEBUG",
+    "RAILS_DEBUG",
+];
+/// Settings that name the mode an application runs in (`development`, `production`).
+pub(crate) const MODE_KEYS: &[&str] = &[
+    "NODE_ENV",
+    "RAILS_ENV",
+    "APP_ENV",
+    "FLASK_ENV",
+    "ENVIRONMENT",
+    "RACK_ENV",
+];
+
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
     for (e, service, key, setting) in ctx.settings() {
@@ -46,13 +64,11 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let value = setting.display().trim();
         let lower = value.to_ascii_lowercase();
         let why = match name.as_str() {
-            "DEBUG" | "FLASK_DEBUG" | "APP_DEBUG" | "DJANGO_DEBUG" | "RAILS_DEBUG"
-                if is_truthy(value) =>
-            {
+            flag if DEBUG_FLAGS.contains(&flag) && is_truthy(value) => {
                 Some(format!("`{name}` is on"))
             }
-            "NODE_ENV" | "RAILS_ENV" | "APP_ENV" | "FLASK_ENV" | "ENVIRONMENT" | "RACK_ENV"
-                if matches!(lower.as_str(), "development" | "dev" | "local") =>
+            mode if MODE_KEYS.contains(&mode)
+                && matches!(lower.as_str(), "development" | "dev" | "local") =>
             {
                 Some(format!("`{name}` is `{value}`"))
             }

@@ -53,7 +53,7 @@ const BRANCH_LIKE: &[&str] = &[
     "unstable",
 ];
 
-fn is_mutable(tag: Option<&str>) -> Option<String> {
+pub(crate) fn is_mutable(tag: Option<&str>) -> Option<String> {
     let Some(t) = tag else {
         return Some("has no tag (runs `latest`)".into());
     };

@@ -34,7 +34,7 @@ Run the same engine and major version everywhere; upgrade staging first and prom
 };
 
 /// The leading number of a tag: `15-alpine` -> 15, `7.2.4` -> 7, `v2` -> 2.
-fn major(tag: Option<&str>) -> Option<u64> {
+pub(crate) fn major(tag: Option<&str>) -> Option<u64> {
     let t = tag?.trim_start_matches(['v', 'V']);
     let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
     digits.parse().ok()

@@ -33,7 +33,7 @@ Turn the setting on in the production-like environment, at least as strict as th
     check,
 };
 
-const MUST_BE_ON: &[&str] = &[
+pub(crate) const MUST_BE_ON: &[&str] = &[
     "SECURE_SSL_REDIRECT",
     "FORCE_SSL",
     "FORCE_HTTPS",
@@ -50,7 +50,7 @@ const MUST_BE_ON: &[&str] = &[
     "TLS_ENABLED",
     "SSL_ENABLED",
 ];
-const HSTS: &[&str] = &["SECURE_HSTS_SECONDS", "HSTS_MAX_AGE", "HSTS_SECONDS"];
+pub(crate) const HSTS: &[&str] = &["SECURE_HSTS_SECONDS", "HSTS_MAX_AGE", "HSTS_SECONDS"];
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();

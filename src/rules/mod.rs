@@ -30,6 +30,11 @@ pub mod fingerprint;
 #[cfg(test)]
 mod testing;
 
+pub(crate) use ep005_debug_in_production::{DEBUG_FLAGS, MODE_KEYS};
+pub(crate) use ep006_mutable_image_tag::is_mutable;
+pub(crate) use ep010_version_drift::major;
+pub(crate) use ep013_insecure_transport::{HSTS, MUST_BE_ON};
+
 use serde::Serialize;
 
 use crate::align::AlignedService;
