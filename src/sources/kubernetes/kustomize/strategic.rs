@@ -80,6 +80,22 @@ fn merge(target: &mut Val, patch: &Val, builtin: bool, path: &mut Vec<String>) -
         *target = clean(patch);
         return Ok(Action::Keep);
     }
+    let entries = target.map_mut().map(std::mem::take).unwrap_or_default();
+    let mut entries = IndexedMap::new(entries);
+    let result = merge_entries(&mut entries, patch_entries, builtin, path);
+    if let Some(target_entries) = target.map_mut() {
+        *target_entries = entries.into_entries();
+    }
+    result?;
+    Ok(Action::Keep)
+}
+
+fn merge_entries(
+    target: &mut IndexedMap,
+    patch_entries: &[(String, Val)],
+    builtin: bool,
+    path: &mut Vec<String>,
+) -> Result<()> {
     for (key, pv) in patch_entries {
         if key == "$patch" {
             continue;
@@ -93,30 +109,71 @@ fn merge(target: &mut Val, patch: &Val, builtin: bool, path: &mut Vec<String>) -
             target.remove(key);
             continue;
         }
+        let Some(existing) = target.get_mut(key) else {
+            target.push(key, clean(pv));
+            continue;
+        };
+        path.push(key.clone());
         let mut delete = false;
-        match target.get_mut(key) {
-            None => target.set(key, clean(pv)),
-            Some(existing) => {
-                path.push(key.clone());
-                match (&mut existing.kind, &pv.kind) {
-                    (Kind::Seq(items), Kind::Seq(patch_items)) => {
-                        let merge_key = if builtin { merge_key(path) } else { None };
-                        merge_list(items, patch_items, merge_key, builtin, path)?;
-                        existing.origin = pv.origin.clone();
-                    }
-                    (Kind::Map(_), Kind::Map(_)) => {
-                        delete = merge(existing, pv, builtin, path)? == Action::Delete;
-                    }
-                    _ => *existing = clean(pv),
-                }
-                path.pop();
+        match (&mut existing.kind, &pv.kind) {
+            (Kind::Seq(items), Kind::Seq(patch_items)) => {
+                let merge_key = if builtin { merge_key(path) } else { None };
+                merge_list(items, patch_items, merge_key, builtin, path)?;
+                existing.origin = pv.origin.clone();
             }
+            (Kind::Map(_), Kind::Map(_)) => {
+                delete = merge(existing, pv, builtin, path)? == Action::Delete;
+            }
+            _ => *existing = clean(pv),
         }
+        path.pop();
         if delete {
             target.remove(key);
         }
     }
-    Ok(Action::Keep)
+    Ok(())
+}
+
+/// A mapping's entries with their keys indexed, so that a patch of thousands of keys (a large
+/// ConfigMap's `data`) finds each in constant time instead of scanning the mapping. Order is kept;
+/// removed entries are dropped when the entries are given back.
+struct IndexedMap {
+    entries: Vec<Option<(String, Val)>>,
+    index: HashMap<String, usize>,
+}
+
+impl IndexedMap {
+    fn new(entries: Vec<(String, Val)>) -> Self {
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, (key, _)) in entries.iter().enumerate() {
+            // The first of duplicate keys is the one a lookup finds, as `Val::get` does.
+            index.entry(key.clone()).or_insert(i);
+        }
+        IndexedMap {
+            entries: entries.into_iter().map(Some).collect(),
+            index,
+        }
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
+        let i = *self.index.get(key)?;
+        self.entries[i].as_mut().map(|(_, v)| v)
+    }
+
+    fn push(&mut self, key: &str, value: Val) {
+        self.index.insert(key.to_string(), self.entries.len());
+        self.entries.push(Some((key.to_string(), value)));
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(i) = self.index.remove(key) {
+            self.entries[i] = None;
+        }
+    }
+
+    fn into_entries(self) -> Vec<(String, Val)> {
+        self.entries.into_iter().flatten().collect()
+    }
 }
 
 fn merge_list(
@@ -444,5 +501,29 @@ mod tests {
         assert_eq!(env.len(), 20_000);
         assert_eq!(env[19_999].text(&["name"]), Some("V19999"));
         assert!(env.iter().all(|e| e.text(&["value"]) == Some("new")));
+    }
+
+    #[test]
+    fn a_large_mapping_merges_in_linear_time() {
+        let data = |value: &str| -> String {
+            (0..50_000)
+                .filter(|&i| i != 7 || value == "old")
+                .map(|i| format!("  K{i}: '{value}{i}'\n"))
+                .collect()
+        };
+        let mut t = val(&format!("data:\n{}", data("old")), "base.yaml");
+        let p = val(
+            &format!("data:\n{}  K7: null\n  NEW: added\n", data("new")),
+            "patch.yaml",
+        );
+        let started = std::time::Instant::now();
+        apply(&mut t, &p, true).unwrap();
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        let data = t.get("data").unwrap().map().unwrap();
+        assert_eq!(data.len(), 50_000);
+        assert_eq!(data[0], ("K0".to_string(), data[0].1.clone()));
+        assert_eq!(t.text(&["data", "K49999"]), Some("new49999"));
+        assert_eq!(t.get("data").unwrap().get("K7"), None);
+        assert_eq!(data.last().unwrap().0, "NEW");
     }
 }
