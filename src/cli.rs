@@ -536,10 +536,7 @@ fn pipeline(args: &ScanArgs, live: Option<&LiveArgs>, color: bool) -> Result<Pip
     let (workspace, plan) = plan(args)?;
     clock.lap("discover");
     if plan.environments.is_empty() {
-        return Err(Error::in_file(
-            args.path.display().to_string(),
-            "no environments found (no file names an environment, such as docker-compose.<env>.yml or <env>.tfvars); state them with --env NAME=FILE or in envparity.toml [sources]",
-        ));
+        no_environments(args, &plan)?;
     }
     let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
     let scan: Scan = sources::load(&workspace, &plan)?;
@@ -580,6 +577,27 @@ fn pipeline(args: &ScanArgs, live: Option<&LiveArgs>, color: bool) -> Result<Pip
         live,
         clock,
     })
+}
+
+/// With no environment found, a directory with no configuration at all is an error (the scan
+/// has nothing to read: most likely the wrong PATH); configuration that names no environment
+/// is a warning, and the run goes on with nothing to compare, so that a gate on a repository
+/// with a single deployment does not fail.
+fn no_environments(args: &ScanArgs, plan: &Plan) -> Result<()> {
+    const HOW: &str = "no file names an environment, such as docker-compose.<env>.yml or <env>.tfvars; state them with --env NAME=FILE or in envparity.toml [sources]";
+    let path = args.path.display().to_string();
+    if plan.configuration_files == 0 {
+        return Err(Error::in_file(
+            path,
+            format!("no environments found: no configuration file to read ({HOW})"),
+        ));
+    }
+    eprintln!(
+        "warning: {}: no environments found among {} configuration file(s), nothing to compare ({HOW})",
+        escape::control(&path),
+        plan.configuration_files
+    );
+    Ok(())
 }
 
 /// Whether a running server that was named could not be read.

@@ -594,6 +594,39 @@ fn no_environments_and_bad_usage_exit_2() {
 }
 
 #[test]
+fn configuration_that_names_no_environment_is_a_warning_not_a_failure() {
+    let deployment =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n";
+    let files = [("k8s/web.yaml", deployment), ("README.md", "hi")];
+    for command in ["compare", "report", "check"] {
+        let (code, e) = run_on(&files, &[command, "."]);
+        assert_eq!(code, 0, "{command}: {e}");
+        assert!(
+            e.starts_with("warning: .: no environments found among 1 configuration file(s), nothing to compare"),
+            "{command}: {e}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("k8s")).unwrap();
+    std::fs::write(dir.path().join("k8s/web.yaml"), deployment).unwrap();
+    let out = envparity()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["environments"], serde_json::json!([]));
+    assert_eq!(doc["gate"]["passed"], true, "{doc}");
+    let (code, e) = run_on(&files, &["promote", "."]);
+    assert_eq!(code, 2);
+    assert!(
+        e.contains("promote needs two environments, and none was found"),
+        "{e}"
+    );
+}
+
+#[test]
 fn unknown_keys_are_noted_not_errors() {
     let (code, _) = run_on(
         &[

@@ -34,6 +34,10 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
     #[serde(skip)]
     pub notes: Vec<Note>,
+    /// How many files of the walk look like configuration (YAML, JSON, TOML, HCL, dotenv, ...),
+    /// whether or not they name an environment: none means the scan had nothing to read.
+    #[serde(skip)]
+    pub configuration_files: usize,
 }
 
 /// Files that look like configuration of an environment but are not read as one: a variant
@@ -391,6 +395,7 @@ pub fn discover(workspace: &Workspace) -> Result<Plan> {
     all.sort_by_key(|c| c.source.kind);
     let mut plan = merge_candidates(all, notes);
     plan.skipped.extend(skipped);
+    plan.configuration_files = files.iter().filter(|f| looks_like_configuration(f)).count();
     Ok(plan)
 }
 
@@ -571,6 +576,7 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
         environments,
         skipped,
         notes,
+        configuration_files: 0,
     }
 }
 

@@ -110,6 +110,11 @@ pub fn resolve(
     };
     let from = match from {
         Some(name) => find(name, "--from")?,
+        None if environments.is_empty() => {
+            return Err(Error::msg(
+                "promote needs two environments, and none was found; state them with --env NAME=FILE",
+            ))
+        }
         None if environments.len() < 2 => {
             return Err(Error::msg(format!(
                 "promote needs two environments, and only {} was found; state them with --env NAME=FILE",

@@ -289,7 +289,11 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
         cells.push(Cell::new(format!("{:.1}", comp.score)));
         table.add_row(cells);
     }
-    let _ = writeln!(out, "{table}");
+    if c.environments.is_empty() {
+        let _ = writeln!(out, "No environments found: nothing to compare.");
+    } else {
+        let _ = writeln!(out, "{table}");
+    }
     let s = &a.score;
     let verdict = if a.passed { "passed" } else { "FAILED" };
     let vs = style(Some(if a.passed {
