@@ -386,3 +386,50 @@ fn app_env_directories_and_load_test_stacks() {
     );
     assert_eq!(skipped, ["load-tests/"]);
 }
+
+/// A deployed base with a staging override, and production named by the application's own
+/// configuration: production runs the base alone. Without another source naming production,
+/// no production environment is made up.
+#[test]
+fn production_without_an_override_runs_the_compose_base() {
+    let base = "services:\n  web:\n    image: shop/web:1.4\n    command: gunicorn shop.wsgi -w 8\n";
+    let staging = "services:\n  web:\n    command: gunicorn shop.wsgi -w 2\n";
+    let (envs, _) = discover(&[
+        ("docker-compose.yml", base),
+        ("docker-compose-staging.yml", staging),
+        ("config/application.yml", "server:\n  port: 8080\n"),
+        ("config/application-prod.yml", "server:\n  port: 80\n"),
+    ]);
+    assert_eq!(
+        envs,
+        vec![
+            env(
+                "staging",
+                &[
+                    "docker-compose.yml",
+                    "docker-compose-staging.yml",
+                    "config/application.yml"
+                ]
+            ),
+            env(
+                "production",
+                &[
+                    "docker-compose.yml",
+                    "config/application.yml",
+                    "config/application-prod.yml"
+                ]
+            ),
+        ]
+    );
+    let (envs, _) = discover(&[
+        ("docker-compose.yml", base),
+        ("docker-compose-staging.yml", staging),
+    ]);
+    assert_eq!(
+        envs,
+        vec![env(
+            "staging",
+            &["docker-compose.yml", "docker-compose-staging.yml"]
+        )]
+    );
+}

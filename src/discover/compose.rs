@@ -173,6 +173,8 @@ fn directory_candidates(
         .as_ref()
         .is_some_and(ComposeShape::is_development);
     let mut has_local = false;
+    let mut merged_over_base = false;
+    let mut has_production = false;
     for (written, file) in &files.envs {
         let path = join(dir, file);
         let (env, reason) = match classify(written, named) {
@@ -196,10 +198,12 @@ fn directory_candidates(
             }
         };
         has_local |= env == "local";
+        has_production |= canonical_env_name(&env) == "production";
         let own = ComposeShape::read(workspace, &path);
         let standalone = own
             .as_ref()
             .is_some_and(|s| s.stands_alone_beside(base_shape.as_ref(), dev_base));
+        merged_over_base |= base.is_some() && !standalone;
         let (env_files, reason) = match &base {
             Some(b) if !standalone => (
                 vec![b.clone(), path],
@@ -237,6 +241,19 @@ fn directory_candidates(
                 ),
             ));
         }
+    }
+    // Overrides for some environments and none for production: production (when another
+    // source finds it) runs the base alone, as `docker compose up` would.
+    if let Some(b) = base
+        .as_ref()
+        .filter(|_| merged_over_base && !dev_base && !has_production)
+    {
+        out.push(Candidate::if_found(
+            "production",
+            SourceKind::Compose,
+            vec![b.clone()],
+            format!("`{b}` alone: the base the other environments override, and production has no override of its own"),
+        ));
     }
     // `staging/docker-compose.yml`, `shop-prod/compose.yaml`: the directory names the
     // environment.

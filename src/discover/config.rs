@@ -122,6 +122,7 @@ pub fn bindings(workspace: &Workspace, files: &[String]) -> Result<Vec<Candidate
                 env: env_name.clone(),
                 source,
                 shared: false,
+                if_found: false,
             });
         }
     }

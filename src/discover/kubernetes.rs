@@ -237,6 +237,7 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
         if !e.kustomizations.is_empty() {
             out.push(Candidate {
                 shared: false,
+                if_found: false,
                 env: env.clone(),
                 source: SourcePlan {
                     kind: SourceKind::Kustomize,
@@ -255,6 +256,7 @@ pub fn find(workspace: &Workspace, files: &[String], _notes: &mut Vec<Note>) -> 
         if !e.manifests.is_empty() {
             out.push(Candidate {
                 shared: false,
+                if_found: false,
                 env,
                 source: SourcePlan {
                     kind: SourceKind::Kubernetes,
@@ -314,6 +316,7 @@ fn helm_candidates(workspace: &Workspace, files: &[String]) -> Vec<Candidate> {
             };
             Candidate {
                 shared: false,
+                if_found: false,
                 env,
                 source: SourcePlan {
                     kind: SourceKind::HelmValues,

@@ -145,6 +145,10 @@ pub struct Candidate {
     /// A base every environment without its own source of this kind reads (when no environment
     /// is found at all, it makes one environment `default`).
     pub shared: bool,
+    /// Joins `env` only when another source found that environment and gave it no source of
+    /// this kind: an unsuffixed Compose base is what runs in production when production has no
+    /// override of its own, but it does not make a production environment by itself.
+    pub if_found: bool,
 }
 
 impl Candidate {
@@ -163,6 +167,20 @@ impl Candidate {
                 component: None,
             },
             shared: false,
+            if_found: false,
+        }
+    }
+
+    /// A candidate for `env` that never creates it (see `if_found`).
+    pub fn if_found(
+        env: impl Into<String>,
+        kind: SourceKind,
+        files: Vec<String>,
+        reason: String,
+    ) -> Self {
+        Candidate {
+            if_found: true,
+            ..Candidate::for_env(env, kind, files, reason)
         }
     }
 
@@ -176,6 +194,7 @@ impl Candidate {
                 component: None,
             },
             shared: true,
+            if_found: false,
         }
     }
 }
@@ -495,6 +514,8 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
     let mut skipped = Vec::new();
     let (shared, candidates): (Vec<Candidate>, Vec<Candidate>) =
         candidates.into_iter().partition(|c| c.shared);
+    let (fallbacks, candidates): (Vec<Candidate>, Vec<Candidate>) =
+        candidates.into_iter().partition(|c| c.if_found);
     for c in candidates {
         let name = canonical_env_name(&c.env);
         let env = found.entry(name.clone()).or_insert_with(|| EnvPlan {
@@ -520,6 +541,7 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
         }
     }
     set_aside_profiles(&mut found, &mut skipped);
+    join_fallbacks(&mut found, fallbacks);
     // Shared bases: into every environment lacking that kind; with no environment at all, a
     // shared Compose file is read as one environment `default` (nothing else is worth a report
     // on its own).
@@ -577,6 +599,23 @@ fn merge_candidates(candidates: Vec<Candidate>, mut notes: Vec<Note>) -> Plan {
         skipped,
         notes,
         configuration_files: 0,
+    }
+}
+
+/// Each `if_found` candidate joins its environment when that exists, is not deployed to
+/// Kubernetes, and has no source of the candidate's kind.
+fn join_fallbacks(found: &mut BTreeMap<String, EnvPlan>, fallbacks: Vec<Candidate>) {
+    for c in fallbacks {
+        let Some(env) = found.get_mut(&canonical_env_name(&c.env)) else {
+            continue;
+        };
+        let taken = env.sources.iter().any(|s| {
+            is_kubernetes_family(s.kind)
+                || (s.kind == c.source.kind && s.component == c.source.component)
+        });
+        if !taken {
+            env.sources.push(c.source);
+        }
     }
 }
 
