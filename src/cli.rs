@@ -702,8 +702,13 @@ fn order_environments(mut scan: Scan, policy: &policy::Policy) -> Result<Scan> {
         return Ok(scan);
     };
     let file = policy.file.clone().unwrap_or_default();
+    let position = |name: &str| {
+        order
+            .iter()
+            .position(|o| discover::covers_environment(o, name))
+    };
     for env in &scan.environments {
-        if !order.contains(&env.name) {
+        if position(&env.name).is_none() {
             return Err(Error::in_file(
                 file,
                 format!(
@@ -713,8 +718,7 @@ fn order_environments(mut scan: Scan, policy: &policy::Policy) -> Result<Scan> {
             ));
         }
     }
-    scan.environments
-        .sort_by_key(|e| order.iter().position(|o| *o == e.name));
+    scan.environments.sort_by_key(|e| position(&e.name));
     Ok(scan)
 }
 

@@ -433,3 +433,106 @@ fn production_without_an_override_runs_the_compose_base() {
         )]
     );
 }
+
+/// Blue/green slots of production are two columns of production, compared side by side, never
+/// one production with the instances of both summed.
+#[test]
+fn blue_green_slots_are_columns_of_one_environment() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - {name: web, image: 'shop/web:1.0'}\n";
+    let overlay = |up: &str, n: u32| {
+        format!("resources:\n- {up}base\nreplicas:\n- name: web\n  count: {n}\n")
+    };
+    let (envs, _) = discover(&[
+        ("base/deploy.yaml", deployment),
+        ("base/kustomization.yaml", "resources:\n- deploy.yaml\n"),
+        ("overlays/staging/kustomization.yaml", &overlay("../../", 2)),
+        (
+            "overlays/prod/blue/kustomization.yaml",
+            &overlay("../../../", 4),
+        ),
+        (
+            "overlays/prod/green/kustomization.yaml",
+            &overlay("../../../", 4),
+        ),
+    ]);
+    assert_eq!(
+        envs,
+        vec![
+            env("staging", &["overlays/staging/kustomization.yaml"]),
+            env(
+                "production/blue",
+                &["overlays/prod/blue/kustomization.yaml"]
+            ),
+            env(
+                "production/green",
+                &["overlays/prod/green/kustomization.yaml"]
+            ),
+        ]
+    );
+    let (envs, _) = discover(&[
+        (
+            "staging/docker-compose.yml",
+            "services:\n  web:\n    image: a:1\n",
+        ),
+        (
+            "prod/blue/docker-compose.yml",
+            "services:\n  web:\n    image: a:2\n",
+        ),
+        (
+            "prod/green/docker-compose.yml",
+            "services:\n  web:\n    image: a:3\n",
+        ),
+        (
+            "tools/blue/docker-compose.yml",
+            "services:\n  x:\n    image: x:1\n",
+        ),
+    ]);
+    let names: Vec<&str> = envs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["staging", "production/blue", "production/green"]);
+}
+
+/// Each slot keeps its own instance count, and a waiver or `production_like` entry naming
+/// `production` covers both slots.
+#[test]
+fn slots_are_not_summed_and_policy_names_cover_them() {
+    let dir = repo(&[
+        ("staging/docker-compose.yml", "services:\n  web:\n    image: a:1\n    deploy: {replicas: 2}\n"),
+        ("prod/blue/docker-compose.yml", "services:\n  web:\n    image: a:latest\n    deploy: {replicas: 4}\n"),
+        ("prod/green/docker-compose.yml", "services:\n  web:\n    image: a:latest\n    deploy: {replicas: 4}\n"),
+        (
+            "envparity.toml",
+            "[[waiver]]\nrule = \"EP006\"\nenvironment = \"production\"\nreason = \"rolled forward by the release job\"\nexpires = \"2099-01-01\"\n",
+        ),
+    ]);
+    let out = envparity_in(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ep006: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "EP006")
+        .collect();
+    assert_eq!(ep006.len(), 2, "{doc}");
+    assert!(ep006.iter().all(|f| f["waived"].is_string()), "{ep006:?}");
+    let report = envparity_in(dir.path())
+        .args(["report", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(
+        doc["environments"],
+        serde_json::json!(["staging", "production/blue", "production/green"])
+    );
+    let instances = |env: &str| doc["totals"][env]["instances"].as_u64();
+    assert_eq!(
+        [
+            instances("staging"),
+            instances("production/blue"),
+            instances("production/green")
+        ],
+        [Some(2), Some(4), Some(4)]
+    );
+}

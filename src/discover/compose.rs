@@ -274,6 +274,15 @@ fn directory_candidates(
 /// or a name `envparity.toml` lists.
 fn dir_env<'d>(dir: &'d str, named: &[String]) -> Option<&'d str> {
     let name = dir.rsplit('/').next().filter(|n| !n.is_empty())?;
+    // `prod/blue/`: a slot of the environment its parent names.
+    if super::is_slot_word(name) {
+        let parent = dir[..dir.len() - name.len()].trim_end_matches('/');
+        let parent_name = parent.rsplit('/').next().unwrap_or(parent);
+        if !parent_name.is_empty() && dir_env(parent, named) == Some(parent_name) {
+            return Some(&dir[dir.len() - name.len() - parent_name.len() - 1..]);
+        }
+        return None;
+    }
     if is_env_word(name) || named.contains(&canonical_env_name(name)) {
         return Some(name);
     }

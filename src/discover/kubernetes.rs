@@ -101,6 +101,10 @@ fn env_dir(dir: &str) -> Option<(String, String)> {
         let under_overlays =
             i > 0 && OVERLAY_PARENTS.contains(&parts[i - 1]) && !NOT_ENVS.contains(part);
         if under_overlays || is_env_word(part) {
+            // `overlays/prod/blue`: a slot of production, read as its own column.
+            if let Some(slot) = parts.get(i + 1).filter(|s| super::is_slot_word(s)) {
+                return Some((format!("{part}/{slot}"), parts[..=i + 1].join("/")));
+            }
             return Some((part.to_string(), parts[..=i].join("/")));
         }
     }

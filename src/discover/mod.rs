@@ -230,13 +230,41 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("demo", &["demo"]),
 ];
 
-/// The canonical name of an environment: `prod` -> `production`, `stage` -> `staging`.
+/// The canonical name of an environment: `prod` -> `production`, `stage` -> `staging`; a
+/// slot keeps its own name after the environment's (`prod/blue` -> `production/blue`).
 pub fn canonical_env_name(name: &str) -> String {
+    if let Some((env, slot)) = name.split_once('/') {
+        return format!(
+            "{}/{}",
+            canonical_env_name(env),
+            slot.trim().to_ascii_lowercase()
+        );
+    }
     let lower = name.trim().to_ascii_lowercase();
     ALIASES
         .iter()
         .find(|(_, aliases)| aliases.contains(&lower.as_str()))
         .map_or(lower, |(canonical, _)| (*canonical).to_string())
+}
+
+/// Words that name a deployment slot of one environment: blue/green and canary releases run
+/// side by side, so the slots are compared with each other, never summed.
+const SLOT_WORDS: &[&str] = &["blue", "green", "canary", "stable"];
+
+pub fn is_slot_word(word: &str) -> bool {
+    SLOT_WORDS.contains(&word.to_ascii_lowercase().as_str())
+}
+
+/// The environment a slot belongs to (`production/blue` -> `production`); any other name is
+/// its own environment.
+pub fn slot_environment(name: &str) -> &str {
+    name.split_once('/').map_or(name, |(env, _)| env)
+}
+
+/// Whether a name given in the policy (`production`) covers an environment found
+/// (`production`, or its slot `production/blue`).
+pub fn covers_environment(stated: &str, env: &str) -> bool {
+    stated == env || stated == slot_environment(env)
 }
 
 /// Whether a word names a well-known environment (used to strip it from service names).
@@ -250,7 +278,7 @@ pub fn is_env_word(word: &str) -> bool {
 /// Order environments lowest to highest: local < development < test < qa < uat < staging <
 /// preprod < production; unknown names sit between uat and staging, alphabetically.
 pub fn env_rank(name: &str) -> (u8, String) {
-    let rank = match name {
+    let rank = match slot_environment(name) {
         "local" => 0,
         "development" => 1,
         "sandbox" | "demo" => 2,
@@ -709,6 +737,19 @@ pub fn explicit(workspace: &Workspace, specs: &[String]) -> Result<Plan> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_keep_their_environment() {
+        assert_eq!(canonical_env_name("Prod/Blue"), "production/blue");
+        assert_eq!(slot_environment("production/green"), "production");
+        assert_eq!(slot_environment("staging"), "staging");
+        assert!(covers_environment("production", "production/blue"));
+        assert!(covers_environment("staging", "staging"));
+        assert!(!covers_environment("production", "preprod"));
+        assert!(env_rank("staging") < env_rank("production/blue"));
+        assert!(env_rank("production/blue") < env_rank("production/green"));
+        assert!(env_rank("preprod") < env_rank("production/blue"));
+    }
 
     #[test]
     fn aliases_map_to_canonical_names() {

@@ -164,11 +164,13 @@ impl Policy {
     /// is, and any environment named `production`.
     pub fn is_production_like(&self, env: &str, environments: &[String]) -> bool {
         match &self.production_like {
-            Some(list) => list.iter().any(|e| e == env),
+            Some(list) => list
+                .iter()
+                .any(|e| crate::discover::covers_environment(e, env)),
             // A developer's environment is never production-like, even when it is the only
             // or the highest one found.
             None => {
-                env == "production"
+                crate::discover::slot_environment(env) == "production"
                     || (environments.last().is_some_and(|l| l == env)
                         && !matches!(env, "local" | "development" | "test"))
             }

@@ -399,9 +399,11 @@ fn waives(w: &crate::policy::Waiver, f: &Finding, today: Date) -> bool {
     };
     w.rule == f.rule
         && w.expires >= today
-        && w.environment
-            .as_ref()
-            .is_none_or(|e| f.environment.as_ref() == Some(e))
+        && w.environment.as_ref().is_none_or(|e| {
+            f.environment
+                .as_deref()
+                .is_some_and(|found| crate::discover::covers_environment(e, found))
+        })
         && opt(&w.service, &f.service)
         && opt(&w.setting, &f.setting)
         && opt(&w.file, &f.file)
