@@ -232,11 +232,14 @@ fn values_from(
     let name = from.text(&["name"]).unwrap_or("?");
     let key = from.text(&["valuesKey"]).unwrap_or("values.yaml");
     let described = format!("`{}` takes values from {kind}/{name}", obj.id());
-    if from.get("targetPath").is_some() {
-        return Err(format!(
-            "{described} at a `targetPath`; those are not merged into the comparison"
-        ));
-    }
+    let target_path = match from.get("targetPath") {
+        None => None,
+        Some(p) => Some(
+            p.str()
+                .and_then(target_path)
+                .ok_or_else(|| format!("{described} at a `targetPath` envparity cannot follow (only dotted keys, `a.b.c`); those values are not compared"))?,
+        ),
+    };
     let Some(source) = find(objects, kind, name, obj.namespace()) else {
         if from.text(&["optional"]) == Some("true") {
             return Ok(None);
@@ -248,6 +251,22 @@ fn values_from(
     let text = source_text(source, key).ok_or_else(|| {
         format!("{described}, which has no `{key}`; those values are not compared")
     })?;
+    // The values are text inside one field of the object: point them at that field.
+    let at = source
+        .val
+        .at(&["stringData", key])
+        .or(source.val.at(&["data", key]))
+        .map_or_else(|| source.origin().clone(), |v| v.origin.clone());
+    if let Some(path) = target_path {
+        // One flat value, set at the path (as `helm --set path=value` would).
+        let leaf = Val::str_at(text.trim_end_matches('\n'), at.clone());
+        let val = path.iter().rev().fold(leaf, |inner, segment| {
+            let mut map = Val::empty_map(at.clone());
+            map.set(segment, inner);
+            map
+        });
+        return Ok(Some((val, kind == "Secret")));
+    }
     let file = source.origin().file.to_string();
     let node = yaml::parse_document(&text, &file, yaml::Limits::default())
         .map_err(|e| format!("{described}: its `{key}` is not YAML ({})", e.message))?;
@@ -255,14 +274,24 @@ fn values_from(
     if val.map().is_none() {
         return Err(format!("{described}: its `{key}` is not a mapping"));
     }
-    // The values are text inside one field of the object: point them at that field.
-    let at = source
-        .val
-        .at(&["stringData", key])
-        .or(source.val.at(&["data", key]))
-        .map_or_else(|| source.origin().clone(), |v| v.origin.clone());
     set_origin(&mut val, &at);
     Ok(Some((val, kind == "Secret")))
+}
+
+/// The keys of a `targetPath` (`image.tag`, `a\.b.c` for a key holding a dot); `None` for a
+/// path with list indexes or an empty key, which are not followed.
+fn target_path(path: &str) -> Option<Vec<String>> {
+    let mut keys = vec![String::new()];
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => keys.last_mut()?.push(chars.next()?),
+            '.' => keys.push(String::new()),
+            '[' | ']' => return None,
+            c => keys.last_mut()?.push(c),
+        }
+    }
+    keys.iter().all(|k| !k.is_empty()).then_some(keys)
 }
 
 /// A ConfigMap's `data` key, or a Secret's (`stringData` as is, `data` decoded).
@@ -333,5 +362,33 @@ mod tests {
         );
         assert_eq!(s.settings["release.interval"].display(), "10m");
         assert!(s.settings["values.password"].is_secret());
+    }
+
+    #[test]
+    fn target_paths_are_dotted_keys() {
+        assert_eq!(
+            target_path("image.tag"),
+            Some(vec!["image".to_string(), "tag".to_string()])
+        );
+        assert_eq!(
+            target_path("annotations.a\\.b"),
+            Some(vec!["annotations".to_string(), "a.b".to_string()])
+        );
+        assert_eq!(target_path("list[0].name"), None);
+        assert_eq!(target_path("a..b"), None);
+        assert_eq!(target_path(""), None);
+    }
+
+    #[test]
+    fn values_from_a_target_path_set_one_value() {
+        let text = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: production}\nspec:\n  chart:\n    spec: {chart: web}\n  valuesFrom:\n  - kind: ConfigMap\n    name: web-version\n    valuesKey: tag\n    targetPath: image.tag\n  - kind: Secret\n    name: web-token\n    valuesKey: token\n    targetPath: auth.token\n  values:\n    image: {repository: shop/web}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-version, namespace: production}\ndata:\n  tag: '2.4.1'\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: web-token, namespace: production}\nstringData:\n  token: s3cr3t-t0ken-value\n";
+        let objects = parse_objects(text, "o.yaml", 0).unwrap();
+        let mut notes = Vec::new();
+        let s = build(&objects[0], &objects, &mut notes).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(s.settings["values.image.tag"].display(), "2.4.1");
+        assert_eq!(s.settings["values.image.tag"].origin.line, 23);
+        assert_eq!(s.settings["values.image.repository"].display(), "shop/web");
+        assert!(s.settings["values.auth.token"].is_secret());
     }
 }
