@@ -9,6 +9,7 @@
 pub mod image;
 pub mod role;
 pub mod secret;
+pub mod units;
 
 use std::collections::BTreeMap;
 

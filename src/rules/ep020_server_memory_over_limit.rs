@@ -1,9 +1,9 @@
 //! EP020 server-memory-over-limit.
 
 use super::{Context, Finding, Rule};
+use crate::model::units::bytes;
 use crate::model::{Quantity, Service, Setting};
 use crate::policy::Severity;
-use crate::report::format::bytes;
 
 pub static RULE: Rule = Rule {
     id: "EP020",
