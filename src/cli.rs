@@ -19,6 +19,7 @@ use crate::live::run::LiveArgs;
 use crate::live::LiveComparison;
 use crate::model::Scan;
 use crate::policy::{self, Date};
+use crate::report::history::HistoryFormat;
 use crate::report::promote::{PromoteFormat, PromoteInput};
 use crate::report::{self, Format, ReportInput};
 use crate::rules;
@@ -147,6 +148,25 @@ enum Command {
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = PromoteFormat::Text)]
         format: PromoteFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// The parity score and finding counts of each commit that changed configuration,
+    /// newest first, following first parents from HEAD. Each commit is read from git's object
+    /// database (no checkout, nothing written into the repository) and judged as `check` would.
+    History {
+        #[command(flatten)]
+        scan: ScanArgs,
+        /// Stop at this revision (not judged) or before this date (YYYY-MM-DD).
+        #[arg(long, value_name = "REV|DATE")]
+        since: Option<String>,
+        /// Judge at most this many commits.
+        #[arg(long, short = 'n', value_name = "N", default_value_t = 20)]
+        max_count: usize,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = HistoryFormat::Text)]
+        format: HistoryFormat,
         /// Write to this file instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
@@ -377,6 +397,19 @@ fn run(command: Command, color: bool) -> Result<i32> {
             Ok(code)
         }
         Command::Explain { rule, list } => explain(rule.as_deref(), list),
+        Command::History {
+            scan,
+            since,
+            max_count,
+            format,
+            output,
+        } => history(
+            &scan,
+            since.as_deref(),
+            max_count,
+            format,
+            output.as_deref(),
+        ),
         Command::Promote {
             scan,
             from,
@@ -479,6 +512,55 @@ fn promote(
     })
 }
 
+/// `envparity history`: judge each commit that changed configuration on a snapshot of it,
+/// with the same arguments as the working tree. A commit that cannot be judged (no
+/// environments yet, an invalid policy) is a row saying why, not the end of the history.
+fn history(
+    args: &ScanArgs,
+    since: Option<&str>,
+    max_count: usize,
+    format: HistoryFormat,
+    output: Option<&std::path::Path>,
+) -> Result<i32> {
+    use crate::history::{self, snapshot};
+    let repo = snapshot::Repo::discover(&args.path)?;
+    let since = since.map(|s| history::Since::parse(&repo, s)).transpose()?;
+    let head = repo.commit("HEAD")?;
+    let (commits, truncated) = history::commits_to_judge(&repo, head, since.as_ref(), max_count)?;
+    let limits = snapshot::SnapshotLimits {
+        max_file_bytes: args.max_file_size,
+        max_total_bytes: args.max_total_size,
+    };
+    let mut rows = Vec::new();
+    for commit in commits {
+        let outcome = repo
+            .snapshot(commit.id, limits)
+            .and_then(|snap| {
+                let at = ScanArgs {
+                    path: snap.path(),
+                    envs: args.envs.clone(),
+                    config: args.config.clone(),
+                    ..*args
+                };
+                let p = pipeline_with(&at, None, false, false)?;
+                Ok(history::Judgement::of(
+                    &p.analysis,
+                    &p.comparison.environments,
+                ))
+            })
+            .map_err(|e| e.to_string());
+        rows.push(history::Row { commit, outcome });
+    }
+    let doc = history::History { rows, truncated };
+    let root = args.path.display().to_string();
+    let mut text = report::history::render(format, &root, &doc);
+    if matches!(format, HistoryFormat::Text | HistoryFormat::Md) {
+        text = escape::document(&text, false).into_owned();
+    }
+    write_output(output, |w| w.write_all(text.as_bytes()))?;
+    Ok(EXIT_OK)
+}
+
 /// The process is about to exit: freeing the model and the report piece by piece (millions of
 /// small allocations on a large repository) costs time and changes nothing, so they are left
 /// to the operating system.
@@ -532,16 +614,28 @@ impl Pipeline {
 /// The whole pipeline: discover -> sources -> align -> compare -> verdicts, rules, score; with
 /// `live`, the running servers it names are read and join the analysis.
 fn pipeline(args: &ScanArgs, live: Option<&LiveArgs>, color: bool) -> Result<Pipeline> {
+    pipeline_with(args, live, color, true)
+}
+
+/// The pipeline; `warn` prints what could not be read to standard error as it is found.
+fn pipeline_with(
+    args: &ScanArgs,
+    live: Option<&LiveArgs>,
+    color: bool,
+    warn: bool,
+) -> Result<Pipeline> {
     let mut clock = StageClock::from_env();
     let (workspace, plan) = plan(args)?;
     clock.lap("discover");
     if plan.environments.is_empty() {
-        no_environments(args, &plan)?;
+        no_environments(args, &plan, warn)?;
     }
     let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
     let scan: Scan = sources::load(&workspace, &plan)?;
     let scan = order_environments(scan, &policy)?;
-    warn_gaps(&scan, color);
+    if warn {
+        warn_gaps(&scan, color);
+    }
     clock.lap("read");
     let aligned = align(&scan);
     clock.lap("align");
@@ -583,7 +677,7 @@ fn pipeline(args: &ScanArgs, live: Option<&LiveArgs>, color: bool) -> Result<Pip
 /// has nothing to read: most likely the wrong PATH); configuration that names no environment
 /// is a warning, and the run goes on with nothing to compare, so that a gate on a repository
 /// with a single deployment does not fail.
-fn no_environments(args: &ScanArgs, plan: &Plan) -> Result<()> {
+fn no_environments(args: &ScanArgs, plan: &Plan, warn: bool) -> Result<()> {
     const HOW: &str = "no file names an environment, such as docker-compose.<env>.yml or <env>.tfvars; state them with --env NAME=FILE or in envparity.toml [sources]";
     let path = args.path.display().to_string();
     if plan.configuration_files == 0 {
@@ -592,11 +686,13 @@ fn no_environments(args: &ScanArgs, plan: &Plan) -> Result<()> {
             format!("no environments found: no configuration file to read ({HOW})"),
         ));
     }
-    eprintln!(
-        "warning: {}: no environments found among {} configuration file(s), nothing to compare ({HOW})",
-        escape::control(&path),
-        plan.configuration_files
-    );
+    if warn {
+        eprintln!(
+            "warning: {}: no environments found among {} configuration file(s), nothing to compare ({HOW})",
+            escape::control(&path),
+            plan.configuration_files
+        );
+    }
     Ok(())
 }
 

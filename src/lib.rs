@@ -15,6 +15,7 @@ pub mod defaults;
 pub mod discover;
 pub mod error;
 pub mod escape;
+pub mod history;
 pub mod live;
 pub mod model;
 pub mod policy;

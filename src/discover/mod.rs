@@ -388,7 +388,7 @@ fn set_aside_test_paths(files: Vec<String>, skipped: &mut Vec<Skipped>) -> Vec<S
     kept
 }
 
-fn looks_like_configuration(path: &str) -> bool {
+pub(crate) fn looks_like_configuration(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     [
         ".yml", ".yaml", ".tf", ".tfvars", ".json", ".toml", ".conf", ".hcl",

@@ -9,7 +9,7 @@
 //! The page is a list of [`SECTIONS`]; a new block of report data gets a new entry there.
 
 mod chart;
-mod page;
+pub(super) mod page;
 
 use std::collections::BTreeMap;
 

@@ -4,6 +4,7 @@
 pub mod capacity;
 pub mod comment;
 pub mod format;
+pub mod history;
 pub mod html;
 pub mod json;
 pub mod junit;

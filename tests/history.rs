@@ -1,0 +1,239 @@
+//! `envparity history` on a git repository each test builds itself (with the `git` command,
+//! as a developer would): which commits are judged, their scores and counts, `--since` by
+//! date and by revision, `--max-count`, a commit that cannot be judged, and a repository left
+//! exactly as it was.
+
+mod common;
+use common::envparity_in;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str], date: &str) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn commit(dir: &Path, files: &[(&str, &str)], message: &str, date: &str) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    git(dir, &["add", "-A"], date);
+    git(dir, &["commit", "-q", "-m", message], date);
+}
+
+const STAGING: &str = "services:\n  web:\n    image: shop/web:1.4\n";
+const PROD_OK: &str = "services:\n  web:\n    image: shop/web:1.4\n";
+const PROD_LATEST: &str =
+    "services:\n  web:\n    image: shop/web:latest\n    environment:\n      DEBUG: 'true'\n";
+
+/// A repository of four commits: the start, a hazard, a README change, the fix.
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(
+        dir.path(),
+        &["init", "-q", "-b", "main"],
+        "2026-01-01T00:00:00Z",
+    );
+    let d = dir.path();
+    commit(
+        d,
+        &[
+            ("deploy/docker-compose.staging.yml", STAGING),
+            ("deploy/docker-compose.prod.yml", PROD_OK),
+        ],
+        "start",
+        "2026-01-05T10:00:00Z",
+    );
+    commit(
+        d,
+        &[("deploy/docker-compose.prod.yml", PROD_LATEST)],
+        "prod: run latest with DEBUG",
+        "2026-02-10T10:00:00Z",
+    );
+    commit(
+        d,
+        &[("README.md", "docs\n")],
+        "docs only",
+        "2026-03-01T10:00:00Z",
+    );
+    commit(
+        d,
+        &[("deploy/docker-compose.prod.yml", PROD_OK)],
+        "prod: pin the image again",
+        "2026-04-01T10:00:00Z",
+    );
+    dir
+}
+
+fn history_json(dir: &Path, args: &[&str]) -> Value {
+    let out = envparity_in(dir)
+        .args(["history"])
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn rows(doc: &Value) -> Vec<(String, String, Option<f64>, Option<u64>)> {
+    doc["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["date"].as_str().unwrap().to_string(),
+                c["summary"].as_str().unwrap().to_string(),
+                c["score"].as_f64(),
+                c["findings"]["errors"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_commit_that_changed_configuration_is_judged_newest_first() {
+    let repo = repository();
+    let doc = history_json(repo.path(), &["deploy"]);
+    let rows = rows(&doc);
+    let summaries: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "prod: pin the image again",
+            "prod: run latest with DEBUG",
+            "start"
+        ],
+        "the README-only commit is not judged"
+    );
+    let dates: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(dates, ["2026-04-01", "2026-02-10", "2026-01-05"]);
+    // The hazard commit has DEBUG on in production (an error); the fix clears it.
+    assert_eq!(rows[0].3, Some(0));
+    assert!(rows[1].3.unwrap() >= 1, "{doc}");
+    assert_eq!(rows[2].3, Some(0));
+    assert!(rows[1].2.unwrap() < rows[0].2.unwrap(), "{doc}");
+    assert_eq!(doc["commits"][1]["passed"], false);
+    assert_eq!(
+        doc["commits"][0]["environments"],
+        serde_json::json!(["staging", "production"])
+    );
+}
+
+#[test]
+fn since_a_date_or_a_revision_and_max_count_bound_the_walk() {
+    let repo = repository();
+    let by_date = rows(&history_json(
+        repo.path(),
+        &["deploy", "--since", "2026-02-01"],
+    ));
+    assert_eq!(by_date.len(), 2);
+    let by_rev = rows(&history_json(repo.path(), &["deploy", "--since", "HEAD~2"]));
+    assert_eq!(by_rev.len(), 1, "HEAD~2 itself is not judged: {by_rev:?}");
+    let one = rows(&history_json(repo.path(), &["deploy", "-n", "1"]));
+    assert_eq!(one[0].1, "prod: pin the image again");
+    let out = envparity_in(repo.path())
+        .args(["history", "deploy", "--since", "no-such-branch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("revision `no-such-branch`"));
+}
+
+#[test]
+fn a_commit_that_cannot_be_judged_is_a_row_saying_why() {
+    let repo = repository();
+    commit(
+        repo.path(),
+        &[("deploy/envparity.toml", "min_score = \"high\"\n")],
+        "policy typo",
+        "2026-05-01T10:00:00Z",
+    );
+    let doc = history_json(repo.path(), &["deploy", "-n", "2"]);
+    let error = doc["commits"][0]["error"].as_str().unwrap();
+    assert!(error.contains("envparity.toml"), "{error}");
+    assert_eq!(doc["commits"][1]["summary"], "prod: pin the image again");
+    assert!(doc["commits"][1]["score"].is_number());
+}
+
+#[test]
+fn text_and_markdown_list_the_commits_and_the_repository_is_untouched() {
+    let repo = repository();
+    let before = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--ignored"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap()
+        .stdout;
+    let out = envparity_in(repo.path())
+        .args(["history", "deploy"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[1].contains("2026-02-10")
+            && lines[1].ends_with("FAILED  prod: run latest with DEBUG"),
+        "{text}"
+    );
+    let out = envparity_in(repo.path())
+        .args(["history", "deploy", "-f", "md"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("| Commit | Date | Score |"), "{md}");
+    assert!(md.contains("| 2026-04-01 |"), "{md}");
+    let out = envparity_in(repo.path())
+        .args(["history", "deploy", "-f", "html"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        html.contains("<polyline") && html.contains("<title>Parity score, oldest to newest:"),
+        "{html}"
+    );
+    let after = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--ignored"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(before, after, "history wrote into the repository");
+}
+
+#[test]
+fn outside_a_git_repository_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = envparity_in(dir.path())
+        .args(["history", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"));
+}
