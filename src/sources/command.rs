@@ -324,6 +324,10 @@ fn named_flags(
                 } else if let Some(value) = next_value(i) {
                     flags.push(flag(server, name, value));
                     i += 1;
+                } else {
+                    // `-w` with nothing after it (an empty `${WORKERS}`): the program would
+                    // refuse it, so it is kept as given, empty, never read as unset.
+                    flags.push(flag(server, name, ""));
                 }
             }
         } else if let Some(name) = positional.take() {
@@ -526,6 +530,18 @@ mod tests {
         assert_eq!(
             parse("python -m celery -A proj beat"),
             kv(&[("celery.command", "beat"), ("celery.app", "proj")])
+        );
+    }
+
+    #[test]
+    fn a_short_flag_without_its_value_is_kept_empty() {
+        assert_eq!(
+            parse("gunicorn app.wsgi -w --threads 2"),
+            kv(&[
+                ("gunicorn.app", "app.wsgi"),
+                ("gunicorn.workers", ""),
+                ("gunicorn.threads", "2")
+            ])
         );
     }
 
