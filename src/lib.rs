@@ -12,6 +12,7 @@ pub mod cli;
 pub mod compare;
 pub mod cost;
 pub mod defaults;
+pub mod delta;
 pub mod discover;
 pub mod error;
 pub mod escape;

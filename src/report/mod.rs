@@ -3,6 +3,7 @@
 
 pub mod capacity;
 pub mod comment;
+pub mod delta;
 pub mod format;
 pub mod history;
 pub mod html;
