@@ -189,7 +189,7 @@ impl Prices<'_> {
     fn basis(&self) -> String {
         let c = &self.catalog;
         let mut out = format!(
-            "on-demand list prices of {} (AWS us-east-1, GCP us-central1, DigitalOcean), {} h a month",
+            "the catalog of {} (AWS us-east-1, GCP us-central1, DigitalOcean), {} h a month",
             c.date, self.hours
         );
         if let Some((region, line)) = &self.policy.region {
