@@ -513,6 +513,48 @@ mod tests {
     }
 
     #[test]
+    fn for_each_counts_and_sensitive_values_are_never_shown() {
+        let mut r = resource("aws_nat_gateway", &[]);
+        r.attributes.insert(
+            "for_each".into(),
+            ResourceAttribute {
+                value: AttributeValue::Collection(3),
+                text: "var.zones".into(),
+                origin: Origin::new("main.tf", 4),
+                set_at: Some(Origin::new("prod.tfvars", 2)),
+            },
+        );
+        let policy = policy("");
+        let item = price(&r, &Prices::new(&policy)).unwrap();
+        assert_eq!(item.monthly.known(), Some(Range::fixed(98.55)));
+        assert!(
+            item.computed_from
+                .ends_with("for_each of 3 at main.tf:4, set at prod.tfvars:2"),
+            "{}",
+            item.computed_from
+        );
+        let mut r = resource("aws_instance", &[]);
+        r.attributes.insert(
+            "instance_type".into(),
+            ResourceAttribute {
+                value: AttributeValue::Sensitive,
+                text: "var.size".into(),
+                origin: Origin::new("main.tf", 5),
+                set_at: None,
+            },
+        );
+        let item = price(&r, &Prices::new(&policy)).unwrap();
+        assert_eq!(
+            item.monthly,
+            Monthly::Unknown {
+                reason:
+                    "`aws_instance.x.instance_type` at main.tf:5 comes from a sensitive variable"
+                        .into()
+            }
+        );
+    }
+
+    #[test]
     fn an_override_prices_a_type_the_catalog_lacks() {
         let policy =
             policy("[cost.prices]\n\"x9.big\" = { vcpu = 4, memory_gib = 8, hourly = 1 }\n");

@@ -491,6 +491,26 @@ resource "aws_db_instance" "db" {
     }
 
     #[test]
+    fn resources_count_for_each_and_keep_sensitive_values_out() {
+        let tf = "variable \"size\" {\n  default   = \"t3.micro\"\n  sensitive = true\n}\nvariable \"zones\" {\n  default = [\"a\", \"b\", \"c\"]\n}\nresource \"aws_instance\" \"x\" {\n  for_each      = toset(var.zones)\n  instance_type = var.size\n}\n";
+        let (env, _) = env_of(&[("main.tf", tf)], &["main.tf"]).unwrap();
+        let x = &env.resources[0];
+        assert_eq!(x.address(), "aws_instance.x");
+        assert_eq!(
+            x.attributes["instance_type"].value,
+            AttributeValue::Sensitive
+        );
+        // `toset` is a function the evaluator lacks: left to Terraform, said so by the cost.
+        assert_eq!(x.attributes["for_each"].value, AttributeValue::Unresolved);
+        let tf = "variable \"zones\" {\n  default = {a = 1, b = 2}\n}\nresource \"aws_nat_gateway\" \"n\" {\n  for_each = var.zones\n}\n";
+        let (env, _) = env_of(&[("main.tf", tf)], &["main.tf"]).unwrap();
+        assert_eq!(
+            env.resources[0].attributes["for_each"].value,
+            AttributeValue::Collection(2)
+        );
+    }
+
+    #[test]
     fn tfvars_json_and_defaults_alone() {
         let (env, _) = env_of(
             &[
