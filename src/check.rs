@@ -24,8 +24,8 @@ pub struct Analysis {
     /// Whether the gate passes: nothing unwaived at or above `fail_on`, and the score reaches
     /// `min_score`.
     pub passed: bool,
-    /// Per environment: the monthly cost of the host `[cost] hosts` names, if any.
-    pub host_costs: Vec<Option<crate::cost::HostCost>>,
+    /// Per environment: the monthly cost, item by item (docs/capacity-and-cost.md).
+    pub cost: crate::cost::Cost,
 }
 
 impl Analysis {
@@ -76,7 +76,7 @@ pub fn analyse_with_live(
         fail_on_incomplete: policy.fail_on_incomplete,
         policy_file: policy.file.clone(),
         passed,
-        host_costs: crate::cost::host_costs(&comparison.environments, comparison.reference, policy),
+        cost: crate::cost::cost(scan, &comparison.environments, comparison.reference, policy),
     }
 }
 

@@ -36,6 +36,26 @@ pub struct Catalog {
     pub storage: BTreeMap<String, f64>,
     /// USD per hour (load balancers, NAT gateways).
     pub network: BTreeMap<String, f64>,
+    pub regions: Regions,
+}
+
+/// Region names: those the prices are for, and the others known by name.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Regions {
+    pub priced: Vec<String>,
+    pub known: Vec<String>,
+}
+
+/// A price from `[cost.prices]` in the policy, replacing or adding to the catalog's.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PriceOverride {
+    /// An instance type (its vCPU and memory kept, or given for a type the catalog lacks).
+    Instance(InstanceType),
+    Platform(Platform),
+    /// USD per GiB-month.
+    Storage(f64),
+    /// USD per hour.
+    Network(f64),
 }
 
 fn instances<'de, D: serde::Deserializer<'de>>(
@@ -65,6 +85,45 @@ impl Catalog {
 
     pub fn parse(text: &str) -> Result<Catalog, String> {
         toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The catalog with the policy's prices in place of (or beside) its own.
+    pub fn with_overrides<'a>(
+        mut self,
+        overrides: impl IntoIterator<Item = (&'a String, &'a PriceOverride)>,
+    ) -> Catalog {
+        for (name, price) in overrides {
+            let name = name.clone();
+            match *price {
+                PriceOverride::Instance(t) => {
+                    self.instances.insert(name, t);
+                }
+                PriceOverride::Platform(p) => {
+                    self.platforms.insert(name, p);
+                }
+                PriceOverride::Storage(v) => {
+                    self.storage.insert(name, v);
+                }
+                PriceOverride::Network(v) => {
+                    self.network.insert(name, v);
+                }
+            }
+        }
+        self
+    }
+
+    /// Whether `[cost] region` may name this region.
+    pub fn knows_region(&self, region: &str) -> bool {
+        self.regions
+            .priced
+            .iter()
+            .chain(&self.regions.known)
+            .any(|r| r == region)
+    }
+
+    /// Whether the catalog's prices are this region's.
+    pub fn prices_region(&self, region: &str) -> bool {
+        self.regions.priced.iter().any(|r| r == region)
     }
 
     /// An instance type's price per month of `hours` hours, or `None` when it is not listed.
@@ -109,6 +168,8 @@ mod tests {
         assert!(near(c.network["aws-alb"] * h, 16.43));
         assert!(near(20.0 * c.storage["aws-ebs-gp3"], 1.6));
         assert_eq!(c.instance_monthly("t3.enormous", h), None);
+        assert!(c.prices_region("us-east-1") && c.knows_region("ap-southeast-1"));
+        assert!(!c.prices_region("ap-southeast-1") && !c.knows_region("us-east-9"));
         let fargate = c.container_monthly("aws-fargate", 1.0, 2.0, h).unwrap();
         assert!(near(fargate, 36.04));
         for (name, t) in &c.instances {
@@ -124,12 +185,51 @@ mod tests {
         let err = Catalog::parse("date = 1").unwrap_err();
         assert!(!err.is_empty());
         let err = Catalog::parse(
-            "date = \"x\"\nhours_per_month = 730\n[platforms]\n[storage]\n[network]\n[instances]\n\"t3.micro\" = [2, \"one\", 0.01]\n",
+            "date = \"x\"\nhours_per_month = 730\n[platforms]\n[storage]\n[network]\n[regions]\npriced = []\nknown = []\n[instances]\n\"t3.micro\" = [2, \"one\", 0.01]\n",
         )
         .unwrap_err();
         assert!(
-            err.contains("line 7") || err.contains("t3.micro") || !err.is_empty(),
+            err.contains("line 10") && err.contains("invalid type"),
             "{err}"
         );
+    }
+}
+
+#[cfg(test)]
+mod override_tests {
+    use super::*;
+
+    #[test]
+    fn overrides_replace_and_add_prices() {
+        let t = InstanceType {
+            vcpu: 16.0,
+            memory_gib: 64.0,
+            hourly: 0.8,
+        };
+        let x = InstanceType {
+            vcpu: 3.0,
+            memory_gib: 6.0,
+            hourly: 0.1,
+        };
+        let overrides = [
+            ("m5.4xlarge".to_string(), PriceOverride::Instance(t)),
+            ("x9.odd".to_string(), PriceOverride::Instance(x)),
+            ("aws-ebs-gp3".to_string(), PriceOverride::Storage(0.09)),
+            ("aws-alb".to_string(), PriceOverride::Network(0.03)),
+            (
+                "aws-fargate".to_string(),
+                PriceOverride::Platform(Platform {
+                    vcpu_hour: 0.05,
+                    gib_hour: 0.005,
+                }),
+            ),
+        ];
+        let c = Catalog::bundled().with_overrides(overrides.iter().map(|(n, p)| (n, p)));
+        assert_eq!(c.instance_monthly("m5.4xlarge", 100.0), Some(80.0));
+        assert_eq!(c.instances["x9.odd"], x);
+        assert_eq!(c.storage["aws-ebs-gp3"], 0.09);
+        assert_eq!(c.network["aws-alb"], 0.03);
+        assert_eq!(c.platforms["aws-fargate"].vcpu_hour, 0.05);
+        assert_eq!(c.instances["t3.micro"].hourly, 0.0104, "others unchanged");
     }
 }

@@ -7,6 +7,7 @@
 //! report can print one.
 
 pub mod image;
+pub mod resource;
 pub mod role;
 pub mod secret;
 pub mod units;
@@ -20,6 +21,7 @@ use crate::error::Error;
 use serde::Serialize;
 
 pub use image::ImageRef;
+pub use resource::{AttributeValue, CloudResource, ResourceAttribute};
 pub use role::Role;
 pub use secret::{is_secret_key, MaskedSecret, SettingValue};
 
@@ -291,6 +293,9 @@ pub struct Environment {
     pub settings: BTreeMap<String, Setting>,
     /// What could not be read: when not empty, the environment is incomplete.
     pub gaps: Vec<Gap>,
+    /// Infrastructure declared as code (Terraform resources), for the cost.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<CloudResource>,
 }
 
 impl Environment {
@@ -301,6 +306,7 @@ impl Environment {
             services: Vec::new(),
             settings: BTreeMap::new(),
             gaps: Vec::new(),
+            resources: Vec::new(),
         }
     }
 

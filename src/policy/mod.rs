@@ -104,7 +104,7 @@ pub struct Policy {
     pub must_match: Vec<MustMatch>,
     pub waivers: Vec<Waiver>,
     pub rules: BTreeMap<String, RuleSetting>,
-    /// `[cost]`: hosts per environment and hours per month.
+    /// `[cost]`: hosts, platform, storage, region, hours per month and price overrides.
     pub cost: cost::CostPolicy,
     /// `[live]`: running servers to read (docs/live.md).
     pub live: LiveConfig,

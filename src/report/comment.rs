@@ -167,7 +167,7 @@ fn summary(input: &ReportInput) -> Block {
     ));
     for line in super::capacity::summary_lines(input)
         .into_iter()
-        .chain(super::capacity::cost_summary_line(input))
+        .chain(super::cost::summary_line(input))
     {
         lines.push(format!("**{}**\n\n", text(&line)));
     }

@@ -77,6 +77,12 @@ const SECTIONS: &[Section] = &[
         body: resources,
     },
     Section {
+        id: "cost",
+        title: "Monthly cost",
+        shown: |i| i.analysis.cost.is_shown(),
+        body: cost,
+    },
+    Section {
         id: "alignment",
         title: "How services were aligned",
         shown: |i| {
@@ -630,6 +636,69 @@ fn environment_settings(p: &mut Page, input: &ReportInput) {
         .collect();
     p.raw("<p>Settings of no one service (networks, volumes, workspace variables).</p>\n");
     side_by_side(p, input, "Environment-wide settings", &rows);
+}
+
+// ---- Monthly cost ----
+
+/// Totals per environment with the saving against the reference, then each environment's
+/// items with what they were computed from (formatted by `report::cost`).
+fn cost(p: &mut Page, input: &ReportInput) {
+    use super::cost as fmt;
+    let c = input.comparison;
+    let cost = &input.analysis.cost;
+    p.element(
+        "p",
+        &[],
+        &format!("Approximate on-demand list prices, item by item; an item that cannot be priced is unknown, with the reason, and its environment's total is then a lower bound. Prices: {}.", cost.basis),
+    )
+    .nl();
+    table_open(p, "Monthly cost per environment", None);
+    let vs = format!("vs {}", c.environments[c.reference]);
+    p.raw("<thead><tr>")
+        .element("th", &[("scope", Some("col"))], "Environment")
+        .element("th", &[("scope", Some("col"))], "Monthly")
+        .element("th", &[("scope", Some("col"))], &vs)
+        .raw("</tr></thead>\n<tbody>\n");
+    for (e, env) in cost.environments.iter().enumerate() {
+        p.raw("<tr>")
+            .element("th", &[("scope", Some("row"))], &c.environments[e])
+            .element("td", &[], &fmt::total(env))
+            .element("td", &[], &fmt::saving(env, e == c.reference))
+            .raw("</tr>\n");
+    }
+    p.raw("</tbody>\n");
+    table_close(p);
+    for (e, env) in cost.environments.iter().enumerate() {
+        if env.items.is_empty() {
+            continue;
+        }
+        table_open(
+            p,
+            &format!("Monthly cost of {}, item by item", c.environments[e]),
+            None,
+        );
+        p.raw("<thead><tr>");
+        for h in ["Item", "Kind", "Monthly", "Computed from"] {
+            p.element("th", &[("scope", Some("col"))], h);
+        }
+        p.raw("</tr></thead>\n<tbody>\n");
+        for i in &env.items {
+            p.raw("<tr>")
+                .open("th", &[("scope", Some("row"))])
+                .element("code", &[], &i.item)
+                .raw(" ")
+                .element("span", &[("class", Some("origin"))], &i.origin.to_string())
+                .close("th")
+                .element("td", &[], &i.what)
+                .element("td", &[], &fmt::monthly(i))
+                .open("td", &[])
+                .code_spans(fmt::basis(i))
+                .close("td")
+                .raw("</tr>\n");
+        }
+        p.raw("</tbody>\n");
+        table_close(p);
+    }
 }
 
 /// Rows that differ in a table; the same ones in a folded table below it.

@@ -100,7 +100,7 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
     })?;
     doc.field("totals", &PerEnv::new(envs, |i| TotalsJson(&c.totals[i])))?;
     doc.field("capacity", &super::capacity::json(input))?;
-    doc.field("cost", &super::capacity::cost_json(input))?;
+    doc.field("cost", &super::cost::json(input))?;
     doc.array("differences", &c.differences(), |d| {
         let v = a.verdicts.of(d);
         let r = d.row;

@@ -38,7 +38,7 @@ pub fn render(input: &ReportInput) -> String {
     services(&mut out, input);
     resources(&mut out, input);
     super::capacity::markdown(&mut out, input);
-    super::capacity::cost_markdown(&mut out, input);
+    super::cost::markdown(&mut out, input);
     differences(&mut out, input);
     alignment(&mut out, input);
     if let Some(live) = input.live {

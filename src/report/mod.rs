@@ -3,6 +3,7 @@
 
 pub mod capacity;
 pub mod comment;
+pub mod cost;
 pub mod delta;
 pub mod format;
 pub mod history;

@@ -291,7 +291,7 @@ pub(crate) mod testing {
                 fail_on_incomplete: None,
                 policy_file: None,
                 passed,
-                host_costs: Vec::new(),
+                cost: Default::default(),
             },
             files,
         }

@@ -123,7 +123,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
     }
     let _ = writeln!(out, "{table}");
     super::capacity::text(&mut out, input);
-    super::capacity::cost_text(&mut out, input);
+    super::cost::text(&mut out, input);
     if let Some(live) = input.live {
         let _ = writeln!(out);
         out.push_str(&super::live::text(live));

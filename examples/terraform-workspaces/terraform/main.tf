@@ -56,6 +56,22 @@ resource "aws_db_instance" "main" {
   tags                    = local.common_tags
 }
 
+# The application load balancer in front of the active colour (its HTTPS listener is below).
+resource "aws_lb" "main" {
+  name               = "${local.name_prefix}-alb"
+  load_balancer_type = "application"
+  internal           = false
+  tags               = local.common_tags
+}
+
+# The application's data volume (EFS holds uploads; this holds the Docker data).
+resource "aws_ebs_volume" "data" {
+  availability_zone = "${var.aws_region}a"
+  size              = var.ebs_volume_size
+  type              = "gp2"
+  tags              = merge(local.common_tags, { Name = "${local.name_prefix}-data" })
+}
+
 resource "aws_s3_bucket" "uploads" {
   bucket = var.s3_bucket_name
   tags   = local.common_tags

@@ -44,6 +44,12 @@ variable "db_allocated_storage" {
   default     = 20
 }
 
+variable "ebs_volume_size" {
+  description = "Data volume of the application node, in GB"
+  type        = number
+  default     = 20
+}
+
 variable "db_backup_retention_days" {
   type    = number
   default = 7

@@ -81,12 +81,22 @@ pub struct Sizing {
     pub value: Expr,
 }
 
+/// A `resource` block: its type, name and top-level attributes (nested blocks are not read).
+#[derive(Debug, Clone)]
+pub struct ResourceBlock {
+    pub kind: String,
+    pub name: String,
+    pub origin: Origin,
+    pub attributes: Vec<(String, Expr)>,
+}
+
 /// What the `.tf` files of one module declare.
 #[derive(Debug, Default, Clone)]
 pub struct Module {
     pub variables: Vec<Variable>,
     pub locals: Vec<(String, Expr)>,
     pub sizing: Vec<Sizing>,
+    pub resources: Vec<ResourceBlock>,
 }
 
 pub(super) fn parse_body(text: &str, file: &str) -> Result<Body> {
@@ -189,6 +199,18 @@ pub fn read_tf(text: &str, file: &str, module: &mut Module) -> Result<()> {
                             value: expr_of(&src, attr),
                         });
                     }
+                }
+                if let ("resource", [t, n]) = (kind, labels.as_slice()) {
+                    module.resources.push(ResourceBlock {
+                        kind: t.to_string(),
+                        name: n.to_string(),
+                        origin: origin_of(&src, block.span()),
+                        attributes: block
+                            .body
+                            .attributes()
+                            .map(|a| (a.key.as_str().to_string(), expr_of(&src, a)))
+                            .collect(),
+                    });
                 }
             }
             _ => {}
@@ -374,6 +396,13 @@ resource "aws_instance" "web" {
             ]
         );
         assert_eq!(m.sizing[0].value.text, "var.enable ? local.web_count : 0");
+        let r = &m.resources[0];
+        assert_eq!(
+            (r.kind.as_str(), r.name.as_str(), r.origin.line),
+            ("aws_instance", "web", 37)
+        );
+        let attrs: Vec<&str> = r.attributes.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(attrs, ["count", "instance_type", "tags"]);
     }
 
     #[test]

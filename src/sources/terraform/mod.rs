@@ -19,7 +19,8 @@ use ::hcl::eval::Context;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Environment, GapExtent, MaskedSecret, Note, Origin, Quantity, Setting, SettingValue,
+    AttributeValue, CloudResource, Environment, GapExtent, MaskedSecret, Note, Origin, Quantity,
+    ResourceAttribute, Setting, SettingValue,
 };
 use crate::sources::Workspace;
 use crate::yaml;
@@ -125,7 +126,59 @@ pub fn load(
             }
         }
     }
+    environment.resources.extend(
+        module
+            .resources
+            .iter()
+            .map(|r| resource(r, &ctx, &values, &module)),
+    );
     Ok(())
+}
+
+/// A resource block evaluated for this environment.
+fn resource(
+    block: &hcl::ResourceBlock,
+    ctx: &Context,
+    values: &BTreeMap<String, (::hcl::Value, Origin)>,
+    module: &hcl::Module,
+) -> CloudResource {
+    use ::hcl::Value as V;
+    let attributes = block
+        .attributes
+        .iter()
+        .map(|(name, expr)| {
+            let sensitive = module
+                .variables
+                .iter()
+                .any(|v| v.sensitive && expr.text.contains(&format!("var.{}", v.name)));
+            let value = match expr.evaluate(ctx) {
+                _ if sensitive => AttributeValue::Sensitive,
+                Some(V::String(s)) => AttributeValue::Scalar(s),
+                Some(V::Number(n)) => AttributeValue::Scalar(n.to_string()),
+                Some(V::Bool(b)) => AttributeValue::Scalar(b.to_string()),
+                Some(V::Array(items)) => AttributeValue::Collection(items.len()),
+                Some(V::Object(map)) => AttributeValue::Collection(map.len()),
+                Some(V::Null) | None => AttributeValue::Unresolved,
+            };
+            let set_at = expr
+                .single_variable()
+                .and_then(|v| values.get(v))
+                .map(|(_, origin)| origin.clone());
+            let attribute = ResourceAttribute {
+                value,
+                text: expr.text.clone(),
+                origin: expr.origin.clone(),
+                set_at,
+            };
+            (name.clone(), attribute)
+        })
+        .collect();
+    CloudResource {
+        kind: block.kind.clone(),
+        name: block.name.clone(),
+        origin: block.origin.clone(),
+        attributes,
+    }
 }
 
 /// Read one `.tf` file into `module`, or one tfvars file's assignments into `assigned`.
@@ -417,6 +470,44 @@ resource "aws_db_instance" "db" {
         assert!(messages
             .iter()
             .any(|m| m.contains("`db_password` has no default")));
+        // Resources with their attributes evaluated here, for the cost.
+        let web = env.resources.iter().find(|r| r.name == "web").unwrap();
+        let it = &web.attributes["instance_type"];
+        assert_eq!(it.scalar(), Some("t3.small"));
+        assert_eq!(it.origin.to_string(), "tf/variables.tf:18");
+        assert_eq!(
+            it.set_at.as_ref().unwrap().to_string(),
+            "tf/staging.tfvars:1"
+        );
+        let db = env.resources.iter().find(|r| r.name == "db").unwrap();
+        assert_eq!(db.attributes["allocated_storage"].scalar(), Some("20"));
+        assert_eq!(db.attributes["multi_az"].value, AttributeValue::Unresolved);
+        let cert = env
+            .resources
+            .iter()
+            .find(|r| r.kind == "aws_acm_certificate")
+            .unwrap();
+        assert_eq!(cert.attributes["count"].scalar(), Some("0"));
+    }
+
+    #[test]
+    fn resources_count_for_each_and_keep_sensitive_values_out() {
+        let tf = "variable \"size\" {\n  default   = \"t3.micro\"\n  sensitive = true\n}\nvariable \"zones\" {\n  default = [\"a\", \"b\", \"c\"]\n}\nresource \"aws_instance\" \"x\" {\n  for_each      = toset(var.zones)\n  instance_type = var.size\n}\n";
+        let (env, _) = env_of(&[("main.tf", tf)], &["main.tf"]).unwrap();
+        let x = &env.resources[0];
+        assert_eq!(x.address(), "aws_instance.x");
+        assert_eq!(
+            x.attributes["instance_type"].value,
+            AttributeValue::Sensitive
+        );
+        // `toset` is a function the evaluator lacks: left to Terraform, said so by the cost.
+        assert_eq!(x.attributes["for_each"].value, AttributeValue::Unresolved);
+        let tf = "variable \"zones\" {\n  default = {a = 1, b = 2}\n}\nresource \"aws_nat_gateway\" \"n\" {\n  for_each = var.zones\n}\n";
+        let (env, _) = env_of(&[("main.tf", tf)], &["main.tf"]).unwrap();
+        assert_eq!(
+            env.resources[0].attributes["for_each"].value,
+            AttributeValue::Collection(2)
+        );
     }
 
     #[test]
