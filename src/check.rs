@@ -26,6 +26,8 @@ pub struct Analysis {
     pub passed: bool,
     /// Per environment: the monthly cost of the host `[cost] hosts` names, if any.
     pub host_costs: Vec<Option<crate::cost::HostCost>>,
+    /// What `check --baseline FILE` found (see `baseline::apply`).
+    pub baseline: Option<crate::baseline::Outcome>,
 }
 
 impl Analysis {
@@ -77,6 +79,7 @@ pub fn analyse_with_live(
         policy_file: policy.file.clone(),
         passed,
         host_costs: crate::cost::host_costs(&comparison.environments, comparison.reference, policy),
+        baseline: None,
     }
 }
 
