@@ -248,12 +248,12 @@ fn a_removed_hazard_is_listed_as_fixed_in_every_format() {
         "{text}"
     );
     assert!(
-        text.contains("baseline .envparity-baseline.json: 0 new, 0 baselined, 1 fixed"),
+        text.contains("baseline .envparity-baseline.json: 0 new, 2 baselined, 1 fixed"),
         "{text}"
     );
     let (_, md) = f.check("md");
     assert!(
-        md.contains("**Baseline** `.envparity-baseline.json`: 0 new · 0 baselined · 1 fixed"),
+        md.contains("**Baseline** `.envparity-baseline.json`: 0 new · 2 baselined · 1 fixed"),
         "{md}"
     );
     assert!(md.contains("### Fixed since the baseline (1)"), "{md}");
@@ -277,7 +277,7 @@ fn baselined_findings_in_text_md_sarif_and_junit() {
     assert!(text.contains("warning[EP006]"), "{text}");
 
     let (_, md) = f.check("md");
-    assert!(md.contains("### Baselined (1)"), "{md}");
+    assert!(md.contains("### Baselined (3)"), "{md}");
 
     let (_, sarif) = f.check("sarif");
     let doc: Value = serde_json::from_str(&sarif).unwrap();
@@ -409,4 +409,44 @@ fn policy_intentions_that_match_nothing_are_reported_at_their_line() {
         "{text}"
     );
     assert_eq!(text.matches("[EP023]").count(), 1, "{text}");
+}
+
+/// Copies `from` into `to`, with a blank line first in every file when `shift` is set.
+fn copy_tree(from: &Path, to: &Path, shift: bool) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target, shift);
+        } else {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            let text = if shift { format!("\n{text}") } else { text };
+            std::fs::write(target, text).unwrap();
+        }
+    }
+}
+
+#[test]
+fn every_finding_of_the_hazards_example_stays_baselined_when_every_line_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(common::MANIFEST).join("examples/hazards");
+    copy_tree(&example, &dir.path().join("repo"), false);
+    let record = envparity_in(dir.path())
+        .args(["baseline", "repo", "-o", "b.json"])
+        .output()
+        .unwrap();
+    assert_eq!(record.status.code(), Some(0), "{record:?}");
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
+    assert!(recorded["findings"].as_array().unwrap().len() > 10);
+    copy_tree(&example, &dir.path().join("repo"), true);
+    let run = envparity_in(dir.path())
+        .args(["check", "repo", "--baseline", "b.json", "-f", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(doc["baseline"]["new"], 0, "{:#}", doc["findings"]);
+    assert_eq!(doc["baseline"]["fixed"], Value::Array(vec![]));
+    assert_eq!(run.status.code(), Some(0));
 }
