@@ -45,6 +45,7 @@ envparity report . -o ENVIRONMENTS.md     the Markdown document to check in\n  \
 envparity report . --format json          the stable JSON (docs/json-schema.md)\n  \
 envparity report . -f html -o report.html one self-contained page to open or attach\n  \
 envparity check .                         gate CI: exit 1 on failing findings or a low score\n  \
+envparity baseline .                      record today's findings; then `check . --baseline .envparity-baseline.json` fails only on new ones\n  \
 envparity promote . --from staging --to production   what production becomes, and the checklist\n  \
 envparity explain EP001                   what a rule finds, why it matters, how to fix it\n  \
 envparity init .                          write a commented envparity.toml to start from\n  \

@@ -178,12 +178,25 @@ pub struct Outcome {
 /// matches one finding: a second finding with the same fingerprint is new), lists the entries
 /// left over as fixed, and judges the gate again.
 pub fn apply(baseline: &Baseline, file: &str, analysis: &mut Analysis) {
+    let (baselined, new, fixed) = mark(baseline, &mut analysis.findings);
+    analysis.baseline = Some(Outcome {
+        file: file.to_string(),
+        baselined,
+        new,
+        fixed,
+    });
+    regate(analysis);
+}
+
+/// Marks the baselined findings; returns how many were baselined, how many are new, and the
+/// entries left over (fixed).
+fn mark(baseline: &Baseline, findings: &mut [Finding]) -> (usize, usize, Vec<Entry>) {
     let mut left: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for e in &baseline.findings {
         left.entry(e.fingerprint.as_str()).or_default().push(e);
     }
     let (mut baselined, mut new) = (0, 0);
-    for f in analysis.findings.iter_mut().filter(|f| f.waived.is_none()) {
+    for f in findings.iter_mut().filter(|f| f.waived.is_none()) {
         let fingerprint = f.fingerprint();
         match left.get_mut(fingerprint.as_str()).and_then(Vec::pop) {
             Some(_) => {
@@ -195,13 +208,7 @@ pub fn apply(baseline: &Baseline, file: &str, analysis: &mut Analysis) {
     }
     let mut fixed: Vec<Entry> = left.into_values().flatten().cloned().collect();
     fixed.sort();
-    analysis.baseline = Some(Outcome {
-        file: file.to_string(),
-        baselined,
-        new,
-        fixed,
-    });
-    regate(analysis);
+    (baselined, new, fixed)
 }
 
 /// The gate judged again after findings were waived or baselined after the analysis: nothing
@@ -244,6 +251,30 @@ mod tests {
         assert!(text.contains("\"baseline_version\": 1"), "{text}");
         assert!(text.contains("\"fingerprint\": \"envparity/v2\""), "{text}");
         assert_eq!(Baseline::parse(&text, "b.json").unwrap(), one);
+    }
+
+    #[test]
+    fn each_entry_matches_one_finding_wherever_it_moved() {
+        let baseline = Baseline::record(&[
+            finding("EP006", 9, "`web` uses `app:latest`"),
+            finding("EP005", 4, "DEBUG is on"),
+        ]);
+        let mut now = vec![
+            finding("EP006", 19, "`web` uses `app:latest`"),
+            finding("EP006", 29, "`web` uses `app:latest`"),
+            finding("EP006", 9, "`web` uses `app:main`"),
+        ];
+        let (baselined, new, fixed) = mark(&baseline, &mut now);
+        assert_eq!((baselined, new), (1, 2));
+        assert_eq!(
+            now.iter().map(|f| f.baselined).collect::<Vec<_>>(),
+            [true, false, false]
+        );
+        assert_eq!(fixed.len(), 1);
+        assert_eq!(
+            (fixed[0].rule.as_str(), fixed[0].place()),
+            ("EP005", "compose.prod.yml:4".to_string())
+        );
     }
 
     #[test]
