@@ -279,6 +279,12 @@ fn baselined_findings_in_text_md_sarif_and_junit() {
     let (_, md) = f.check("md");
     assert!(md.contains("### Baselined (3)"), "{md}");
 
+    let (_, html) = f.check("html");
+    assert_eq!(
+        html.matches("<span class=\"tag\">baselined</span>").count(),
+        3
+    );
+
     let (_, sarif) = f.check("sarif");
     let doc: Value = serde_json::from_str(&sarif).unwrap();
     let results = doc["runs"][0]["results"].as_array().unwrap();
