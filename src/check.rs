@@ -26,6 +26,8 @@ pub struct Analysis {
     pub passed: bool,
     /// Per environment: the monthly cost, item by item (docs/capacity-and-cost.md).
     pub cost: crate::cost::Cost,
+    /// What `check --baseline FILE` found (see `baseline::apply`).
+    pub baseline: Option<crate::baseline::Outcome>,
 }
 
 impl Analysis {
@@ -77,6 +79,7 @@ pub fn analyse_with_live(
         policy_file: policy.file.clone(),
         passed,
         cost: crate::cost::cost(scan, &comparison.environments, comparison.reference, policy),
+        baseline: None,
     }
 }
 

@@ -46,6 +46,7 @@ envparity report . -o ENVIRONMENTS.md     the Markdown document to check in\n  \
 envparity report . --format json          the stable JSON (docs/json-schema.md)\n  \
 envparity report . -f html -o report.html one self-contained page to open or attach\n  \
 envparity check .                         gate CI: exit 1 on failing findings or a low score\n  \
+envparity baseline .                      record today's findings; then `check . --baseline .envparity-baseline.json` fails only on new ones\n  \
 envparity promote . --from staging --to production   what production becomes, and the checklist\n  \
 envparity explain EP001                   what a rule finds, why it matters, how to fix it\n  \
 envparity init .                          write a commented envparity.toml to start from\n  \
@@ -116,6 +117,20 @@ enum Command {
         /// still exits 2.
         #[arg(long)]
         exit_zero: bool,
+        /// Findings recorded in this baseline file (`envparity baseline`) are shown as
+        /// baselined and do not fail the gate; only new ones do.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+    },
+    /// Record today's findings by content fingerprint, so that `check --baseline FILE` fails
+    /// only on new ones (adopting the gate without fixing the past first).
+    Baseline {
+        #[command(flatten)]
+        scan: ScanArgs,
+        /// The baseline file to write, relative to the current directory (`-` is standard
+        /// output). A symlink there is refused, never written through.
+        #[arg(long, short = 'o', value_name = "FILE", default_value = crate::baseline::DEFAULT_FILE)]
+        output: PathBuf,
     },
     /// Read the running PostgreSQL and Redis servers of each environment (read-only) and
     /// compare them with each other and with what the repository declares. Exit 0 when every
@@ -345,8 +360,11 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output,
             exit_zero,
+            baseline,
         } => {
-            let p = match pipeline(&scan, Some(&live), color) {
+            let judged = pipeline(&scan, Some(&live), color)
+                .and_then(|p| with_baseline(p, baseline.as_deref(), scan.max_file_size));
+            let p = match judged {
                 Ok(p) => p,
                 Err(e) => {
                     if format == CheckFormat::Json {
@@ -396,6 +414,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             exit_without_freeing(p);
             Ok(code)
         }
+        Command::Baseline { scan, output } => write_baseline(&scan, &output, color),
         Command::Explain { rule, list } => explain(rule.as_deref(), list),
         Command::History {
             scan,
@@ -461,6 +480,41 @@ fn run(command: Command, color: bool) -> Result<i32> {
             Ok(EXIT_OK)
         }
     }
+}
+
+/// `check --baseline FILE`: the findings compared with the baseline, the gate judged again.
+fn with_baseline(
+    mut p: Pipeline,
+    file: Option<&std::path::Path>,
+    max_file_size: u64,
+) -> Result<Pipeline> {
+    if let Some(file) = file {
+        let baseline = crate::baseline::Baseline::read(file, max_file_size)?;
+        crate::baseline::apply(&baseline, &file.display().to_string(), &mut p.analysis);
+    }
+    Ok(p)
+}
+
+/// `envparity baseline`: today's unwaived findings, written to `output`.
+fn write_baseline(args: &ScanArgs, output: &std::path::Path, color: bool) -> Result<i32> {
+    let p = pipeline(args, None, color)?;
+    let baseline = crate::baseline::Baseline::record(&p.analysis.findings);
+    let text = baseline.to_json();
+    write_output(Some(output), |w| w.write_all(text.as_bytes()))?;
+    if output.as_os_str() != "-" {
+        eprintln!(
+            "wrote {} ({} finding{})",
+            escape::control(&output.display().to_string()),
+            baseline.findings.len(),
+            if baseline.findings.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        );
+    }
+    exit_without_freeing(p);
+    Ok(EXIT_OK)
 }
 
 /// `envparity promote`: simulate the promotion on the pipeline's judgement, render it, and
@@ -651,7 +705,7 @@ fn pipeline_with(
         }
         clock.lap("live");
     }
-    let analysis = check::analyse_with_live(
+    let mut analysis = check::analyse_with_live(
         &scan,
         &aligned,
         &comparison,
@@ -659,6 +713,8 @@ fn pipeline_with(
         Date::today(),
         live.as_ref(),
     );
+    crate::baseline::suppress::apply(&workspace, &policy, &mut analysis.findings);
+    crate::baseline::regate(&mut analysis);
     clock.lap("analyse");
     let files = scan.environments.iter().map(|e| e.files.clone()).collect();
     Ok(Pipeline {

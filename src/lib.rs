@@ -6,6 +6,7 @@
 //! Sources know nothing of reports; reports compute nothing.
 
 pub mod align;
+pub mod baseline;
 pub mod capacity;
 pub mod check;
 pub mod cli;

@@ -603,7 +603,7 @@ fn sarif_paths_are_relative_to_the_repository_root() {
                 .unwrap();
             assert!(uri.starts_with("examples/hazards/"), "{uri}");
         }
-        let fp = r["partialFingerprints"]["envparity/v1"].as_str().unwrap();
+        let fp = r["partialFingerprints"]["envparity/v2"].as_str().unwrap();
         assert_eq!(fp.len(), 32);
     }
 }

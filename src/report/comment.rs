@@ -149,7 +149,7 @@ fn summary(input: &ReportInput) -> Block {
     let count = |sev: Severity| {
         a.findings
             .iter()
-            .filter(|f| f.waived.is_none() && f.severity == sev)
+            .filter(|f| f.waived.is_none() && !f.baselined && f.severity == sev)
             .count()
     };
     let waived = a.findings.iter().filter(|f| f.waived.is_some()).count();
@@ -165,6 +165,15 @@ fn summary(input: &ReportInput) -> Block {
         counted(count(Severity::Note), "note"),
         a.fail_on.as_str(),
     ));
+    if let Some(b) = &a.baseline {
+        lines.push(format!(
+            "**Baseline** {}: {} new · {} baselined · {} fixed\n\n",
+            code(&b.file),
+            b.new,
+            b.baselined,
+            b.fixed.len()
+        ));
+    }
     for line in super::capacity::summary_lines(input)
         .into_iter()
         .chain(super::cost::summary_line(input))
@@ -174,7 +183,7 @@ fn summary(input: &ReportInput) -> Block {
     let top: Vec<&Finding> = a
         .findings
         .iter()
-        .filter(|f| f.waived.is_none())
+        .filter(|f| f.waived.is_none() && !f.baselined)
         .take(TOP)
         .collect();
     if top.is_empty() {
@@ -203,18 +212,20 @@ fn summary(input: &ReportInput) -> Block {
 fn all_findings(input: &ReportInput) -> Block {
     let findings = &input.analysis.findings;
     let mut lines = Vec::new();
-    // Unwaived findings by severity, then the waived ones.
+    // Unwaived findings by severity, then the baselined and the waived ones.
     let groups = [
-        ("Errors", Some(Severity::Error)),
-        ("Warnings", Some(Severity::Warning)),
-        ("Notes", Some(Severity::Note)),
-        ("Waived", None),
+        ("Errors", Some(Severity::Error), false),
+        ("Warnings", Some(Severity::Warning), false),
+        ("Notes", Some(Severity::Note), false),
+        ("Baselined", None, true),
+        ("Waived", None, false),
     ];
-    for (title, severity) in groups {
+    for (title, severity, baselined) in groups {
         let group: Vec<&Finding> = findings
             .iter()
             .filter(|f| match severity {
-                Some(s) => f.waived.is_none() && f.severity == s,
+                Some(s) => f.waived.is_none() && !f.baselined && f.severity == s,
+                None if baselined => f.waived.is_none() && f.baselined,
                 None => f.waived.is_some(),
             })
             .collect();
@@ -230,6 +241,29 @@ fn all_findings(input: &ReportInput) -> Block {
             let mut l = format!("- {}", finding_line(f));
             if let Some(reason) = &f.waived {
                 let _ = write!(l, " · waived: {}", text(reason));
+            }
+            l.push('\n');
+            lines.push(clip(l));
+        }
+    }
+    if let Some(b) = input
+        .analysis
+        .baseline
+        .as_ref()
+        .filter(|b| !b.fixed.is_empty())
+    {
+        if !lines.is_empty() {
+            lines.push("\n".to_string());
+        }
+        lines.push(format!(
+            "### Fixed since the baseline ({}): stale entries, `envparity baseline` rewrites the file\n\n",
+            b.fixed.len()
+        ));
+        for e in &b.fixed {
+            let place = e.place();
+            let mut l = format!("* **{}** {}", e.rule, text(&e.message));
+            if !place.is_empty() {
+                let _ = write!(l, " · was {}", code(&place));
             }
             l.push('\n');
             lines.push(clip(l));

@@ -465,6 +465,10 @@ fn finding_row(p: &mut Page, f: &Finding) {
     if f.waived.is_some() {
         p.raw(" <span class=\"tag\">waived</span>");
     }
+    if f.baselined {
+        // `check --baseline`: known before, not counted by the gate.
+        p.raw(" <span class=\"tag\">baselined</span>");
+    }
     p.raw("</td><td><code>")
         .text(f.rule)
         .raw("</code> ")

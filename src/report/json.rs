@@ -116,7 +116,10 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
             notes: &r.notes,
         }
     })?;
-    doc.array("findings", &a.findings, FindingJson::of)?;
+    let with_baseline = a.baseline.is_some();
+    doc.array("findings", &a.findings, |f| {
+        FindingJson::of(f, with_baseline)
+    })?;
     fn component<'a>(
         envs: &'a [String],
         comp: &'a ComponentScore,
@@ -159,6 +162,9 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
             policy_file: a.policy_file.as_deref(),
         },
     )?;
+    if let Some(b) = &a.baseline {
+        doc.field("baseline", b)?;
+    }
     let environment_settings: Vec<_> = c
         .environment_rows
         .iter()
@@ -551,10 +557,13 @@ struct FindingJson<'a> {
     message: &'a str,
     related: &'a [Related],
     waived: Option<&'a str>,
+    /// With `check --baseline`: `unchanged` (recorded in the baseline) or `new`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
 }
 
 impl<'a> FindingJson<'a> {
-    fn of(f: &'a Finding) -> Self {
+    fn of(f: &'a Finding, with_baseline: bool) -> Self {
         FindingJson {
             rule: f.rule,
             name: f.name,
@@ -567,7 +576,17 @@ impl<'a> FindingJson<'a> {
             message: &f.message,
             related: &f.related,
             waived: f.waived.as_deref(),
+            baseline_state: with_baseline.then(|| baseline_state(f)),
         }
+    }
+}
+
+/// SARIF's words: a baselined finding is `unchanged`, any other `new`.
+pub fn baseline_state(f: &Finding) -> &'static str {
+    if f.baselined {
+        "unchanged"
+    } else {
+        "new"
     }
 }
 

@@ -231,7 +231,7 @@ fn subject(f: &Finding) -> String {
 
 /// One finding's test case, with `file` and `line` attributes (read by GitLab, junitparser and
 /// pytest-style viewers): failed at or above `fail_on`, skipped when waived, passed with the
-/// finding in `<system-out>` below `fail_on`.
+/// finding in `<system-out>` below `fail_on`; skipped too when recorded in the baseline.
 fn finding_case(
     out: &mut String,
     classname: &str,
@@ -257,6 +257,14 @@ fn finding_case(
             out,
             "      <skipped message=\"{}\"/>",
             attr(&format!("waived: {reason}"))
+        );
+        Outcome::Skipped
+    } else if f.baselined {
+        // Known before `check --baseline`: shown, not a failure of this run.
+        let _ = writeln!(
+            out,
+            "      <skipped message=\"{}\"/>",
+            attr(&format!("baselined: {}", f.message))
         );
         Outcome::Skipped
     } else if f.severity >= fail_on {

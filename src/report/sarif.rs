@@ -20,7 +20,7 @@ pub const SARIF_VERSION: &str = "2.1.0";
 /// The base the artifact URIs are relative to: the repository root.
 pub const SRCROOT: &str = "%SRCROOT%";
 /// The key of the content fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "envparity/v1";
+pub const FINGERPRINT_KEY: &str = "envparity/v2";
 
 /// SARIF with paths relative to the scanned path (used when it is not inside a repository).
 pub fn render(input: &ReportInput) -> String {
@@ -32,7 +32,11 @@ pub fn render(input: &ReportInput) -> String {
 pub fn render_in(input: &ReportInput, repo_prefix: &str) -> String {
     let a = input.analysis;
     let rules: Vec<Value> = RULES.iter().map(|r| rule(r)).collect();
-    let results: Vec<Value> = a.findings.iter().map(|f| result(f, repo_prefix)).collect();
+    let results: Vec<Value> = a
+        .findings
+        .iter()
+        .map(|f| result(f, repo_prefix, a.baseline.is_some()))
+        .collect();
     let mut run = Map::new();
     run.insert(
         "tool".into(),
@@ -112,7 +116,7 @@ fn rule(r: &Rule) -> Value {
     rule
 }
 
-fn result(f: &Finding, repo_prefix: &str) -> Value {
+fn result(f: &Finding, repo_prefix: &str, with_baseline: bool) -> Value {
     let mut r = Map::new();
     r.insert("ruleId".into(), json!(f.rule));
     if let Some(i) = RULES.iter().position(|rule| rule.id == f.rule) {
@@ -143,9 +147,23 @@ fn result(f: &Finding, repo_prefix: &str) -> Value {
         json!({ FINGERPRINT_KEY: f.fingerprint() }),
     );
     if let Some(reason) = &f.waived {
+        // A waiver lives in envparity.toml; an inline `envparity: ignore` is in the source.
+        let kind = if crate::baseline::suppress::is_inline(reason) {
+            "inSource"
+        } else {
+            "external"
+        };
         r.insert(
             "suppressions".into(),
-            json!([{ "kind": "external", "status": "accepted", "justification": reason }]),
+            json!([{ "kind": kind, "status": "accepted", "justification": reason }]),
+        );
+    }
+    // A baselined result is not suppressed: it is still there, known debt that code scanning
+    // keeps showing; `baselineState` tells it from a new one.
+    if with_baseline {
+        r.insert(
+            "baselineState".into(),
+            json!(super::json::baseline_state(f)),
         );
     }
     let mut props = Map::new();
@@ -292,6 +310,7 @@ pub(crate) mod testing {
                 policy_file: None,
                 passed,
                 cost: Default::default(),
+                baseline: None,
             },
             files,
         }

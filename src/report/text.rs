@@ -210,7 +210,7 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
     let count = |sev: Severity| {
         a.findings
             .iter()
-            .filter(|f| f.severity == sev && f.waived.is_none())
+            .filter(|f| f.severity == sev && f.waived.is_none() && !f.baselined)
             .count()
     };
     let waived = a.findings.iter().filter(|f| f.waived.is_some()).count();
@@ -218,7 +218,7 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
         for f in a
             .findings
             .iter()
-            .filter(|f| f.severity == sev && f.waived.is_none())
+            .filter(|f| f.severity == sev && f.waived.is_none() && !f.baselined)
         {
             let s = style(Some(sev));
             let _ = writeln!(
@@ -270,7 +270,10 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
             esc(f.waived.as_deref().unwrap_or_default())
         );
     }
-    if !a.findings.is_empty() {
+    if let Some(b) = &a.baseline {
+        baseline_lines(&mut out, a, b, style(None));
+    }
+    if !a.findings.is_empty() || a.baseline.is_some() {
         let _ = writeln!(out);
     }
 
@@ -316,5 +319,54 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
         format::plural(count(Severity::Note) as u32),
         waived,
     );
+    if let Some(b) = &a.baseline {
+        let _ = writeln!(
+            out,
+            "baseline {}: {} new, {} baselined, {} fixed",
+            esc(&b.file),
+            b.new,
+            b.baselined,
+            b.fixed.len()
+        );
+    }
     out
+}
+
+/// `check --baseline`: the baselined findings (not counted), then the fixed entries.
+fn baseline_lines(
+    out: &mut String,
+    a: &crate::check::Analysis,
+    b: &crate::baseline::Outcome,
+    s: Style,
+) {
+    for f in a.findings.iter().filter(|f| f.baselined) {
+        let place = match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!(" ({file}:{line})"),
+            (Some(file), None) => format!(" ({file})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{s}baselined[{}] {}: {}{}{s:#}",
+            f.rule,
+            f.name,
+            esc(&f.message),
+            esc(&place)
+        );
+    }
+    for e in &b.fixed {
+        let place = e.place();
+        let place = if place.is_empty() {
+            place
+        } else {
+            format!(" (was {place})")
+        };
+        let _ = writeln!(
+            out,
+            "fixed[{}] {}{}: in the baseline, found no more; the entry is stale (`envparity baseline` rewrites the file)",
+            e.rule,
+            esc(&e.message),
+            esc(&place)
+        );
+    }
 }

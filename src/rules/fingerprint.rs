@@ -3,15 +3,19 @@
 //! The baseline (`envparity baseline`), SARIF `partialFingerprints` and the PR delta all need to
 //! recognise "the same finding" across commits. Line numbers move whenever a file above is
 //! edited, so they are left out: the fingerprint hashes the rule, the environment, the service,
-//! the setting and the message (which states the offending value, masked for secrets) with every
-//! `file:line` of the finding's own places removed. It changes when the value changes.
+//! the setting, the setting's value as it may be shown (masked for secrets: a secret's clear
+//! text, or a hash of it, never leaves the model) and the message with every `file:line` of the
+//! finding's own places removed. It changes when the value changes.
+//!
+//! v2 added the value: v1 missed a change the message does not state (`DEBUG` from `true` to
+//! `1` is "`DEBUG` is on" both times).
 
 use sha2::{Digest, Sha256};
 
 use super::Finding;
 
 /// Versioned so that a change of recipe can be told from a change of content.
-pub const VERSION: &str = "v1";
+pub const VERSION: &str = "v2";
 
 /// 32 hex digits (128 bits of SHA-256): short to read, far from colliding within a repository.
 pub fn fingerprint(f: &Finding) -> String {
@@ -21,6 +25,7 @@ pub fn fingerprint(f: &Finding) -> String {
         f.environment.as_deref().unwrap_or(""),
         f.service.as_deref().unwrap_or(""),
         f.setting.as_deref().unwrap_or(""),
+        f.value.as_deref().unwrap_or(""),
         &message_without_places(f),
     ] {
         h.update(part.as_bytes());
@@ -93,6 +98,22 @@ mod tests {
         assert_ne!(fingerprint(&a), fingerprint(&other_value));
         let other_env = finding(12, "`web` uses `app:latest`").env("staging");
         assert_ne!(fingerprint(&a), fingerprint(&other_env));
+    }
+
+    #[test]
+    fn changes_when_the_value_changes_though_the_message_does_not() {
+        let on =
+            |text: &str, line: u32| {
+                let setting = crate::model::Setting::new(
+                    "env.DEBUG",
+                    text,
+                    Origin::new("compose.prod.yml", line),
+                );
+                Finding::new(rules::find("EP005").unwrap(), "`DEBUG` is on in production")
+                    .on_setting("production", Some("web"), "env.DEBUG", &setting)
+            };
+        assert_eq!(fingerprint(&on("true", 3)), fingerprint(&on("true", 30)));
+        assert_ne!(fingerprint(&on("true", 3)), fingerprint(&on("1", 3)));
     }
 
     #[test]

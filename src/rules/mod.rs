@@ -26,6 +26,7 @@ mod ep019_connection_budget_exceeded;
 mod ep020_server_memory_over_limit;
 mod ep021_capacity_inverted;
 mod ep022_declared_vs_running;
+pub(crate) mod ep023_ineffective_intention;
 pub mod fingerprint;
 #[cfg(test)]
 mod testing;
@@ -79,6 +80,7 @@ pub static RULES: &[&Rule] = &[
     &ep020_server_memory_over_limit::RULE,
     &ep021_capacity_inverted::RULE,
     &ep022_declared_vs_running::RULE,
+    &ep023_ineffective_intention::RULE,
 ];
 
 /// GitHub code scanning's `security-severity` (0.1-10; 7 and above shows as high) of the
@@ -133,6 +135,14 @@ pub struct Finding {
     pub message: String,
     /// The waiver's reason when a waiver covers this finding.
     pub waived: Option<String>,
+    /// Recorded in the baseline `check --baseline` was given: shown, not counted by the gate.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub baselined: bool,
+    /// The value of the setting the finding is about, as it may be shown (masked for a
+    /// secret): part of the fingerprint, so that a changed value is a new finding even when
+    /// the message does not state it (`DEBUG` is on: `true`, then `1`).
+    #[serde(skip)]
+    pub value: Option<String>,
 }
 
 impl Finding {
@@ -149,6 +159,8 @@ impl Finding {
             related: Vec::new(),
             message: message.into(),
             waived: None,
+            baselined: false,
+            value: None,
         }
     }
 
@@ -187,10 +199,13 @@ impl Finding {
         key: &str,
         setting: &Setting,
     ) -> Self {
-        self.env(env)
+        let mut f = self
+            .env(env)
             .setting(key)
             .at(&setting.origin)
-            .in_service(service)
+            .in_service(service);
+        f.value = Some(setting.value.display().to_string());
+        f
     }
 
     pub fn at(mut self, origin: &Origin) -> Self {
@@ -360,11 +375,34 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
         })
         .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
+    findings.extend(stale_waivers(ctx, &findings));
     for f in &mut findings {
         if let Some(w) = ctx.policy.waivers.iter().find(|w| waives(w, f, ctx.today)) {
             f.waived = Some(w.reason.clone());
         }
     }
+    sort(&mut findings);
+    findings
+}
+
+/// EP023's waivers that cover none of the findings, as the policy's `[rules]` sets it.
+fn stale_waivers(ctx: &Context, findings: &[Finding]) -> Vec<Finding> {
+    let rule = &ep023_ineffective_intention::RULE;
+    let setting = ctx.policy.rules.get(rule.id).copied();
+    if setting == Some(RuleSetting::Off) {
+        return Vec::new();
+    }
+    let mut stale = ep023_ineffective_intention::stale_waivers(ctx, findings);
+    if let Some(RuleSetting::Severity(sev)) = setting {
+        for f in &mut stale {
+            f.severity = sev;
+        }
+    }
+    stale
+}
+
+/// The findings' one order: severity first, then rule, place and message; duplicates dropped.
+pub fn sort(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
         (
             b.severity,
@@ -388,7 +426,6 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
             ))
     });
     findings.dedup();
-    findings
 }
 
 /// Whether a waiver (not yet expired) covers a finding.
@@ -445,7 +482,8 @@ pub(crate) fn report_shared(
     }
 }
 
-/// Findings that count against the gate: not waived, at or above `fail_on`; gaps (EP017) by
+/// Findings that count against the gate: not waived, not baselined, at or above `fail_on`;
+/// gaps (EP017) by
 /// `fail_on_incomplete` instead (see `Policy::fail_on_incomplete`).
 pub fn failing(
     findings: &[Finding],
@@ -454,6 +492,7 @@ pub fn failing(
 ) -> impl Iterator<Item = &Finding> {
     findings.iter().filter(move |f| {
         f.waived.is_none()
+            && !f.baselined
             && if f.rule == ep017_incomplete_environment::RULE.id {
                 incomplete.unwrap_or(f.severity == Severity::Error)
             } else {
