@@ -3,7 +3,7 @@
 # parse-only limit and the Python peers on each, and write bench/RESULTS.md.
 #
 # Not run by .ci/run. Knobs (environment variables):
-#   SCALES="10 100 1000 10000"  objects per environment
+#   SCALES="10 100 1000 10000 30000"  objects per environment
 #   RUNS=5                      timed runs per measurement, after one warm-up (median reported)
 #   PEER_RUNS=3                 timed runs of each Python peer (1 at the largest scale)
 #   PEERS=1                     0 skips the Python peers
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-SCALES=${SCALES:-"10 100 1000 10000"}
+SCALES=${SCALES:-"10 100 1000 10000 30000"}
 RUNS=${RUNS:-5}
 PEER_RUNS=${PEER_RUNS:-3}
 PEERS=${PEERS:-1}

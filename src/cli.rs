@@ -211,7 +211,8 @@ enum Command {
 enum CheckFormat {
     /// Findings grouped by severity, and the score.
     Text,
-    /// The JSON report with `findings` and `score`.
+    /// The judgement as JSON: summary, differences, findings, score and gate (schema version
+    /// 2, docs/json-schema.md); `report --format json` is the full document.
     Json,
     /// SARIF 2.1.0, for code-scanning uploads.
     Sarif,
@@ -368,7 +369,9 @@ fn run(command: Command, color: bool) -> Result<i32> {
                 Ok(p) => p,
                 Err(e) => {
                     if format == CheckFormat::Json {
-                        write_output(output.as_deref(), |w| report::json::write_error(&e, w))?;
+                        write_output(output.as_deref(), |w| {
+                            report::json::write_check_error(&e, w)
+                        })?;
                     }
                     return Err(e);
                 }
@@ -402,7 +405,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             };
             write_output(output.as_deref(), |w| match &rendered {
                 Some(text) => w.write_all(text.as_bytes()),
-                None => report::json::write(&input, w),
+                None => report::json::write_check(&input, w),
             })?;
             let code = if live_failed(&p) {
                 EXIT_INPUT_ERROR

@@ -607,3 +607,18 @@ fn sarif_paths_are_relative_to_the_repository_root() {
         assert_eq!(fp.len(), 32);
     }
 }
+
+/// The check document (schema version 2) of two examples, whole: the judgement and what
+/// differs, never the settings that are the same everywhere.
+#[test]
+fn check_json_snapshots() {
+    for example in ["hazards", "job-finder"] {
+        let out = envparity()
+            .args(["check", &format!("examples/{example}"), "--format", "json"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.starts_with("{\n  \"schema_version\": 2,\n  \"document\": \"check\","));
+        insta::assert_snapshot!(format!("check_json_{}", example.replace('-', "_")), text);
+    }
+}

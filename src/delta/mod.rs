@@ -168,6 +168,8 @@ mod tests {
             related: Vec::new(),
             message: format!("`{setting}` is wrong"),
             waived: None,
+            baselined: false,
+            value: None,
         }
     }
 

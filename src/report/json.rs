@@ -23,14 +23,34 @@ use crate::verdict::{Category, Kind};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The version of the check document (`envparity check --format json`): the judgement without
+/// the echo of every setting, so a different shape from the report's.
+pub const CHECK_SCHEMA_VERSION: u32 = 2;
+
 /// The JSON document of a run that could not produce a report (exit 2): what a CI step that
 /// parses the output reads instead of an empty file. Errors never quote input (see `error.rs`).
 pub fn write_error(
     error: &crate::error::Error,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    write_error_as(error, SCHEMA_VERSION, out)
+}
+
+/// `write_error` for `envparity check`: the version is the check document's.
+pub fn write_check_error(
+    error: &crate::error::Error,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    write_error_as(error, CHECK_SCHEMA_VERSION, out)
+}
+
+fn write_error_as(
+    error: &crate::error::Error,
+    schema_version: u32,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let doc = serde_json::json!({
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema_version,
         "tool": {"name": "envparity", "version": env!("CARGO_PKG_VERSION")},
         "error": {
             "file": error.file,
@@ -55,24 +75,38 @@ pub fn render(input: &ReportInput) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The check document as a string (tests, and callers that need the text).
+pub fn render_check(input: &ReportInput) -> String {
+    let mut out = Vec::new();
+    // Writing to a `Vec` cannot fail.
+    let _ = write_check(input, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the check document (`envparity check --format json`, schema version 2): what the
+/// report holds of the judgement (summary, differences, findings, score, gate, notes) and
+/// nothing of what is the same everywhere: no `services`, `totals`, `capacity`, `cost` or
+/// `environment_settings`. A CI gate's answer costs what differs, not what was read.
+pub fn write_check(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
+    let mut doc = Document::begin(out)?;
+    doc.field("schema_version", &CHECK_SCHEMA_VERSION)?;
+    doc.field("document", &"check")?;
+    header(&mut doc, input)?;
+    judgement(&mut doc, input)?;
+    notes(&mut doc, input)?;
+    if let Some(live) = input.live {
+        doc.field("live", live)?;
+    }
+    doc.end()
+}
+
 /// Writes the report to `out`, pretty-printed with two-space indentation and a final newline.
 pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
     let c = input.comparison;
-    let a = input.analysis;
     let envs = c.environments.as_slice();
     let mut doc = Document::begin(out)?;
     doc.field("schema_version", &SCHEMA_VERSION)?;
-    doc.field(
-        "tool",
-        &Tool {
-            name: "envparity",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-    )?;
-    doc.field("environments", &c.environments)?;
-    doc.field("reference_environment", &c.environments.get(c.reference))?;
-    doc.field("files", &PerEnv::new(envs, |i| &input.files[i]))?;
-    doc.field("summary", &c.summary)?;
+    header(&mut doc, input)?;
     doc.array("services", &c.services, |s| ServiceJson {
         name: &s.name,
         role: s.role,
@@ -101,6 +135,47 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
     doc.field("totals", &PerEnv::new(envs, |i| TotalsJson(&c.totals[i])))?;
     doc.field("capacity", &super::capacity::json(input))?;
     doc.field("cost", &super::cost::json(input))?;
+    judgement(&mut doc, input)?;
+    let environment_settings: Vec<_> = c
+        .environment_rows
+        .iter()
+        .map(|r| RowJson {
+            aspect: r.aspect.id(),
+            status: r.status,
+            values: PerEnv::new(envs, |i| CellJson::of(&r.cells[i])),
+        })
+        .collect();
+    doc.field("environment_settings", &environment_settings)?;
+    notes(&mut doc, input)?;
+    if let Some(live) = input.live {
+        doc.field("live", live)?;
+    }
+    doc.end()
+}
+
+/// After `schema_version`: the tool, the environments, the files read and the summary.
+fn header(doc: &mut Document, input: &ReportInput) -> io::Result<()> {
+    let c = input.comparison;
+    let envs = c.environments.as_slice();
+    doc.field(
+        "tool",
+        &Tool {
+            name: "envparity",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+    )?;
+    doc.field("environments", &c.environments)?;
+    doc.field("reference_environment", &c.environments.get(c.reference))?;
+    doc.field("files", &PerEnv::new(envs, |i| &input.files[i]))?;
+    doc.field("summary", &c.summary)
+}
+
+/// The judgement, shared by the report and the check document: every row that is not the
+/// same with its verdict, the findings, the score and the gate.
+fn judgement(doc: &mut Document, input: &ReportInput) -> io::Result<()> {
+    let c = input.comparison;
+    let a = input.analysis;
+    let envs = c.environments.as_slice();
     doc.array("differences", &c.differences(), |d| {
         let v = a.verdicts.of(d);
         let r = d.row;
@@ -165,16 +240,11 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
     if let Some(b) = &a.baseline {
         doc.field("baseline", b)?;
     }
-    let environment_settings: Vec<_> = c
-        .environment_rows
-        .iter()
-        .map(|r| RowJson {
-            aspect: r.aspect.id(),
-            status: r.status,
-            values: PerEnv::new(envs, |i| CellJson::of(&r.cells[i])),
-        })
-        .collect();
-    doc.field("environment_settings", &environment_settings)?;
+    Ok(())
+}
+
+/// The notes, last but for `live`.
+fn notes(doc: &mut Document, input: &ReportInput) -> io::Result<()> {
     let notes: Vec<NoteJson> = input
         .notes
         .iter()
@@ -184,11 +254,7 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
             message: &n.message,
         })
         .collect();
-    doc.field("notes", &notes)?;
-    if let Some(live) = input.live {
-        doc.field("live", live)?;
-    }
-    doc.end()
+    doc.field("notes", &notes)
 }
 
 /// `envparity live --format json`: the live comparison alone (docs/json-schema.md, `live`).

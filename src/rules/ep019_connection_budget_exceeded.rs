@@ -2,7 +2,7 @@
 
 use super::{Context, Finding, Rule};
 use crate::capacity::per_instance;
-use crate::model::{Role, Service, Setting};
+use crate::model::{Role, Service};
 use crate::policy::Severity;
 
 pub static RULE: Rule = Rule {
@@ -52,18 +52,27 @@ struct Limit {
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for (e, env) in ctx.scan.environments.iter().enumerate() {
-        for server in &env.services {
-            let Some((what, limit)) = limit_of(server) else {
-                continue;
-            };
+        let servers: Vec<(&Service, &str, Limit)> = env
+            .services
+            .iter()
+            .filter_map(|s| limit_of(s).map(|(what, limit)| (s, what, limit)))
+            .collect();
+        if servers.is_empty() {
+            continue;
+        }
+        let clients = ClientIndex::new(&env.services, servers.iter().map(|(s, ..)| &*s.name));
+        for (server, what, limit) in servers {
             let mut parts = Vec::new();
             let mut uncounted = Vec::new();
             let mut total = 0u64;
-            for client in env.services.iter().filter(|c| c.name != server.name) {
+            for client in clients
+                .naming(&server.name)
+                .filter(|c| c.name != server.name)
+            {
                 if !client
                     .settings
                     .values()
-                    .any(|s| names_host(s, &server.name))
+                    .any(|s| names_host(s.display(), &server.name))
                 {
                     continue;
                 }
@@ -99,6 +108,80 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 .service(ctx.logical_name(e, &server.name))
                 .at(&server.origin),
             );
+        }
+    }
+}
+
+/// The services of one environment by the server names their settings may name as a host,
+/// built in one pass over the settings: every server is then looked up, instead of every
+/// client's settings searched for every server (servers x clients x settings).
+///
+/// An entry is a superset: every client for which `names_host` holds for a server is under
+/// that server's name (each way `names_host` matches is a candidate below), so a lookup
+/// followed by `names_host` finds exactly the clients a search of every client would.
+struct ClientIndex<'a> {
+    services: &'a [Service],
+    /// Server name -> indices into `services`, ascending, each once.
+    by_host: std::collections::HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> ClientIndex<'a> {
+    fn new(services: &'a [Service], servers: impl Iterator<Item = &'a str>) -> Self {
+        let mut by_host: std::collections::HashMap<&'a str, Vec<usize>> =
+            servers.map(|name| (name, Vec::new())).collect();
+        let longest = by_host.keys().map(|h| h.len()).max().unwrap_or(0);
+        for (i, client) in services.iter().enumerate() {
+            for setting in client.settings.values() {
+                candidate_hosts(setting.display(), longest, |host| {
+                    if let Some(clients) = by_host.get_mut(host) {
+                        if clients.last() != Some(&i) {
+                            clients.push(i);
+                        }
+                    }
+                });
+            }
+        }
+        ClientIndex { services, by_host }
+    }
+
+    /// The services whose settings may name `host`, in declaration order.
+    fn naming(&self, host: &str) -> impl Iterator<Item = &'a Service> + '_ {
+        self.by_host
+            .get(host)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.services[i])
+    }
+}
+
+/// Every substring of `text`, at most `longest` bytes, that `names_host` could match as the
+/// host: the whole text; what follows `@` or `//` up to the end or a `:`, `/`, `,` or `?`; what
+/// precedes a `:` and a digit, from the start or a `,`, ` ` or `=`. Candidates start and end at
+/// ASCII bytes or the text's ends, so every one is a valid `str`.
+fn candidate_hosts(text: &str, longest: usize, mut host: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    if text.len() <= longest {
+        host(text);
+    }
+    let ends_host = |j: usize| j == bytes.len() || matches!(bytes[j], b':' | b'/' | b',' | b'?');
+    for i in 0..bytes.len() {
+        let start = match bytes[i] {
+            b'@' => i + 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i + 2,
+            b':' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                for s in i.saturating_sub(longest)..i {
+                    if s == 0 || matches!(bytes[s - 1], b',' | b' ' | b'=') {
+                        host(&text[s..i]);
+                    }
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        for j in start..=bytes.len().min(start + longest) {
+            if ends_host(j) {
+                host(&text[start..j]);
+            }
         }
     }
 }
@@ -228,10 +311,9 @@ fn connections(client: &Service, what: &str) -> Option<(u64, String)> {
     ))
 }
 
-/// Whether a setting's value names `host` as a host: `postgres://u:p@db:5432/x`, `db:5432`,
+/// Whether a setting's value (its display text) names `host` as a host: `postgres://u:p@db:5432/x`, `db:5432`,
 /// `redis://redis/0`, or the bare name (`DB_HOST: db`).
-fn names_host(setting: &Setting, host: &str) -> bool {
-    let text = setting.display();
+fn names_host(text: &str, host: &str) -> bool {
     if text == host {
         return true;
     }
@@ -260,6 +342,54 @@ mod tests {
     use super::super::testing::{findings, hit, hits, pair};
 
     const STAGING: &str = "services:\n  worker:\n    image: app:1\n    command: celery -A p worker --concurrency 2\n    environment:\n      DATABASE_URL: postgres://u@db:5432/app\n  db:\n    image: postgres:16\n";
+
+    /// Every host `names_host` finds in a text is among the index's candidates for it, and a
+    /// candidate never longer than the longest server name.
+    #[test]
+    fn candidate_hosts_cover_every_host_names_host_finds() {
+        use super::{candidate_hosts, names_host};
+        let texts = [
+            "db",
+            "postgres://u:p@db:5432/app",
+            "postgres://db/app?sslmode=require",
+            "redis://cache:6379/0",
+            "db:5432",
+            "DB_HOST=db:5432,replica:5433",
+            "hosts db:5432 cache:1",
+            "amqp://guest@rabbit",
+            "http://db.example.com:80",
+            "@db",
+            "///db:",
+            "x@db,y@pgbouncer:6432",
+            "dbx:5432",
+            "é@db:5432/ü",
+        ];
+        let hosts = [
+            "db",
+            "cache",
+            "replica",
+            "rabbit",
+            "pgbouncer",
+            "db.example.com",
+            "dbx",
+            "x",
+        ];
+        for text in texts {
+            let mut candidates = Vec::new();
+            candidate_hosts(text, 14, |h| candidates.push(h.to_string()));
+            assert!(candidates.iter().all(|c| c.len() <= 14), "{candidates:?}");
+            for host in hosts {
+                if names_host(text, host) {
+                    assert!(
+                        candidates.iter().any(|c| c == host),
+                        "{host} in {text:?}: {candidates:?}"
+                    );
+                }
+            }
+        }
+        assert!(names_host("x@db,y@pgbouncer:6432", "pgbouncer"));
+        assert!(!names_host("dbx:5432", "db"));
+    }
 
     #[test]
     fn workers_exceed_max_connections() {
