@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod docs;
+mod ui;
+
 use crate::align::align;
 use crate::check;
 use crate::compare::compare;
@@ -31,7 +34,7 @@ pub const EXIT_INPUT_ERROR: i32 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "envparity",
-    version,
+    version = env!("ENVPARITY_VERSION"),
     about = "Tells how your environments (staging, production, dev) differ, from the configuration itself",
     long_about = "envparity reads the configuration in a repository (Docker Compose, Kubernetes manifests, \
 Kustomize overlays, Helm values, Flux and CloudNativePG resources, Terraform, dotenv, app config, nginx, \
@@ -48,6 +51,8 @@ envparity check .                         gate CI: exit 1 on failing findings or
 envparity promote . --from staging --to production   what production becomes, and the checklist\n  \
 envparity explain EP001                   what a rule finds, why it matters, how to fix it\n  \
 envparity init .                          write a commented envparity.toml to start from\n  \
+envparity completions bash                a shell completion script (bash, zsh, fish, powershell)\n  \
+envparity man > envparity.1               the manual page\n  \
 envparity compare . --env staging=compose.yml,compose.stg.yml --env production=compose.yml,compose.prd.yml\n\n\
 Exit codes: 0 success; 1 `check` failed or `promote` is blocked; 2 usage or input error (the message names the file and line).\n\
 Colour: --color, or NO_COLOR=1 to disable; off when output is not a terminal."
@@ -58,6 +63,13 @@ struct Cli {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Print nothing but errors: the exit code tells the result (files named with -o are still
+    /// written).
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also tell, on standard error, which files were read and how long each stage took.
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,6 +182,22 @@ enum Command {
         #[arg(long)]
         stdout: bool,
     },
+    /// Print a shell completion script, e.g. `envparity completions bash >
+    /// ~/.local/share/bash-completion/completions/envparity`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `envparity man | man -l -`; `envparity man check`
+    /// prints the page of one subcommand.
+    Man {
+        /// The subcommand whose page is printed (default: the main page).
+        subcommand: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -270,6 +298,11 @@ fn run_cli() -> i32 {
         }
     };
     let color = use_color(cli.color);
+    ui::set(match (cli.quiet, cli.verbose) {
+        (true, _) => ui::Level::Quiet,
+        (false, true) => ui::Level::Verbose,
+        (false, false) => ui::Level::Normal,
+    });
     match run(cli.command, color) {
         Ok(code) => code,
         Err(e) => {
@@ -377,6 +410,15 @@ fn run(command: Command, color: bool) -> Result<i32> {
             Ok(code)
         }
         Command::Explain { rule, list } => explain(rule.as_deref(), list),
+        Command::Completions { shell } => {
+            print(&docs::completions(shell))?;
+            Ok(EXIT_OK)
+        }
+        Command::Man { subcommand, output } => {
+            let page = docs::man_page(subcommand.as_deref())?;
+            write_output(output.as_deref(), |w| w.write_all(&page))?;
+            Ok(EXIT_OK)
+        }
         Command::Promote {
             scan,
             from,
@@ -542,6 +584,7 @@ fn pipeline(args: &ScanArgs, live: Option<&LiveArgs>, color: bool) -> Result<Pip
     let scan: Scan = sources::load(&workspace, &plan)?;
     let scan = order_environments(scan, &policy)?;
     warn_gaps(&scan, color);
+    tell_files_read(&scan, &policy);
     clock.lap("read");
     let aligned = align(&scan);
     clock.lap("align");
@@ -552,7 +595,7 @@ fn pipeline(args: &ScanArgs, live: Option<&LiveArgs>, color: bool) -> Result<Pip
         None => None,
     };
     if let Some(live) = &live {
-        for e in live.errors() {
+        for e in live.errors().filter(|_| !ui::quiet()) {
             eprintln!("warning: {e}");
         }
         clock.lap("live");
@@ -592,12 +635,32 @@ fn no_environments(args: &ScanArgs, plan: &Plan) -> Result<()> {
             format!("no environments found: no configuration file to read ({HOW})"),
         ));
     }
+    if ui::quiet() {
+        return Ok(());
+    }
     eprintln!(
         "warning: {}: no environments found among {} configuration file(s), nothing to compare ({HOW})",
         escape::control(&path),
         plan.configuration_files
     );
     Ok(())
+}
+
+/// With `--verbose`: the policy file and, per environment, the files read.
+fn tell_files_read(scan: &Scan, policy: &policy::Policy) {
+    if !ui::verbose() {
+        return;
+    }
+    match &policy.file {
+        Some(file) => ui::detail(&format!("policy: {file}")),
+        None => ui::detail("policy: none (defaults)"),
+    }
+    for env in &scan.environments {
+        ui::detail(&format!("{}: {} file(s) read", env.name, env.files.len()));
+        for file in &env.files {
+            ui::detail(&format!("  {file}"));
+        }
+    }
 }
 
 /// Whether a running server that was named could not be read.
@@ -650,6 +713,9 @@ fn live_command(
 /// Every gap, on standard error: what could not be read never passes unseen, whatever the
 /// output format (the reports carry them too, as EP017 findings).
 fn warn_gaps(scan: &Scan, color: bool) {
+    if ui::quiet() {
+        return;
+    }
     let prefix = if color {
         "\x1b[1;33mwarning\x1b[0m"
     } else {
@@ -672,8 +738,8 @@ fn warn_gaps(scan: &Scan, color: bool) {
     }
 }
 
-/// With `ENVPARITY_TIMINGS` set, each stage's wall time goes to standard error (for the
-/// benchmark's profile; see bench/README.md).
+/// With `--verbose` or `ENVPARITY_TIMINGS` set, each stage's wall time goes to standard error
+/// (`ENVPARITY_TIMINGS` is for the benchmark's profile; see bench/README.md).
 struct StageClock {
     last: Option<std::time::Instant>,
 }
@@ -681,7 +747,8 @@ struct StageClock {
 impl StageClock {
     fn from_env() -> Self {
         StageClock {
-            last: std::env::var_os("ENVPARITY_TIMINGS").map(|_| std::time::Instant::now()),
+            last: (ui::verbose() || std::env::var_os("ENVPARITY_TIMINGS").is_some())
+                .then(std::time::Instant::now),
         }
     }
 
@@ -731,6 +798,7 @@ fn write_output(
 ) -> Result<()> {
     match path.filter(|p| p.as_os_str() != "-") {
         Some(path) => crate::write::replace_file(path, write),
+        None if ui::quiet() => Ok(()),
         None => {
             let mut out =
                 std::io::BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
@@ -794,7 +862,9 @@ fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
         ));
     }
     crate::write::replace_file(&target, |w| w.write_all(text.as_bytes()))?;
-    eprintln!("wrote {}", escape::control(&target.display().to_string()));
+    if !ui::quiet() {
+        eprintln!("wrote {}", escape::control(&target.display().to_string()));
+    }
     Ok(EXIT_OK)
 }
 
@@ -826,6 +896,9 @@ fn discover_text(plan: &Plan) -> String {
 
 /// Print to stdout; a closed pipe (`| head`) is not an error.
 fn print(text: &str) -> Result<()> {
+    if ui::quiet() {
+        return Ok(());
+    }
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
