@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod docs;
+mod outputs;
 mod ui;
 
 use crate::align::align;
@@ -116,13 +117,14 @@ enum Command {
         scan: ScanArgs,
         #[command(flatten)]
         live: LiveArgs,
-        /// Output format.
-        #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Text)]
-        format: CheckFormat,
-        /// Write to this file instead of standard output (`-` is standard output). A symlink
-        /// there is refused, never written through.
+        /// Output format (default text). Repeat with -o for several outputs of one run:
+        /// `-f sarif -o x.sarif -f md -o comment.md`.
+        #[arg(long, short = 'f', value_enum)]
+        format: Vec<CheckFormat>,
+        /// Write the format given in the same position to this file instead of standard output
+        /// (`-` is standard output). A symlink there is refused, never written through.
         #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
+        output: Vec<PathBuf>,
         /// Exit 0 even when the gate fails (soft fail, e.g. to upload SARIF first); bad input
         /// still exits 2.
         #[arg(long)]
@@ -358,57 +360,13 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output,
             exit_zero,
-        } => {
-            let p = match pipeline(&scan, Some(&live), color) {
-                Ok(p) => p,
-                Err(e) => {
-                    if format == CheckFormat::Json {
-                        write_output(output.as_deref(), |w| report::json::write_error(&e, w))?;
-                    }
-                    return Err(e);
-                }
-            };
-            let input = p.input();
-            let colour = color && output.is_none();
-            // Text and Markdown are escaped here as whole documents; JSON, SARIF and JUnit
-            // escape through their serializers.
-            let rendered = match format {
-                CheckFormat::Json => None,
-                CheckFormat::Text => Some(
-                    escape::document(&report::text::render_check(&input, colour), colour)
-                        .into_owned(),
-                ),
-                CheckFormat::Sarif => Some(report::sarif::render_in(
-                    &input,
-                    &crate::repo::prefix_in_repo(&scan.path),
-                )),
-                CheckFormat::Junit => Some(report::junit::render(&input)),
-                CheckFormat::Html => Some(report::html::render(&input)),
-                CheckFormat::Md => Some(
-                    escape::document(
-                        &report::comment::render(
-                            &input,
-                            &format!("run `envparity report {}` for the full report", p.root),
-                        ),
-                        false,
-                    )
-                    .into_owned(),
-                ),
-            };
-            write_output(output.as_deref(), |w| match &rendered {
-                Some(text) => w.write_all(text.as_bytes()),
-                None => report::json::write(&input, w),
-            })?;
-            let code = if live_failed(&p) {
-                EXIT_INPUT_ERROR
-            } else if p.analysis.passed || exit_zero {
-                EXIT_OK
-            } else {
-                EXIT_FINDINGS
-            };
-            exit_without_freeing(p);
-            Ok(code)
-        }
+        } => check_command(
+            &scan,
+            &live,
+            &outputs::pair(&format, &output, CheckFormat::Text)?,
+            exit_zero,
+            color,
+        ),
         Command::Explain { rule, list } => explain(rule.as_deref(), list),
         Command::Completions { shell } => {
             print(&docs::completions(shell))?;
@@ -469,6 +427,66 @@ fn run(command: Command, color: bool) -> Result<i32> {
             exit_without_freeing(p);
             Ok(EXIT_OK)
         }
+    }
+}
+
+/// `envparity check`: one analysis, rendered in each format to its output; the exit code
+/// says whether the gate passed.
+fn check_command(
+    scan: &ScanArgs,
+    live: &LiveArgs,
+    renderings: &[(CheckFormat, Option<PathBuf>)],
+    exit_zero: bool,
+    color: bool,
+) -> Result<i32> {
+    let p = match pipeline(scan, Some(live), color) {
+        Ok(p) => p,
+        Err(e) => {
+            for (_, output) in renderings.iter().filter(|(f, _)| *f == CheckFormat::Json) {
+                write_output(output.as_deref(), |w| report::json::write_error(&e, w))?;
+            }
+            return Err(e);
+        }
+    };
+    let input = p.input();
+    for (format, output) in renderings {
+        let colour = color && output.is_none();
+        write_output(output.as_deref(), |w| match format {
+            CheckFormat::Json => report::json::write(&input, w),
+            _ => w.write_all(render_check(*format, &input, scan, colour).as_bytes()),
+        })?;
+    }
+    let code = if live_failed(&p) {
+        EXIT_INPUT_ERROR
+    } else if p.analysis.passed || exit_zero {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    };
+    exit_without_freeing(p);
+    Ok(code)
+}
+
+/// One rendering of `check` (JSON is streamed instead). Text and Markdown are escaped here as
+/// whole documents; SARIF and JUnit escape through their serializers.
+fn render_check(format: CheckFormat, input: &ReportInput, scan: &ScanArgs, colour: bool) -> String {
+    let repo_prefix = || crate::repo::prefix_in_repo(&scan.path);
+    match format {
+        CheckFormat::Json => report::json::render(input),
+        CheckFormat::Text => {
+            escape::document(&report::text::render_check(input, colour), colour).into_owned()
+        }
+        CheckFormat::Sarif => report::sarif::render_in(input, &repo_prefix()),
+        CheckFormat::Junit => report::junit::render(input),
+        CheckFormat::Html => report::html::render(input),
+        CheckFormat::Md => escape::document(
+            &report::comment::render(
+                input,
+                &format!("run `envparity report {}` for the full report", input.root),
+            ),
+            false,
+        )
+        .into_owned(),
     }
 }
 

@@ -1,0 +1,57 @@
+//! `envparity check` rendering one analysis several ways in one run, and the CI formats
+//! (`github` annotations, GitLab Code Quality).
+
+use serde_json::Value;
+
+mod common;
+use common::envparity;
+
+#[test]
+fn several_formats_each_to_its_own_output_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("x.sarif");
+    let md = dir.path().join("comment.md");
+    let out = envparity()
+        .args(["check", "examples/hazards", "-f", "sarif", "-o"])
+        .arg(&sarif)
+        .args(["-f", "md", "-o"])
+        .arg(&md)
+        .args(["-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    // The last format, without an -o, is standard output.
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let md = std::fs::read_to_string(&md).unwrap();
+    // One analysis: the same findings in every rendering.
+    let findings = json["findings"].as_array().unwrap().len();
+    assert!(findings > 10, "{findings}");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        findings
+    );
+    assert!(
+        md.contains(&format!("<summary>All findings ({findings})</summary>")),
+        "{md}"
+    );
+    assert!(md.contains("parity check failed"));
+}
+
+#[test]
+fn outputs_without_formats_or_two_on_stdout_are_usage_errors() {
+    let out = envparity()
+        .args(["check", "examples/hazards", "-o", "a", "-o", "b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 outputs (-o) for 1 format(s)"));
+    let out = envparity()
+        .args(["check", "examples/hazards", "-f", "json", "-f", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("more than one format goes to standard output"));
+}
