@@ -218,6 +218,10 @@ enum CheckFormat {
     Md,
     /// One self-contained HTML page: gate, heat map, filterable findings, charts.
     Html,
+    /// GitHub Actions annotations (`::error file=...,line=...::message`), one per finding.
+    Github,
+    /// GitLab Code Quality report (JSON), for `artifacts: reports: codequality`.
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -468,7 +472,8 @@ fn check_command(
 }
 
 /// One rendering of `check` (JSON is streamed instead). Text and Markdown are escaped here as
-/// whole documents; SARIF and JUnit escape through their serializers.
+/// whole documents; SARIF, JUnit and GitLab escape through their serializers, GitHub
+/// annotations piece by piece.
 fn render_check(format: CheckFormat, input: &ReportInput, scan: &ScanArgs, colour: bool) -> String {
     let repo_prefix = || crate::repo::prefix_in_repo(&scan.path);
     match format {
@@ -479,6 +484,8 @@ fn render_check(format: CheckFormat, input: &ReportInput, scan: &ScanArgs, colou
         CheckFormat::Sarif => report::sarif::render_in(input, &repo_prefix()),
         CheckFormat::Junit => report::junit::render(input),
         CheckFormat::Html => report::html::render(input),
+        CheckFormat::Github => report::github::render(input, &repo_prefix()),
+        CheckFormat::Gitlab => report::gitlab::render(input, &repo_prefix()),
         CheckFormat::Md => escape::document(
             &report::comment::render(
                 input,

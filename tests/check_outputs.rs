@@ -55,3 +55,50 @@ fn outputs_without_formats_or_two_on_stdout_are_usage_errors() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("more than one format goes to standard output"));
 }
+
+fn check_stdout(format: &str) -> String {
+    let out = envparity()
+        .args(["check", "examples/hazards", "-f", format])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn github_annotations_of_hazards() {
+    let out = check_stdout("github");
+    for line in out.lines().take_while(|l| l.starts_with("::")) {
+        assert!(
+            line.starts_with("::error file=examples/hazards/")
+                || line.starts_with("::warning file=examples/hazards/")
+                || line.starts_with("::notice "),
+            "{line}"
+        );
+    }
+    // No secret value of the example reaches the log.
+    for secret in ["7Hq2mXv9Lr4pZt8Kw3Ns", "9f8Kq2LmZx7Rt4Wp", "changeme"] {
+        assert!(!out.contains(secret), "{secret}: {out}");
+    }
+    insta::assert_snapshot!("github_hazards", out);
+}
+
+#[test]
+fn gitlab_code_quality_of_hazards() {
+    let out = check_stdout("gitlab");
+    let issues: Value = serde_json::from_str(&out).unwrap();
+    let issues = issues.as_array().unwrap();
+    assert!(issues.len() > 10);
+    for issue in issues {
+        assert!(
+            issue["location"]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("examples/hazards/"),
+            "{issue}"
+        );
+        assert_eq!(issue["fingerprint"].as_str().unwrap().len(), 32);
+        assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+    }
+    insta::assert_snapshot!("gitlab_hazards", out);
+}

@@ -14,7 +14,7 @@ fn stdout_of(args: &[&str]) -> String {
 fn completions_for_each_shell_name_the_subcommands_and_formats() {
     let bash = stdout_of(&["completions", "bash"]);
     assert!(bash.contains("complete -F _envparity"), "{bash}");
-    assert!(bash.contains("--exit-zero") && bash.contains("junit"));
+    assert!(bash.contains("--exit-zero") && bash.contains("gitlab"));
     let zsh = stdout_of(&["completions", "zsh"]);
     assert!(zsh.starts_with("#compdef envparity"), "{zsh}");
     assert!(zsh.contains("'--exit-zero[Exit 0 even when the gate fails"));

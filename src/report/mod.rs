@@ -4,6 +4,8 @@
 pub mod capacity;
 pub mod comment;
 pub mod format;
+pub mod github;
+pub mod gitlab;
 pub mod html;
 pub mod json;
 pub mod junit;
