@@ -102,3 +102,51 @@ fn gitlab_code_quality_of_hazards() {
     }
     insta::assert_snapshot!("gitlab_hazards", out);
 }
+
+/// A repository of `n` services, each with an error (DEBUG on in production) and a warning (a
+/// mutable `latest` tag), written into a temporary directory.
+fn large_repository(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut staging = String::from("services:\n");
+    let mut production = String::from("services:\n");
+    for i in 0..n {
+        staging.push_str(&format!(
+            "  app-{i}-web:\n    image: registry.example/shop/service-{i}:1.4.{i}\n    environment:\n      DEBUG: \"false\"\n"
+        ));
+        production.push_str(&format!(
+            "  app-{i}-web:\n    image: registry.example/shop/service-{i}:latest\n    environment:\n      DEBUG: \"true\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("docker-compose.staging.yml"), staging).unwrap();
+    std::fs::write(dir.path().join("docker-compose.production.yml"), production).unwrap();
+    dir
+}
+
+#[test]
+fn the_pr_comment_of_a_thousand_services_lists_errors_first_and_fits() {
+    let repo = large_repository(1000);
+    let out = envparity()
+        .args(["check", "-f", "md"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.len() <= 65_000, "{}", md.len());
+    assert!(
+        md.starts_with("<!-- envparity-comment -->\n## ❌ envparity: parity check failed"),
+        "{}",
+        &md[..200]
+    );
+    let errors = md.lines().filter(|l| l.starts_with("- **EP005**")).count();
+    assert!(errors > 100, "{errors} errors listed");
+    // The per-service table (1,000 rows of 100%) is what goes first.
+    assert!(!md.contains("<summary>Score by service</summary>"));
+    let note = md.rsplit("\n---\n\n").next().unwrap();
+    let listed = md.lines().filter(|l| l.starts_with("- **EP")).count();
+    assert!(note.contains(&format!(": {listed} of ")), "{note}");
+    assert!(
+        md.contains("more not listed (of 1,000)."),
+        "counts of what is left out"
+    );
+}
