@@ -9,6 +9,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod docs;
+mod outputs;
+mod ui;
+
 use crate::align::align;
 use crate::check;
 use crate::compare::compare;
@@ -32,7 +36,7 @@ pub const EXIT_INPUT_ERROR: i32 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "envparity",
-    version,
+    version = env!("ENVPARITY_VERSION"),
     about = "Tells how your environments (staging, production, dev) differ, from the configuration itself",
     long_about = "envparity reads the configuration in a repository (Docker Compose, Kubernetes manifests, \
 Kustomize overlays, Helm values, Flux and CloudNativePG resources, Terraform, dotenv, app config, nginx, \
@@ -50,6 +54,8 @@ envparity baseline .                      record today's findings; then `check .
 envparity promote . --from staging --to production   what production becomes, and the checklist\n  \
 envparity explain EP001                   what a rule finds, why it matters, how to fix it\n  \
 envparity init .                          write a commented envparity.toml to start from\n  \
+envparity completions bash                a shell completion script (bash, zsh, fish, powershell)\n  \
+envparity man > envparity.1               the manual page\n  \
 envparity compare . --env staging=compose.yml,compose.stg.yml --env production=compose.yml,compose.prd.yml\n\n\
 Exit codes: 0 success; 1 `check` failed or `promote` is blocked; 2 usage or input error (the message names the file and line).\n\
 Colour: --color, or NO_COLOR=1 to disable; off when output is not a terminal."
@@ -60,6 +66,13 @@ struct Cli {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Print nothing but errors: the exit code tells the result (files named with -o are still
+    /// written).
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also tell, on standard error, which files were read and how long each stage took.
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,13 +119,14 @@ enum Command {
         scan: ScanArgs,
         #[command(flatten)]
         live: LiveArgs,
-        /// Output format.
-        #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Text)]
-        format: CheckFormat,
-        /// Write to this file instead of standard output (`-` is standard output). A symlink
-        /// there is refused, never written through.
+        /// Output format (default text). Repeat with -o for several outputs of one run:
+        /// `-f sarif -o x.sarif -f md -o comment.md`.
+        #[arg(long, short = 'f', value_enum)]
+        format: Vec<CheckFormat>,
+        /// Write the format given in the same position to this file instead of standard output
+        /// (`-` is standard output). A symlink there is refused, never written through.
         #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
+        output: Vec<PathBuf>,
         /// Exit 0 even when the gate fails (soft fail, e.g. to upload SARIF first); bad input
         /// still exits 2.
         #[arg(long)]
@@ -205,6 +219,22 @@ enum Command {
         #[arg(long)]
         stdout: bool,
     },
+    /// Print a shell completion script, e.g. `envparity completions bash >
+    /// ~/.local/share/bash-completion/completions/envparity`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `envparity man | man -l -`; `envparity man check`
+    /// prints the page of one subcommand.
+    Man {
+        /// The subcommand whose page is printed (default: the main page).
+        subcommand: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -224,6 +254,10 @@ enum CheckFormat {
     Md,
     /// One self-contained HTML page: gate, heat map, filterable findings, charts.
     Html,
+    /// GitHub Actions annotations (`::error file=...,line=...::message`), one per finding.
+    Github,
+    /// GitLab Code Quality report (JSON), for `artifacts: reports: codequality`.
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -306,6 +340,11 @@ fn run_cli() -> i32 {
         }
     };
     let color = use_color(cli.color);
+    ui::set(match (cli.quiet, cli.verbose) {
+        (true, _) => ui::Level::Quiet,
+        (false, true) => ui::Level::Verbose,
+        (false, false) => ui::Level::Normal,
+    });
     match run(cli.command, color) {
         Ok(code) => code,
         Err(e) => {
@@ -362,61 +401,14 @@ fn run(command: Command, color: bool) -> Result<i32> {
             output,
             exit_zero,
             baseline,
-        } => {
-            let judged = pipeline(&scan, Some(&live), color)
-                .and_then(|p| with_baseline(p, baseline.as_deref(), scan.max_file_size));
-            let p = match judged {
-                Ok(p) => p,
-                Err(e) => {
-                    if format == CheckFormat::Json {
-                        write_output(output.as_deref(), |w| {
-                            report::json::write_check_error(&e, w)
-                        })?;
-                    }
-                    return Err(e);
-                }
-            };
-            let input = p.input();
-            let colour = color && output.is_none();
-            // Text and Markdown are escaped here as whole documents; JSON, SARIF and JUnit
-            // escape through their serializers.
-            let rendered = match format {
-                CheckFormat::Json => None,
-                CheckFormat::Text => Some(
-                    escape::document(&report::text::render_check(&input, colour), colour)
-                        .into_owned(),
-                ),
-                CheckFormat::Sarif => Some(report::sarif::render_in(
-                    &input,
-                    &crate::repo::prefix_in_repo(&scan.path),
-                )),
-                CheckFormat::Junit => Some(report::junit::render(&input)),
-                CheckFormat::Html => Some(report::html::render(&input)),
-                CheckFormat::Md => Some(
-                    escape::document(
-                        &report::comment::render(
-                            &input,
-                            &format!("run `envparity report {}` for the full report", p.root),
-                        ),
-                        false,
-                    )
-                    .into_owned(),
-                ),
-            };
-            write_output(output.as_deref(), |w| match &rendered {
-                Some(text) => w.write_all(text.as_bytes()),
-                None => report::json::write_check(&input, w),
-            })?;
-            let code = if live_failed(&p) {
-                EXIT_INPUT_ERROR
-            } else if p.analysis.passed || exit_zero {
-                EXIT_OK
-            } else {
-                EXIT_FINDINGS
-            };
-            exit_without_freeing(p);
-            Ok(code)
-        }
+        } => check_command(
+            &scan,
+            &live,
+            &outputs::pair(&format, &output, CheckFormat::Text)?,
+            baseline.as_deref(),
+            exit_zero,
+            color,
+        ),
         Command::Baseline { scan, output } => write_baseline(&scan, &output, color),
         Command::Explain { rule, list } => explain(rule.as_deref(), list),
         Command::History {
@@ -432,6 +424,15 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output.as_deref(),
         ),
+        Command::Completions { shell } => {
+            print(&docs::completions(shell))?;
+            Ok(EXIT_OK)
+        }
+        Command::Man { subcommand, output } => {
+            let page = docs::man_page(subcommand.as_deref())?;
+            write_output(output.as_deref(), |w| w.write_all(&page))?;
+            Ok(EXIT_OK)
+        }
         Command::Promote {
             scan,
             from,
@@ -518,6 +519,74 @@ fn write_baseline(args: &ScanArgs, output: &std::path::Path, color: bool) -> Res
     }
     exit_without_freeing(p);
     Ok(EXIT_OK)
+}
+
+/// `envparity check`: one analysis, rendered in each format to its output; the exit code
+/// says whether the gate passed.
+fn check_command(
+    scan: &ScanArgs,
+    live: &LiveArgs,
+    renderings: &[(CheckFormat, Option<PathBuf>)],
+    baseline: Option<&std::path::Path>,
+    exit_zero: bool,
+    color: bool,
+) -> Result<i32> {
+    let judged = pipeline(scan, Some(live), color)
+        .and_then(|p| with_baseline(p, baseline, scan.max_file_size));
+    let p = match judged {
+        Ok(p) => p,
+        Err(e) => {
+            for (_, output) in renderings.iter().filter(|(f, _)| *f == CheckFormat::Json) {
+                write_output(output.as_deref(), |w| {
+                    report::json::write_check_error(&e, w)
+                })?;
+            }
+            return Err(e);
+        }
+    };
+    let input = p.input();
+    for (format, output) in renderings {
+        let colour = color && output.is_none();
+        write_output(output.as_deref(), |w| match format {
+            CheckFormat::Json => report::json::write_check(&input, w),
+            _ => w.write_all(render_check(*format, &input, scan, colour).as_bytes()),
+        })?;
+    }
+    let code = if live_failed(&p) {
+        EXIT_INPUT_ERROR
+    } else if p.analysis.passed || exit_zero {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    };
+    exit_without_freeing(p);
+    Ok(code)
+}
+
+/// One rendering of `check` (JSON is streamed instead). Text and Markdown are escaped here as
+/// whole documents; SARIF, JUnit and GitLab escape through their serializers, GitHub
+/// annotations piece by piece.
+fn render_check(format: CheckFormat, input: &ReportInput, scan: &ScanArgs, colour: bool) -> String {
+    let repo_prefix = || crate::repo::prefix_in_repo(&scan.path);
+    match format {
+        CheckFormat::Json => report::json::render(input),
+        CheckFormat::Text => {
+            escape::document(&report::text::render_check(input, colour), colour).into_owned()
+        }
+        CheckFormat::Sarif => report::sarif::render_in(input, &repo_prefix()),
+        CheckFormat::Junit => report::junit::render(input),
+        CheckFormat::Html => report::html::render(input),
+        CheckFormat::Github => report::github::render(input, &repo_prefix()),
+        CheckFormat::Gitlab => report::gitlab::render(input, &repo_prefix()),
+        CheckFormat::Md => escape::document(
+            &report::comment::render(
+                input,
+                &format!("run `envparity report {}` for the full report", input.root),
+            ),
+            false,
+        )
+        .into_owned(),
+    }
 }
 
 /// `envparity promote`: simulate the promotion on the pipeline's judgement, render it, and
@@ -692,6 +761,7 @@ fn pipeline_with(
     let scan = order_environments(scan, &policy)?;
     if warn {
         warn_gaps(&scan, color);
+        tell_files_read(&scan, &policy);
     }
     clock.lap("read");
     let aligned = align(&scan);
@@ -703,7 +773,7 @@ fn pipeline_with(
         None => None,
     };
     if let Some(live) = &live {
-        for e in live.errors() {
+        for e in live.errors().filter(|_| !ui::quiet()) {
             eprintln!("warning: {e}");
         }
         clock.lap("live");
@@ -745,14 +815,32 @@ fn no_environments(args: &ScanArgs, plan: &Plan, warn: bool) -> Result<()> {
             format!("no environments found: no configuration file to read ({HOW})"),
         ));
     }
-    if warn {
-        eprintln!(
-            "warning: {}: no environments found among {} configuration file(s), nothing to compare ({HOW})",
-            escape::control(&path),
-            plan.configuration_files
-        );
+    if !warn || ui::quiet() {
+        return Ok(());
     }
+    eprintln!(
+        "warning: {}: no environments found among {} configuration file(s), nothing to compare ({HOW})",
+        escape::control(&path),
+        plan.configuration_files
+    );
     Ok(())
+}
+
+/// With `--verbose`: the policy file and, per environment, the files read.
+fn tell_files_read(scan: &Scan, policy: &policy::Policy) {
+    if !ui::verbose() {
+        return;
+    }
+    match &policy.file {
+        Some(file) => ui::detail(&format!("policy: {file}")),
+        None => ui::detail("policy: none (defaults)"),
+    }
+    for env in &scan.environments {
+        ui::detail(&format!("{}: {} file(s) read", env.name, env.files.len()));
+        for file in &env.files {
+            ui::detail(&format!("  {file}"));
+        }
+    }
 }
 
 /// Whether a running server that was named could not be read.
@@ -805,6 +893,9 @@ fn live_command(
 /// Every gap, on standard error: what could not be read never passes unseen, whatever the
 /// output format (the reports carry them too, as EP017 findings).
 fn warn_gaps(scan: &Scan, color: bool) {
+    if ui::quiet() {
+        return;
+    }
     let prefix = if color {
         "\x1b[1;33mwarning\x1b[0m"
     } else {
@@ -827,8 +918,8 @@ fn warn_gaps(scan: &Scan, color: bool) {
     }
 }
 
-/// With `ENVPARITY_TIMINGS` set, each stage's wall time goes to standard error (for the
-/// benchmark's profile; see bench/README.md).
+/// With `--verbose` or `ENVPARITY_TIMINGS` set, each stage's wall time goes to standard error
+/// (`ENVPARITY_TIMINGS` is for the benchmark's profile; see bench/README.md).
 struct StageClock {
     last: Option<std::time::Instant>,
 }
@@ -836,7 +927,8 @@ struct StageClock {
 impl StageClock {
     fn from_env() -> Self {
         StageClock {
-            last: std::env::var_os("ENVPARITY_TIMINGS").map(|_| std::time::Instant::now()),
+            last: (ui::verbose() || std::env::var_os("ENVPARITY_TIMINGS").is_some())
+                .then(std::time::Instant::now),
         }
     }
 
@@ -886,6 +978,7 @@ fn write_output(
 ) -> Result<()> {
     match path.filter(|p| p.as_os_str() != "-") {
         Some(path) => crate::write::replace_file(path, write),
+        None if ui::quiet() => Ok(()),
         None => {
             let mut out =
                 std::io::BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
@@ -949,7 +1042,9 @@ fn init(args: &ScanArgs, force: bool, to_stdout: bool) -> Result<i32> {
         ));
     }
     crate::write::replace_file(&target, |w| w.write_all(text.as_bytes()))?;
-    eprintln!("wrote {}", escape::control(&target.display().to_string()));
+    if !ui::quiet() {
+        eprintln!("wrote {}", escape::control(&target.display().to_string()));
+    }
     Ok(EXIT_OK)
 }
 
@@ -981,6 +1076,9 @@ fn discover_text(plan: &Plan) -> String {
 
 /// Print to stdout; a closed pipe (`| head`) is not an error.
 fn print(text: &str) -> Result<()> {
+    if ui::quiet() {
+        return Ok(());
+    }
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

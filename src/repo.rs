@@ -2,8 +2,9 @@
 //!
 //! Code-scanning tools resolve SARIF paths against the repository root, so a scan of
 //! `examples/hazards` must name `examples/hazards/docker-compose.yml`, not `docker-compose.yml`.
-//! Only the presence of a `.git` entry is looked at (no file outside PATH is read, no git process
-//! is run).
+//! Only the presence of a `.git` entry is looked at (no git process is run). The one file read
+//! outside PATH is the policy, `envparity.toml`, looked for in the directories between PATH and
+//! its repository root (see [`directories_above`]).
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,21 @@ pub fn root_of(path: &Path) -> Option<PathBuf> {
         .ancestors()
         .find(|dir| dir.join(".git").symlink_metadata().is_ok())
         .map(Path::to_path_buf)
+}
+
+/// The directories above `path` up to and including its repository root, nearest first, each
+/// with its path relative to `path` (`..`, `../..`). Empty outside a repository, or at its root.
+pub fn directories_above(path: &Path) -> Vec<(PathBuf, String)> {
+    let (Some(root), Ok(start)) = (root_of(path), path.canonicalize()) else {
+        return Vec::new();
+    };
+    start
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(&root))
+        .enumerate()
+        .map(|(i, dir)| (dir.to_path_buf(), vec![".."; i + 1].join("/")))
+        .collect()
 }
 
 /// `path` relative to its repository root, with `/` separators and a trailing `/`; empty at the
@@ -50,6 +66,28 @@ mod tests {
         assert_eq!(prefix_in_repo(&sub), "examples/hazards/");
         assert_eq!(prefix_in_repo(dir.path()), "");
         assert_eq!(root_of(&sub).unwrap(), dir.path().canonicalize().unwrap());
+    }
+
+    #[test]
+    fn directories_above_stop_at_the_repository_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        let sub = repo.join("apps").join("shop");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::create_dir(repo.join(".git")).unwrap();
+        let repo = repo.canonicalize().unwrap();
+        assert_eq!(
+            directories_above(&sub),
+            vec![
+                (repo.join("apps"), "..".to_string()),
+                (repo.clone(), "../..".to_string())
+            ]
+        );
+        assert!(directories_above(&repo).is_empty());
+        assert!(
+            directories_above(dir.path()).is_empty(),
+            "outside a repository"
+        );
     }
 
     #[test]

@@ -368,7 +368,7 @@ fn check_formats_for_ci() {
     let (code, md) = run("md");
     assert_eq!(code, 1);
     assert!(
-        md.starts_with("## ❌ envparity: parity check failed"),
+        md.starts_with("<!-- envparity-comment -->\n## ❌ envparity: parity check failed"),
         "{md}"
     );
     assert!(md.chars().count() <= 65_000);
@@ -383,7 +383,7 @@ fn check_formats_for_ci() {
         )
     };
     assert_eq!(code, 0);
-    assert!(md.starts_with("## ✅"), "{md}");
+    assert!(md.starts_with("<!-- envparity-comment -->\n## ✅"), "{md}");
 }
 
 #[test]

@@ -284,10 +284,39 @@ pub fn load(
         // directory) is refused, not taken for no policy.
         None => match workspace.locate(FILE_NAME)? {
             Some(_) => (FILE_NAME.to_string(), workspace.read_text(FILE_NAME)?),
-            None => return Ok(Policy::default()),
+            None => match in_parent_directory(workspace)? {
+                Some(found) => found,
+                None => return Ok(Policy::default()),
+            },
         },
     };
     parse(&text, &name, known_rules)
+}
+
+/// With PATH inside a repository and no policy at PATH, the nearest `envparity.toml` in the
+/// directories above it, up to the repository root (the directory holding `.git`): a monorepo's
+/// one policy applies to a scan of any of its subdirectories. Named relative to PATH
+/// (`../envparity.toml`); a symlink there is refused, as at PATH.
+fn in_parent_directory(workspace: &Workspace) -> Result<Option<(String, String)>> {
+    for (dir, relative) in crate::repo::directories_above(workspace.root()) {
+        let path = dir.join(FILE_NAME);
+        let name = format!("{relative}/{FILE_NAME}");
+        match std::fs::symlink_metadata(&path) {
+            Err(_) => continue,
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::in_file(
+                    name,
+                    "is a symbolic link; the policy is read only from a regular file",
+                ))
+            }
+            Ok(_) => {}
+        }
+        let bytes = crate::sources::read::read_bounded(&path, &name, workspace.max_file_bytes)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::in_file(name.clone(), "is not valid UTF-8 text"))?;
+        return Ok(Some((name, text)));
+    }
+    Ok(None)
 }
 
 /// Parse a policy file's text. `name` is used in errors.

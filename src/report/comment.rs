@@ -1,7 +1,10 @@
-//! Markdown made to be posted as a pull-request comment: the verdict, the score and the top
-//! findings first, the details in collapsible sections, and never longer than
-//! [`MAX_LEN`] (GitHub refuses comments over 65,536 characters). When the details do not fit,
-//! whole lines are dropped, the longest lists first, and a note points to the full report.
+//! Markdown made to be posted as a pull-request comment: a hidden marker line (so a CI job
+//! finds and updates its one comment), the verdict, the score and the top findings first, the
+//! details in collapsible sections, and never longer than [`MAX_LEN`] (GitHub refuses comments
+//! over 65,536 characters). When the details do not fit, the score tables are cut first (whole
+//! rows from the end), the findings last: errors before warnings before notes, each group
+//! keeping its heading and saying how many of its findings were left out; a note points to the
+//! full report.
 //!
 //! No setting value is printed: only findings' messages (which never hold a secret), names of
 //! services and settings, and the score.
@@ -21,6 +24,11 @@ pub const MAX_LEN: usize = 65_000;
 const TOP: usize = 5;
 /// A single line longer than this is clipped, so one odd message cannot crowd out the rest.
 const MAX_LINE: usize = 2_000;
+/// The comment's first line, invisible once rendered: what a CI job searches for to update its
+/// comment instead of adding another.
+pub const MARKER: &str = "<!-- envparity-comment -->";
+/// Room kept per findings group for its "not listed" line.
+const MORE_LINE: usize = 120;
 
 /// A part of the comment: an opening, lines that may be dropped from the end, a closing.
 struct Block {
@@ -59,7 +67,10 @@ fn fit(mut blocks: Vec<Block>, total_findings: usize, hint: &str) -> String {
     let mut cut: Vec<&'static str> = Vec::new();
     if total(&blocks) > MAX_LEN {
         // Room for the note: its fixed words, the hint, the section titles and the numbers.
-        let reserve = 400 + hint.len() + blocks.iter().map(|b| b.title.len() + 2).sum::<usize>();
+        let reserve = 400
+            + MARKER.len()
+            + hint.len()
+            + blocks.iter().map(|b| b.title.len() + 2).sum::<usize>();
         let budget = MAX_LEN.saturating_sub(reserve);
         let mut order: Vec<usize> = (0..blocks.len()).collect();
         order.sort_by_key(|i| blocks[*i].cut_order);
@@ -71,6 +82,10 @@ fn fit(mut blocks: Vec<Block>, total_findings: usize, hint: &str) -> String {
             let others = size - blocks[i].len();
             let b = &mut blocks[i];
             cut.push(b.title);
+            if b.title == ALL_FINDINGS {
+                trim_findings(b, budget.saturating_sub(others));
+                continue;
+            }
             let mut size = size;
             while size > budget {
                 let Some(l) = b.lines.pop() else { break };
@@ -87,7 +102,7 @@ fn fit(mut blocks: Vec<Block>, total_findings: usize, hint: &str) -> String {
             }
         }
     }
-    let mut out = String::new();
+    let mut out = format!("{MARKER}\n");
     for b in &blocks {
         if b.lines.is_empty() {
             continue;
@@ -118,6 +133,59 @@ fn fit(mut blocks: Vec<Block>, total_findings: usize, hint: &str) -> String {
 }
 
 const ALL_FINDINGS: &str = "all findings";
+
+/// Fits the findings block into `room` bytes: findings are kept in order (errors, warnings,
+/// notes, waived) while they fit; every group keeps its heading, and one that lost findings
+/// ends with a line saying how many are not listed.
+fn trim_findings(b: &mut Block, room: usize) {
+    let groups = split_groups(std::mem::take(&mut b.lines));
+    let fixed = b.open.len()
+        + b.close.len()
+        + groups
+            .iter()
+            .map(|(heading, _)| heading.len() + 1 + MORE_LINE)
+            .sum::<usize>();
+    let mut left = room.saturating_sub(fixed);
+    for (i, (heading, findings)) in groups.into_iter().enumerate() {
+        if i > 0 {
+            b.lines.push("\n".to_string());
+        }
+        b.lines.push(heading);
+        let total = findings.len();
+        let mut kept = 0;
+        for f in findings {
+            if f.len() > left {
+                break;
+            }
+            left -= f.len();
+            b.lines.push(f);
+            kept += 1;
+        }
+        if kept < total {
+            b.lines.push(format!(
+                "{}… {} more not listed (of {}).\n",
+                if kept > 0 { "\n" } else { "" },
+                thousands(total - kept),
+                thousands(total)
+            ));
+        }
+    }
+}
+
+/// The findings block's lines as (heading, finding lines) per group.
+fn split_groups(lines: Vec<String>) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for l in lines {
+        if l.starts_with("### ") {
+            groups.push((l, Vec::new()));
+        } else if l.starts_with("- ") {
+            if let Some((_, findings)) = groups.last_mut() {
+                findings.push(l);
+            }
+        }
+    }
+    groups
+}
 
 fn summary(input: &ReportInput) -> Block {
     let a = input.analysis;
@@ -276,7 +344,7 @@ fn all_findings(input: &ReportInput) -> Block {
         ),
         lines,
         close: "\n</details>\n\n".to_string(),
-        cut_order: 0,
+        cut_order: 3,
         title: ALL_FINDINGS,
     }
 }
@@ -288,7 +356,7 @@ fn categories(input: &ReportInput) -> Block {
         &s.categories,
         "Category",
         text_cell,
-        3,
+        2,
         "score by category",
     )
 }
@@ -300,7 +368,7 @@ fn services(input: &ReportInput) -> Block {
         &s.services,
         "Service",
         code_cell,
-        2,
+        0,
         "score by service",
     )
 }
@@ -573,7 +641,7 @@ mod tests {
         ];
         let md = render(&fixture(findings).input(), HINT);
         assert!(
-            md.starts_with("## ❌ envparity: parity check failed\n\n"),
+            md.starts_with("<!-- envparity-comment -->\n## ❌ envparity: parity check failed\n\n"),
             "{md}"
         );
         assert!(md.contains(
@@ -607,7 +675,9 @@ mod tests {
         let mut fx = fixture(vec![]);
         fx.analysis.passed = true;
         let md = render(&fx.input(), HINT);
-        assert!(md.starts_with("## ✅ envparity: parity check passed\n\n"));
+        assert!(md.starts_with(&format!(
+            "{MARKER}\n## ✅ envparity: parity check passed\n\n"
+        )));
         assert!(md.contains("No unwaived finding."));
         assert!(!md.contains("All findings"), "no empty section");
     }
@@ -634,18 +704,28 @@ mod tests {
             "uses the room it has: {}",
             md.len()
         );
-        assert!(md.starts_with("## ❌ envparity"));
+        assert!(md.starts_with(&format!("{MARKER}\n## ❌ envparity")));
         assert!(md.contains("**Top findings**"));
         assert_eq!(
             md.matches("<details>").count(),
             md.matches("</details>").count()
         );
-        // Small sections survive; the long list is what gets cut.
-        assert!(md.contains("<details><summary>Score by category</summary>"));
-        assert!(md.contains("<details><summary>What lost points"));
+        // The tables go before any finding does.
+        assert!(!md.contains("<summary>Score by"));
+        assert!(!md.contains("<details><summary>What lost points"));
+        // Errors first: all 1,667 do not fit, so no warning is listed, but both groups say
+        // how many they hold.
+        let listed_errors = md.lines().filter(|l| l.starts_with("- **EP001**")).count();
+        assert!(listed_errors > 300, "{listed_errors}");
+        assert!(!md.contains("- **EP011**"));
+        assert!(md.contains(&format!(
+            "\n… {} more not listed (of 1,667).\n",
+            thousands(1667 - listed_errors)
+        )));
+        assert!(md.contains("### Warnings (3333)\n\n… 3,333 more not listed (of 3,333).\n"));
         let note = md.rsplit("\n---\n\n").next().unwrap();
         assert!(note.starts_with("✂️ **Truncated**"), "{note}");
-        assert!(note.contains(" of 5000 findings listed; shortened or left out: all findings; "));
+        assert!(note.contains(" of 5000 findings listed; shortened or left out: score by service, what lost points, score by category, all findings; "), "{note}");
         assert!(note.ends_with(&format!("; {HINT}.\n")));
         // Every listed finding is whole.
         let listed = md.lines().filter(|l| l.starts_with("- **EP")).count();

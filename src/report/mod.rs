@@ -6,6 +6,8 @@ pub mod comment;
 pub mod cost;
 pub mod delta;
 pub mod format;
+pub mod github;
+pub mod gitlab;
 pub mod history;
 pub mod html;
 pub mod json;
