@@ -827,6 +827,16 @@ fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
         .iter()
         .map(|env| env.settings.keys().map(String::as_str).collect())
         .collect();
+    // Per environment, the namespaces of its settings (`postgres` of `postgres.max_connections`):
+    // which servers it configures, looked up once per key instead of by a scan of every key.
+    let namespaces: Vec<std::collections::HashSet<&str>> = per_env_keys
+        .iter()
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k.split_once('.').map(|(ns, _)| ns))
+                .collect()
+        })
+        .collect();
     let every = vec![true; scan.environments.len()];
     let mut ignored = Vec::new();
     align_keys(&per_env_keys, &env_names, reference)
@@ -838,16 +848,12 @@ fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
                 .zip(&k.keys)
                 .map(|(env, raw)| raw.and_then(|raw| env.settings.get(raw)))
                 .collect();
-            let defaults: Vec<Option<KnownDefault>> = scan
-                .environments
+            let defaults: Vec<Option<KnownDefault>> = namespaces
                 .iter()
                 .zip(&settings)
-                .map(|(env, s)| {
+                .map(|(namespaces, s)| {
                     let server = k.shown.split_once('.')?.0;
-                    let runs_server = env
-                        .settings
-                        .keys()
-                        .any(|other| other.split_once('.').is_some_and(|(ns, _)| ns == server));
+                    let runs_server = namespaces.contains(server);
                     (s.is_none() && runs_server)
                         .then(|| default_of(&k.shown, None))
                         .flatten()
