@@ -135,6 +135,14 @@ enum Command {
         /// baselined and do not fail the gate; only new ones do.
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
+        /// Compare with the repository at this git revision (`origin/main`), read from git's
+        /// objects: findings added and fixed, the score before and after, differences
+        /// introduced and closed, ahead of the text and Markdown outputs, `delta` in JSON.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// With --base: fail only on new findings at or above `fail_on`.
+        #[arg(long, requires = "base")]
+        fail_on_new: bool,
     },
     /// Record today's findings by content fingerprint, so that `check --baseline FILE` fails
     /// only on new ones (adopting the gate without fixing the past first).
@@ -401,12 +409,18 @@ fn run(command: Command, color: bool) -> Result<i32> {
             output,
             exit_zero,
             baseline,
+            base,
+            fail_on_new,
         } => check_command(
             &scan,
             &live,
             &outputs::pair(&format, &output, CheckFormat::Text)?,
-            baseline.as_deref(),
-            exit_zero,
+            &GateOptions {
+                baseline: baseline.as_deref(),
+                base: base.as_deref(),
+                fail_on_new,
+                exit_zero,
+            },
             color,
         ),
         Command::Baseline { scan, output } => write_baseline(&scan, &output, color),
@@ -523,18 +537,91 @@ fn write_baseline(args: &ScanArgs, output: &std::path::Path, color: bool) -> Res
 
 /// `envparity check`: one analysis, rendered in each format to its output; the exit code
 /// says whether the gate passed.
+/// What decides `check`'s gate besides the policy.
+struct GateOptions<'a> {
+    baseline: Option<&'a std::path::Path>,
+    base: Option<&'a str>,
+    fail_on_new: bool,
+    exit_zero: bool,
+}
+
+/// `check --base REV`: the same judgement on the revision's snapshot, and what changed.
+fn base_delta(scan: &ScanArgs, rev: &str, head: &Pipeline) -> Result<crate::delta::Delta> {
+    use crate::history::snapshot;
+    let repo = snapshot::Repo::discover(&scan.path)?;
+    let commit = repo.commit(rev)?;
+    let snap = repo.snapshot(
+        commit.id,
+        snapshot::SnapshotLimits {
+            max_file_bytes: scan.max_file_size,
+            max_total_bytes: scan.max_total_size,
+        },
+    )?;
+    let at = ScanArgs {
+        path: snap.path(),
+        envs: scan.envs.clone(),
+        config: scan.config.clone(),
+        ..*scan
+    };
+    let base = pipeline_with(&at, None, false, false)
+        .map_err(|e| Error::msg(format!("--base {rev}: {e}")))?;
+    fn side(p: &Pipeline) -> crate::delta::Side<'_> {
+        crate::delta::Side {
+            analysis: &p.analysis,
+            comparison: &p.comparison,
+        }
+    }
+    let name = format!("{rev} ({})", commit.short_id());
+    Ok(crate::delta::delta(&name, &side(&base), &side(head)))
+}
+
+/// A check rendering with the delta ahead of it (text, Markdown: after the comment's hidden
+/// marker) or inside it (JSON: a `delta` object).
+fn with_delta(format: CheckFormat, rendered: Vec<u8>, delta: &crate::delta::Delta) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&rendered).into_owned();
+    let out = match format {
+        CheckFormat::Text => {
+            escape::document(&report::delta::text(delta), false).into_owned() + &text
+        }
+        CheckFormat::Md => {
+            let section = escape::document(&report::delta::markdown(delta), false).into_owned();
+            match text.split_once('\n') {
+                Some((first, rest)) if first.starts_with("<!--") => {
+                    format!("{first}\n{section}{rest}")
+                }
+                _ => section + &text,
+            }
+        }
+        CheckFormat::Json => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(mut doc) => {
+                doc["delta"] = report::delta::json(delta);
+                let mut s = serde_json::to_string_pretty(&doc).unwrap_or(text);
+                s.push('\n');
+                s
+            }
+            Err(_) => text,
+        },
+        _ => text,
+    };
+    out.into_bytes()
+}
+
 fn check_command(
     scan: &ScanArgs,
     live: &LiveArgs,
     renderings: &[(CheckFormat, Option<PathBuf>)],
-    baseline: Option<&std::path::Path>,
-    exit_zero: bool,
+    gate: &GateOptions,
     color: bool,
 ) -> Result<i32> {
+    let (baseline, exit_zero) = (gate.baseline, gate.exit_zero);
     let judged = pipeline(scan, Some(live), color)
-        .and_then(|p| with_baseline(p, baseline, scan.max_file_size));
-    let p = match judged {
-        Ok(p) => p,
+        .and_then(|p| with_baseline(p, baseline, scan.max_file_size))
+        .and_then(|p| {
+            let delta = gate.base.map(|rev| base_delta(scan, rev, &p)).transpose()?;
+            Ok((p, delta))
+        });
+    let (p, delta) = match judged {
+        Ok(judged) => judged,
         Err(e) => {
             for (_, output) in renderings.iter().filter(|(f, _)| *f == CheckFormat::Json) {
                 write_output(output.as_deref(), |w| {
@@ -547,14 +634,30 @@ fn check_command(
     let input = p.input();
     for (format, output) in renderings {
         let colour = color && output.is_none();
-        write_output(output.as_deref(), |w| match format {
-            CheckFormat::Json => report::json::write_check(&input, w),
-            _ => w.write_all(render_check(*format, &input, scan, colour).as_bytes()),
-        })?;
+        match &delta {
+            None => write_output(output.as_deref(), |w| match format {
+                CheckFormat::Json => report::json::write_check(&input, w),
+                _ => w.write_all(render_check(*format, &input, scan, colour).as_bytes()),
+            })?,
+            Some(delta) => {
+                let mut rendered = Vec::new();
+                match format {
+                    CheckFormat::Json => report::json::write_check(&input, &mut rendered),
+                    _ => rendered.write_all(render_check(*format, &input, scan, colour).as_bytes()),
+                }
+                .map_err(|e| Error::msg(e.to_string()))?;
+                let rendered = with_delta(*format, rendered, delta);
+                write_output(output.as_deref(), |w| w.write_all(&rendered))?;
+            }
+        }
     }
+    let passed = match &delta {
+        Some(d) if gate.fail_on_new => d.failing_added(&p.analysis).next().is_none(),
+        _ => p.analysis.passed,
+    };
     let code = if live_failed(&p) {
         EXIT_INPUT_ERROR
-    } else if p.analysis.passed || exit_zero {
+    } else if passed || exit_zero {
         EXIT_OK
     } else {
         EXIT_FINDINGS

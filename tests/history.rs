@@ -237,3 +237,71 @@ fn outside_a_git_repository_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"));
 }
+
+/// `check --base REV`: what the change does against the revision, ahead of the text and the
+/// PR comment, as `delta` in JSON; `--fail-on-new` fails only on findings the base lacked.
+#[test]
+fn check_against_a_base_revision_reports_the_delta() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"], "2026-01-01T00:00:00Z");
+    commit(
+        d,
+        &[
+            ("docker-compose.staging.yml", STAGING),
+            ("docker-compose.prod.yml", PROD_OK),
+        ],
+        "start",
+        "2026-01-05T10:00:00Z",
+    );
+    commit(
+        d,
+        &[("docker-compose.prod.yml", PROD_LATEST)],
+        "hazard",
+        "2026-02-10T10:00:00Z",
+    );
+    let run = |args: &[&str]| {
+        let out = envparity_in(d)
+            .args(["check", "."])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    let (code, text) = run(&["--base", "HEAD~1"]);
+    assert_eq!(code, 1);
+    assert!(text.starts_with("Change against HEAD~1 ("), "{text}");
+    assert!(text.contains("new findings: 3\n    error[EP005] `DEBUG` is on in production  docker-compose.prod.yml:5"), "{text}");
+    assert!(
+        text.contains("differences introduced: 2\n    web: env.DEBUG\n    web: image\n"),
+        "{text}"
+    );
+    let (_, json) = run(&["--base", "HEAD~1", "-f", "json"]);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["delta"]["score"]["before"], 100.0);
+    let added: Vec<&str> = doc["delta"]["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(added, ["EP005", "EP006", "EP011"]);
+    let (_, md) = run(&["--base", "HEAD~1", "-f", "md"]);
+    let mut lines = md.lines();
+    assert_eq!(lines.next(), Some("<!-- envparity-comment -->"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("### What this change does (against `HEAD~1 ("),
+        "{md}"
+    );
+    // The base already had every finding: nothing new, so --fail-on-new passes.
+    assert_eq!(run(&["--base", "HEAD", "--fail-on-new"]).0, 0);
+    assert_eq!(run(&["--base", "HEAD~1", "--fail-on-new"]).0, 1);
+    let (code, _) = run(&["--base", "no-such-rev"]);
+    assert_eq!(code, 2);
+}
