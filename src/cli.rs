@@ -545,25 +545,34 @@ struct GateOptions<'a> {
     exit_zero: bool,
 }
 
+/// The pipeline, quietly, on a commit's snapshot, with the same arguments as the working tree.
+fn judge_revision(
+    repo: &crate::history::snapshot::Repo,
+    commit: gix::ObjectId,
+    args: &ScanArgs,
+) -> Result<Pipeline> {
+    let snap = repo.snapshot(
+        commit,
+        crate::history::snapshot::SnapshotLimits {
+            max_file_bytes: args.max_file_size,
+            max_total_bytes: args.max_total_size,
+        },
+    )?;
+    let at = ScanArgs {
+        path: snap.path(),
+        envs: args.envs.clone(),
+        config: args.config.clone(),
+        ..*args
+    };
+    pipeline_with(&at, None, false, false)
+}
+
 /// `check --base REV`: the same judgement on the revision's snapshot, and what changed.
 fn base_delta(scan: &ScanArgs, rev: &str, head: &Pipeline) -> Result<crate::delta::Delta> {
     use crate::history::snapshot;
     let repo = snapshot::Repo::discover(&scan.path)?;
     let commit = repo.commit(rev)?;
-    let snap = repo.snapshot(
-        commit.id,
-        snapshot::SnapshotLimits {
-            max_file_bytes: scan.max_file_size,
-            max_total_bytes: scan.max_total_size,
-        },
-    )?;
-    let at = ScanArgs {
-        path: snap.path(),
-        envs: scan.envs.clone(),
-        config: scan.config.clone(),
-        ..*scan
-    };
-    let base = pipeline_with(&at, None, false, false)
+    let base = judge_revision(&repo, commit.id, scan)
         .map_err(|e| Error::msg(format!("--base {rev}: {e}")))?;
     fn side(p: &Pipeline) -> crate::delta::Side<'_> {
         crate::delta::Side {
@@ -756,27 +765,10 @@ fn history(
     let since = since.map(|s| history::Since::parse(&repo, s)).transpose()?;
     let head = repo.commit("HEAD")?;
     let (commits, truncated) = history::commits_to_judge(&repo, head, since.as_ref(), max_count)?;
-    let limits = snapshot::SnapshotLimits {
-        max_file_bytes: args.max_file_size,
-        max_total_bytes: args.max_total_size,
-    };
     let mut rows = Vec::new();
     for commit in commits {
-        let outcome = repo
-            .snapshot(commit.id, limits)
-            .and_then(|snap| {
-                let at = ScanArgs {
-                    path: snap.path(),
-                    envs: args.envs.clone(),
-                    config: args.config.clone(),
-                    ..*args
-                };
-                let p = pipeline_with(&at, None, false, false)?;
-                Ok(history::Judgement::of(
-                    &p.analysis,
-                    &p.comparison.environments,
-                ))
-            })
+        let outcome = judge_revision(&repo, commit.id, args)
+            .map(|p| history::Judgement::of(&p.analysis, &p.comparison.environments))
             .map_err(|e| e.to_string());
         rows.push(history::Row { commit, outcome });
     }

@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use super::markdown::escape as md;
 use crate::delta::{Delta, Difference};
 use crate::rules::Finding;
 
@@ -79,10 +80,6 @@ fn more(out: &mut String, n: usize, indent: &str) {
     if n > LIST_MAX {
         let _ = writeln!(out, "{indent}... and {} more", n - LIST_MAX);
     }
-}
-
-fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 /// The delta as Markdown, the first section of the pull-request comment.

@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use super::html::page::Page;
+use super::markdown::escape as md_cell;
 use crate::history::{commit_date, History, Row};
 
 /// Output formats of `envparity history`.
@@ -81,17 +82,13 @@ fn text(history: &History) -> String {
     out
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|")
-}
-
 fn markdown(root: &str, history: &History) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Parity history\n");
     let _ = writeln!(
         out,
         "Commits of `{}` that changed configuration, newest first. Regenerate it with `envparity history`.\n",
-        md_cell(&crate::escape::control(root))
+        md_cell(root)
     );
     let _ = writeln!(
         out,
@@ -112,7 +109,7 @@ fn markdown(root: &str, history: &History) -> String {
                 "–".into(),
                 "–".into(),
                 "–".into(),
-                format!("not judged: {}", md_cell(&crate::escape::control(why))),
+                format!("not judged: {}", md_cell(why)),
             ),
         };
         let _ = writeln!(

@@ -377,7 +377,7 @@ fn notes(out: &mut String, input: &ReportInput) {
 
 /// Keep table cells and lines intact: escape pipes, fold newlines, make every other control
 /// character visible.
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     let folded = s.replace('|', "\\|").replace(['\n', '\r'], " ");
     crate::escape::control(&folded).into_owned()
 }
