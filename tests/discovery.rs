@@ -434,6 +434,29 @@ fn production_without_an_override_runs_the_compose_base() {
     );
 }
 
+/// A base only the local override extends says nothing of how production runs: production
+/// named by dotenv files alone gets no Compose stack (it is deployed some other way), and
+/// staging and production stay alike.
+#[test]
+fn a_base_only_local_overrides_is_not_production() {
+    let base = "services:\n  api:\n    build: ./api\n    ports: ['7002:7002']\n";
+    let local = "services:\n  api:\n    volumes: ['./api:/api']\n";
+    let (envs, _) = discover(&[
+        ("docker-compose.yml", base),
+        ("docker-compose.local.yml", local),
+        (".env.staging", "API_URL=https://api.staging.example.org\n"),
+        (".env.production", "API_URL=https://api.example.org\n"),
+    ]);
+    assert_eq!(
+        envs,
+        vec![
+            env("local", &["docker-compose.yml", "docker-compose.local.yml"]),
+            env("staging", &[".env.staging"]),
+            env("production", &[".env.production"]),
+        ]
+    );
+}
+
 /// Blue/green slots of production are two columns of production, compared side by side, never
 /// one production with the instances of both summed.
 #[test]

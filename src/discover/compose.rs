@@ -173,7 +173,9 @@ fn directory_candidates(
         .as_ref()
         .is_some_and(ComposeShape::is_development);
     let mut has_local = false;
-    let mut merged_over_base = false;
+    // The base is shown to be deployed only when a deployed environment overrides it; an
+    // override by `local` alone says nothing of how the base runs elsewhere.
+    let mut deployed_over_base = false;
     let mut has_production = false;
     for (written, file) in &files.envs {
         let path = join(dir, file);
@@ -203,7 +205,7 @@ fn directory_candidates(
         let standalone = own
             .as_ref()
             .is_some_and(|s| s.stands_alone_beside(base_shape.as_ref(), dev_base));
-        merged_over_base |= base.is_some() && !standalone;
+        deployed_over_base |= base.is_some() && !standalone && !is_developer_env(&env);
         let (env_files, reason) = match &base {
             Some(b) if !standalone => (
                 vec![b.clone(), path],
@@ -246,7 +248,7 @@ fn directory_candidates(
     // source finds it) runs the base alone, as `docker compose up` would.
     if let Some(b) = base
         .as_ref()
-        .filter(|_| merged_over_base && !dev_base && !has_production)
+        .filter(|_| deployed_over_base && !dev_base && !has_production)
     {
         out.push(Candidate::if_found(
             "production",
@@ -268,6 +270,11 @@ fn directory_candidates(
         }
     }
     out
+}
+
+/// `local` and `development` run on a developer's machine, not as a deployment.
+fn is_developer_env(env: &str) -> bool {
+    matches!(canonical_env_name(env).as_str(), "local" | "development")
 }
 
 /// The environment a directory's own name states: `staging`, `shop-prod` (`<app>-<env>`),
