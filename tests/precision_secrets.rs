@@ -87,7 +87,10 @@ fn properties_of_secrets_and_switches_are_not_secrets() {
 
 #[test]
 fn placeholders_are_weak_not_plaintext_nor_reused() {
-    let env = "      API_TOKEN: REPLACE_ME_IN_PRODUCTION\n      DB_PASSWORD: <password>\n";
+    // A placeholder holds no secret (no EP002), is the same text rather than the same secret
+    // (no EP004), and matters where it is deployed for real: EP003, a warning, in the
+    // production-like environment only.
+    let env = "      API_TOKEN: REPLACE_ME_IN_PRODUCTION\n      DB_PASSWORD: <password>\n      AWS_ACCESS_KEY_ID: test\n      PAY_PRIVATE_KEY: your payPrivateKey\n";
     let files = compose_pair(env, env);
     let (findings, _) = check(&refs(&files));
     assert_eq!(
@@ -102,23 +105,166 @@ fn placeholders_are_weak_not_plaintext_nor_reused() {
             f(
                 "EP003",
                 "production",
+                "env.AWS_ACCESS_KEY_ID",
+                "docker-compose.production.yml:7"
+            ),
+            f(
+                "EP003",
+                "production",
                 "env.DB_PASSWORD",
                 "docker-compose.production.yml:6"
             ),
             f(
                 "EP003",
-                "staging",
-                "env.API_TOKEN",
-                "docker-compose.staging.yml:5"
+                "production",
+                "env.PAY_PRIVATE_KEY",
+                "docker-compose.production.yml:8"
+            ),
+        ]
+    );
+    for finding in findings.iter().filter(|f| f["rule"] == "EP003") {
+        assert_eq!(finding["severity"], "warning", "{finding:#?}");
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.contains("is a placeholder left where a secret goes, not a secret: production runs with it unless the deployment supplies the real one"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_redaction_marker_is_no_secret_and_not_weak() {
+    // `***REMOVED***` is what a history scrub leaves: the real value lives elsewhere.
+    let env = "      POSTGRES_PASSWORD: \"***REMOVED***\"\n";
+    let files = compose_pair(env, env);
+    let (findings, _) = check(&refs(&files));
+    assert_eq!(secret_findings(&findings), vec![]);
+}
+
+#[test]
+fn the_same_compose_fallback_default_is_weak_not_reused() {
+    let env = "      ADMIN_PASSWORD: ${UNSET_ADMIN_PASSWORD:-admin}\n";
+    let files = compose_pair(env, env);
+    let (findings, out) = check(&refs(&files));
+    assert_eq!(
+        secret_findings(&findings),
+        vec![
+            f(
+                "EP003",
+                "production",
+                "env.ADMIN_PASSWORD",
+                "docker-compose.production.yml:5"
             ),
             f(
                 "EP003",
                 "staging",
-                "env.DB_PASSWORD",
-                "docker-compose.staging.yml:6"
+                "env.ADMIN_PASSWORD",
+                "docker-compose.staging.yml:5"
             ),
         ]
     );
+    assert!(out.contains("falls back to a weak secret when its variable is unset"));
+}
+
+#[test]
+fn terraform_placeholder_defaults_are_required_inputs() {
+    // `sensitive` variables whose defaults stand for values CI supplies: a marker, base64 of a
+    // marker (`prodonly`), a made-up identifier. A real weak default still is EP003 (once, at
+    // its place, never "reused"), and a placeholder an environment's own tfvars sets is EP003
+    // where that environment is production-like.
+    let vars = "variable \"hook\" {\n  sensitive = true\n  default   = \"changeme\"\n}\nvariable \"token\" {\n  sensitive = true\n  default   = \"stagingonly\"\n}\nvariable \"env_json\" {\n  sensitive = true\n  default   = \"cHJvZG9ubHk=\"\n}\nvariable \"distribution\" {\n  sensitive = true\n  default   = \"D0123456789XYZ\"\n}\nvariable \"db_password\" {\n  sensitive = true\n  default   = \"admin\"\n}\nvariable \"perf_key\" {\n  sensitive = true\n}\n";
+    let (findings, _) = check(&[
+        ("main.tf", "resource \"x\" \"y\" {}\n"),
+        ("variables.tf", vars),
+        ("staging.tfvars", "perf_key = \"Zq8mT2vLp9wR4sK1xYqq\"\n"),
+        ("production.tfvars", "perf_key = \"changeme\"\n"),
+    ]);
+    let got = secret_findings(&findings);
+    assert_eq!(
+        got,
+        vec![
+            f(
+                "EP002",
+                "staging",
+                "terraform.db_password",
+                "variables.tf:19"
+            ),
+            f("EP002", "staging", "terraform.perf_key", "staging.tfvars:1"),
+            f(
+                "EP003",
+                "production",
+                "terraform.perf_key",
+                "production.tfvars:1"
+            ),
+            f(
+                "EP003",
+                "staging",
+                "terraform.db_password",
+                "variables.tf:19"
+            ),
+        ],
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_development_profiles_credentials_for_loopback_services_are_a_laptops() {
+    // Spring `dev` profile reaching its database, broker and object store on localhost: a
+    // laptop's credentials. The production profile's same weak credentials still fire, and
+    // the same value in both is still reused.
+    let dev = "spring:\n  datasource:\n    url: jdbc:mysql://localhost:3306/shop\n    password: root\n    druid:\n      stat-view-servlet:\n        login-password: druid\n  rabbitmq:\n    host: localhost\n    virtual-host: /shop\n    password: shop\nstore:\n  endpoint: http://127.0.0.1:9000\n  secretKey: storeadmin\n";
+    let prod = "spring:\n  datasource:\n    url: jdbc:mysql://db:3306/shop\n    password: root\n  rabbitmq:\n    host: rabbit\n    password: shop\n";
+    let (findings, _) = check(&[
+        (
+            "src/main/resources/application.yml",
+            "server:\n  port: 8080\n",
+        ),
+        ("src/main/resources/application-dev.yml", dev),
+        ("src/main/resources/application-prod.yml", prod),
+    ]);
+    let got = secret_findings(&findings);
+    assert_eq!(
+        got.iter()
+            .filter(|(_, env, ..)| env == "development")
+            .count(),
+        0,
+        "{got:?}"
+    );
+    for rule in ["EP002", "EP003", "EP004"] {
+        for key in [
+            "config.spring.datasource.password",
+            "config.spring.rabbitmq.password",
+        ] {
+            assert!(
+                got.iter()
+                    .any(|(r, env, k, _)| r == rule && env == "production" && k == key),
+                "{rule} {key}: {got:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unexpanded_placeholder_in_sentinel_conf_is_itself_the_password() {
+    let compose = "services:\n  sentinel:\n    image: redis:7\n    command: redis-sentinel /usr/local/etc/redis/sentinel.conf\n    volumes:\n      - ./redis/sentinel.conf:/usr/local/etc/redis/sentinel.conf\n";
+    let (findings, out) = check(&[
+        ("docker-compose.staging.yml", compose),
+        ("docker-compose.production.yml", compose),
+        (
+            "redis/sentinel.conf",
+            "sentinel monitor primary 10.0.0.5 6379 2\nsentinel auth-pass primary ${REDIS_PASSWORD}\n",
+        ),
+    ]);
+    let ep002: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "EP002").collect();
+    assert_eq!(ep002.len(), 1, "{findings:#?}");
+    assert_eq!(ep002[0]["setting"], "redis.sentinel.auth_pass");
+    let message = ep002[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("placeholder text itself is the secret"),
+        "{message}"
+    );
+    assert!(!findings.iter().any(|f| f["rule"] == "EP003"));
+    assert!(!out.contains("REDIS_PASSWORD"));
 }
 
 #[test]
@@ -206,8 +352,8 @@ fn a_terraform_default_shared_by_environments_is_one_finding_at_its_place() {
     );
     assert_eq!(
         at("EP003", "terraform.slack_token"),
-        ["variables.tf:9"],
-        "{got:?}"
+        Vec::<String>::new(),
+        "a placeholder default stands for a required input: {got:?}"
     );
     assert!(!out.contains("Zq8mT2vLp9wR4sK1xYqq"));
 }

@@ -184,6 +184,16 @@ impl Setting {
         self
     }
 
+    /// When `defaulted`, the value took in the default of a `${VAR:-default}` whose variable
+    /// is unset: a secret is then a fallback (EP003's when weak; the same fallback in two
+    /// environments is no reused secret).
+    pub fn from_fallback(mut self, defaulted: bool) -> Self {
+        if let (true, SettingValue::Secret(secret)) = (defaulted, &mut self.value) {
+            secret.mark_fallback();
+        }
+        self
+    }
+
     pub fn is_secret(&self) -> bool {
         self.value.is_secret()
     }

@@ -108,6 +108,10 @@ pub struct MaskedSecret {
     unexpanded: bool,
     /// The clear text is the default of a `${NAME:default}` placeholder.
     fallback: bool,
+    /// The clear text is an input's declared default (a Terraform `variable` block's
+    /// `default`), read by every environment that does not set the input: not an environment's
+    /// own value. A placeholder there stands for a required input.
+    input_default: bool,
 }
 
 impl MaskedSecret {
@@ -123,7 +127,36 @@ impl MaskedSecret {
             placeholder: is_placeholder(clear),
             unexpanded: is_placeholder_syntax(clear),
             fallback: false,
+            input_default: false,
         }
+    }
+
+    /// A secret read from a file whose reader expands no variables (a `redis.conf`, a
+    /// `sentinel.conf`): placeholder syntax anywhere in it (`sentinel auth-pass mymaster
+    /// ${REDIS_PASSWORD}`) is taken literally, so that text is the secret.
+    pub fn in_unexpanding_file(clear: &str, display: String) -> Self {
+        let mut secret = MaskedSecret::new(clear, display);
+        secret.unexpanded = clear.split_whitespace().any(is_placeholder_syntax);
+        secret
+    }
+
+    /// Mark the clear text as the default of a placeholder whose variable is unset
+    /// (`${DB_PASSWORD:-admin}`).
+    pub fn mark_fallback(&mut self) {
+        self.fallback = true;
+    }
+
+    /// Mark the clear text as an input's declared default (see `is_input_default`): it applies
+    /// when the input is not given, so it is a fallback too.
+    pub fn mark_input_default(&mut self) {
+        self.input_default = true;
+        self.fallback = true;
+    }
+
+    /// Whether the clear text is an input's declared default (a Terraform variable's
+    /// `default`) rather than a value an environment sets.
+    pub fn is_input_default(&self) -> bool {
+        self.input_default
     }
 
     /// Whether the clear text is a placeholder standing in for a secret, not a secret.
@@ -311,9 +344,23 @@ fn is_flag_or_count(key: &str, text: &str) -> bool {
 }
 
 /// Whether a clear text is a placeholder left where a secret goes: `REPLACE_ME`,
-/// `CHANGE_ME_IN_PRODUCTION`, `changeme`, `TODO`, `xxx`, `<password>`, `prodonly`, or
-/// placeholder syntax.
+/// `CHANGE_ME_IN_PRODUCTION`, `changeme`, `TODO`, `xxx`, `<password>`, `prodonly`, `test`,
+/// `your appPrivateKey`, a dummy identifier (`E1234567890ABC`), placeholder syntax, or any of
+/// these in base64 (`c3RhZ2luZ29ubHkK`, "stagingonly").
 pub fn is_placeholder(clear: &str) -> bool {
+    is_placeholder_text(clear) || base64_of_placeholder(clear)
+}
+
+/// A base64 text (at least 8 characters) that decodes to a placeholder.
+fn base64_of_placeholder(clear: &str) -> bool {
+    let t = clear.trim();
+    t.len() >= 8
+        && crate::sources::kubernetes::base64::decode(t)
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .is_some_and(|decoded| !decoded.trim().is_empty() && is_placeholder_text(&decoded))
+}
+
+fn is_placeholder_text(clear: &str) -> bool {
     let t = clear.trim();
     if t.len() > 2 && t.starts_with('<') && t.ends_with('>') {
         return true;
@@ -325,6 +372,7 @@ pub fn is_placeholder(clear: &str) -> bool {
         .to_ascii_lowercase();
     const STARTS: &[&str] = &[
         "replaceme",
+        "replacedby",
         "changeme",
         "changeit",
         "replacewith",
@@ -337,16 +385,63 @@ pub fn is_placeholder(clear: &str) -> bool {
         "yourapikey",
         "insertyour",
     ];
-    const EXACT: &[&str] = &["changeit", "todo", "tbd", "fixme", "redacted"];
+    const EXACT: &[&str] = &["changeit", "todo", "tbd", "fixme", "test", "dummy"];
     let all_x = squashed.len() >= 3 && squashed.chars().all(|c| c == 'x');
     let env_only = squashed
         .strip_suffix("only")
         .is_some_and(crate::discover::is_env_word);
+    // `your appId`, `YOUR_API_KEY`, `your-token-here`: an instruction to put one's own value.
+    let mut words = key_words(t);
+    let yours =
+        words.next().is_some_and(|w| w.eq_ignore_ascii_case("your")) && words.next().is_some();
     all_x
         || env_only
+        || is_redaction_marker(t)
+        || yours
         || STARTS.iter().any(|p| squashed.starts_with(p))
         || EXACT.contains(&squashed.as_str())
+        || is_dummy_identifier(t)
         || is_placeholder_syntax(t)
+}
+
+/// What a history scrub or a redaction leaves in place of a value: `***REMOVED***` (BFG
+/// Repo-Cleaner), `REDACTED`, `[scrubbed]`. The real value lives elsewhere; nothing weak is
+/// written either.
+pub fn is_redaction_marker(clear: &str) -> bool {
+    let squashed: String = clear
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(squashed.as_str(), "removed" | "redacted" | "scrubbed")
+}
+
+/// An identifier made up around a counting run (`E1234567890ABC`, `id-123456789`): at least
+/// eight digits counting up, most of the value, with a letter (an all-digit value is a PIN or a
+/// weak password, not a made-up identifier).
+fn is_dummy_identifier(t: &str) -> bool {
+    let bytes = t.as_bytes();
+    if !bytes.iter().any(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    let mut previous: Option<u8> = None;
+    for &b in bytes {
+        let counts = previous.is_some_and(|p| {
+            p.is_ascii_digit() && b.is_ascii_digit() && (p + 1 == b || (p == b'9' && b == b'0'))
+        });
+        run = if counts {
+            run + 1
+        } else if b.is_ascii_digit() {
+            1
+        } else {
+            0
+        };
+        longest = longest.max(run);
+        previous = Some(b);
+    }
+    longest >= 8 && longest * 2 >= bytes.len()
 }
 
 /// Words that name a secret when a key's word is, or ends with, one of them: `DB_PASSWORD`,
@@ -557,6 +652,110 @@ impl<'a> Iterator for KeyWords<'a> {
     }
 }
 
+/// Whether the service a credential authenticates to is reached on this machine: the
+/// credential's own URL names a loopback host (`postgres://app:pw@localhost/app`), or the
+/// nearest host-like setting beside it does (`spring.datasource.url` beside
+/// `spring.datasource.password`, `minio.endpoint` beside `minio.secretKey`, `REDIS_HOST`
+/// beside `REDIS_PASSWORD`), looking from the key's own level up. `scope` is the settings of
+/// the service (or environment) the key belongs to. In a developer's environment such a
+/// credential is a laptop's, not a secret of anything deployed.
+pub fn reached_on_loopback(
+    key: &str,
+    display: &str,
+    scope: &std::collections::BTreeMap<String, super::Setting>,
+) -> bool {
+    if names_loopback(display) {
+        return true;
+    }
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    let leaf_first = key_words(leaf).next().map(str::to_ascii_lowercase);
+    let mut level = key;
+    while let Some((parent, _)) = level.rsplit_once('.') {
+        level = parent;
+        let prefix = format!("{parent}.");
+        // Host-like settings directly at this level: (shares the credential's first word,
+        // names loopback).
+        let hosts: Vec<(bool, bool)> = scope
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, setting)| {
+                let name = &k[prefix.len()..];
+                // A host is a name or a URL: an empty value or a path (`virtual-host: /app`, a
+                // RabbitMQ vhost) says nothing about where the service is.
+                let shown = setting.display().trim();
+                if name.contains('.')
+                    || !is_host_key(name)
+                    || shown.is_empty()
+                    || shown.starts_with('/')
+                {
+                    return None;
+                }
+                let first = key_words(name).next().map(str::to_ascii_lowercase);
+                Some((first == leaf_first, names_loopback(setting.display())))
+            })
+            .collect();
+        if hosts.is_empty() {
+            continue;
+        }
+        // `DB_HOST` decides for `DB_PASSWORD` when both share the word; otherwise every host
+        // of the level must be loopback.
+        // At the top level (`env.*`, a flat list of variables) only a host named like the
+        // credential relates to it.
+        let related: Vec<bool> = hosts.iter().filter(|h| h.0).map(|h| h.1).collect();
+        let top = !parent.contains('.');
+        return if related.is_empty() {
+            !top && hosts.iter().all(|h| h.1)
+        } else {
+            related.iter().all(|&l| l)
+        };
+    }
+    false
+}
+
+/// A key that says where a service is: `host`, `url`, `endpoint`, `DB_HOST`, `brokerUrl`
+/// (not `virtual-host`, a RabbitMQ namespace).
+fn is_host_key(name: &str) -> bool {
+    if key_words(name).any(|w| w.eq_ignore_ascii_case("virtual")) {
+        return false;
+    }
+    key_words(name).last().is_some_and(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "host"
+                | "hostname"
+                | "hosts"
+                | "url"
+                | "uri"
+                | "endpoint"
+                | "address"
+                | "addr"
+                | "server"
+                | "servers"
+        )
+    })
+}
+
+/// Whether a value names a loopback host: `localhost`, `127.0.0.1`, `[::1]`,
+/// `host.docker.internal` (the machine running the containers), alone or in a URL.
+pub fn names_loopback(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("[::1]") || lower.trim() == "::1" {
+        return true;
+    }
+    lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .any(|host| {
+            host == "localhost"
+                || host.ends_with(".localhost")
+                || host == "host.docker.internal"
+                || (host.starts_with("127.")
+                    && host.split('.').count() == 4
+                    && host
+                        .split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+        })
+}
+
 /// Whether a variable is a secret source for interpolation: its name names a secret
 /// (`DB_PASSWORD`), or its value is one whatever the name (a token, a URL with a password).
 /// Whatever takes it in stays masked.
@@ -689,7 +888,7 @@ const WEAK_VALUES: &[&str] = &[
 /// Why a clear-text secret is weak: a well-known default, too short, or low entropy.
 pub fn weakness(clear: &str) -> Option<&'static str> {
     let lower = clear.trim().to_ascii_lowercase();
-    if lower.is_empty() {
+    if lower.is_empty() || is_redaction_marker(clear) {
         return None;
     }
     if is_placeholder(clear) {
@@ -996,6 +1195,145 @@ mod tests {
         }
         let s = MaskedSecret::new("${REDIS_PASSWORD}", MASK.into());
         assert!(s.is_unexpanded() && s.is_placeholder());
+    }
+
+    #[test]
+    fn round_three_placeholders_markers_and_dummies() {
+        for p in [
+            "test",
+            "dummy",
+            "your appPrivateKey",
+            "YOUR_API_KEY",
+            "your-token-here",
+            "__REPLACED_BY_CI__",
+            "E1234567890ABC",
+            "id-0123456789",
+            // base64 of `prodonly` and of `stagingonly\n`
+            "cHJvZG9ubHk=",
+            "c3RhZ2luZ29ubHkK",
+            "***REMOVED***",
+        ] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for p in [
+            "12345678",
+            "123456",
+            "yourself-Zq8mT2vLp9",
+            "Zq8mT2vLp9wR4sK1",
+            "a1234567890bcdefZq8mT2vLp9wR4sK1",
+            "dGVzdGluZy1acThtVDJ2THA5",
+            "admin",
+        ] {
+            assert!(!is_placeholder(p), "{p}");
+        }
+        assert_eq!(
+            weakness("***REMOVED***"),
+            None,
+            "a scrubbed value is not weak"
+        );
+        assert_eq!(weakness("[REDACTED]"), None);
+        assert_eq!(
+            weakness("test"),
+            Some("a placeholder left where a secret goes")
+        );
+        assert_eq!(
+            weakness("123456"),
+            Some("a well-known default or placeholder")
+        );
+    }
+
+    #[test]
+    fn placeholder_syntax_anywhere_in_an_unexpanding_file_is_unexpanded() {
+        let s = MaskedSecret::in_unexpanding_file("primary ${REDIS_PASSWORD}", MASK.into());
+        assert!(s.is_unexpanded());
+        let s = MaskedSecret::in_unexpanding_file("primary Zq8mT2vLp9wR4sK1", MASK.into());
+        assert!(!s.is_unexpanded());
+        assert!(!MaskedSecret::new("primary ${REDIS_PASSWORD}", MASK.into()).is_unexpanded());
+    }
+
+    #[test]
+    fn input_defaults_are_fallbacks() {
+        let mut s = MaskedSecret::new("admin", MASK.into());
+        assert!(!s.is_input_default() && !s.is_fallback());
+        s.mark_input_default();
+        assert!(s.is_input_default() && s.is_fallback());
+    }
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        for v in [
+            "localhost",
+            "jdbc:mysql://localhost:3306/app?useSSL=false",
+            "http://127.0.0.1:9000",
+            "redis://[::1]:6379",
+            "host.docker.internal",
+            "postgres://app:********@localhost/app",
+            "api.localhost",
+        ] {
+            assert!(names_loopback(v), "{v}");
+        }
+        for v in [
+            "db",
+            "http://192.168.3.101:9090",
+            "localhost-db.internal",
+            "127.0.0",
+            "/app",
+        ] {
+            assert!(!names_loopback(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_credential_is_reached_on_loopback_by_the_nearest_host_beside_it() {
+        let scope = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        super::super::Setting::new(k, *v, super::super::Origin::new("f", 1)),
+                    )
+                })
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let spring = scope(&[
+            (
+                "config.spring.datasource.url",
+                "jdbc:mysql://localhost:3306/app",
+            ),
+            ("config.spring.datasource.password", "root"),
+            (
+                "config.spring.datasource.druid.servlet.login-password",
+                "druid",
+            ),
+            ("config.mq.host", "localhost"),
+            ("config.mq.virtual-host", "/app"),
+            ("config.mq.password", "mq"),
+            ("config.store.endpoint", "http://store.example.com"),
+            ("config.store.secretKey", "s"),
+            ("config.jwt.secret", "j"),
+        ]);
+        let on = |key: &str, scope: &std::collections::BTreeMap<String, super::super::Setting>| {
+            reached_on_loopback(key, scope[key].display(), scope)
+        };
+        assert!(on("config.spring.datasource.password", &spring));
+        assert!(on(
+            "config.spring.datasource.druid.servlet.login-password",
+            &spring
+        ));
+        assert!(on("config.mq.password", &spring), "a vhost path is no host");
+        assert!(!on("config.store.secretKey", &spring));
+        assert!(!on("config.jwt.secret", &spring), "no host beside it");
+        // A flat list of variables: only the host named like the credential relates to it.
+        let flat = scope(&[
+            ("env.DB_HOST", "localhost"),
+            ("env.DB_PASSWORD", "pw"),
+            ("env.STRIPE_SECRET_KEY", "sk"),
+            ("env.DATABASE_URL", "postgres://app:pw@localhost/app"),
+        ]);
+        assert!(on("env.DB_PASSWORD", &flat));
+        assert!(!on("env.STRIPE_SECRET_KEY", &flat));
+        assert!(on("env.DATABASE_URL", &flat), "its own URL names loopback");
     }
 
     #[test]

@@ -22,7 +22,10 @@ one (`namespace_secrets`, `existingSecretPasswordKey`) is a reference too, and a
 In a file that does not expand variables (a `redis.conf`), `requirepass ${REDIS_PASSWORD}` is
 not a reference: the placeholder text itself is the password, and it is reported as such.
 
-A value written once in a file several environments read is one finding, at that place.
+A value written once in a file several environments read is one finding, at that place. A
+credential of a developer's environment (`local`, `development`, `test`) for a service reached
+on loopback (the `dev` profile's `spring.datasource.password` beside a `localhost` URL) is a
+laptop's, not a secret of anything deployed. A history scrub's `***REMOVED***` is no secret.
 
 ## Why it matters
 Anything committed is readable by everyone with access to the repository, forever (history
@@ -49,7 +52,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // One literal read by several workloads (a Secret behind `envFrom`) or several environments
     // (a shared base, a `variables.tf` default) is one finding, at the place it is written.
     let mut seen = std::collections::HashSet::new();
-    for (e, service, key, setting) in ctx.settings() {
+    for (e, service, key, setting, scope) in ctx.settings_in_scope() {
         // A local development file's credentials are local defaults, and a sample's are
         // placeholders: neither is a secret kept in the repository.
         if super::from_sample(setting) || envs[e] == "local" {
@@ -62,6 +65,10 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             continue; // nothing secret is written; EP003 reports the placeholder
         }
         if setting.interpolated || setting.display().is_empty() {
+            continue;
+        }
+        // A developer environment's credential for a service on loopback is a laptop's.
+        if super::laptop_credential(&envs[e], key, setting, scope) {
             continue;
         }
         if !seen.insert(&setting.origin) {

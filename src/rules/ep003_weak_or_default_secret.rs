@@ -16,7 +16,15 @@ A secret whose value is a well-known default or placeholder (`changeme`, `change
 `password`, `admin`, `secret`, `insecure`, `example`, ...), shorter than 8 characters, or low in
 entropy (`aaaaaaaaaaaa`), including defaults that apply when a variable is unset:
 `${DB_PASSWORD:-admin}` or Spring's `${DB_PASSWORD:admin}`, and placeholders left where a secret
-goes (`REPLACE_ME`, `CHANGE_ME`, `TODO`, `xxx`, `<password>`, `prodonly`). The value is judged when it is read and never kept or shown.
+goes (`REPLACE_ME`, `CHANGE_ME`, `TODO`, `xxx`, `<password>`, `prodonly`, `test`, `your apiKey`,
+a made-up identifier, any of them in base64). The value is judged when it is read and never kept
+or shown.
+
+A placeholder an environment writes itself is a warning, in production-like environments only:
+nothing secret leaked, and the deployment may still supply the real value. A placeholder as a
+Terraform variable's `default` stands for a required input (given at apply time) and is not
+reported; a weak real default is, once, at its place. A developer environment's credential for
+a service on loopback is a laptop's and is not reported.
 
 ## Why it matters
 Default credentials are the first thing an attacker tries; a `:-changeme` fallback silently
@@ -43,7 +51,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // One literal read by several workloads (a Secret behind `envFrom`) or several environments
     // (a shared base, a `variables.tf` default) is one finding, at the place it is written.
     let mut seen = std::collections::HashSet::new();
-    for (e, service, key, setting) in ctx.settings() {
+    for (e, service, key, setting, scope) in ctx.settings_in_scope() {
         // A local development file's credentials are local defaults, and a sample's are
         // placeholders: neither is a secret kept in the repository.
         if super::from_sample(setting) || envs[e] == "local" {
@@ -60,15 +68,43 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let Some(why) = secret.weakness() else {
             continue;
         };
+        // A placeholder an environment writes itself matters where it is deployed for real; a
+        // placeholder as an input's declared default (`variable "token" { default =
+        // "changeme" }`) stands for a required input, given at apply time.
+        let literal_placeholder = secret.is_placeholder() && !secret.is_fallback();
+        if secret.is_placeholder() && secret.is_input_default()
+            || literal_placeholder && !ctx.is_production_like(e)
+        {
+            continue;
+        }
+        // A developer environment's credential for a service on loopback is a laptop's.
+        if super::laptop_credential(&envs[e], key, setting, scope) {
+            continue;
+        }
         if !seen.insert(&setting.origin) {
             continue;
         }
-        let message = if secret.is_fallback() {
-            format!("`{key}` falls back to a weak secret when its variable is unset: {why}")
+        let mut finding = if literal_placeholder {
+            Finding::new(
+                &RULE,
+                format!(
+                    "`{key}` is {why}, not a secret: {} runs with it unless the deployment supplies the real one",
+                    envs[e]
+                ),
+            )
+        } else if secret.is_fallback() {
+            Finding::new(
+                &RULE,
+                format!("`{key}` falls back to a weak secret when its variable is unset: {why}"),
+            )
         } else {
-            format!("`{key}` is a weak secret: {why}")
+            Finding::new(&RULE, format!("`{key}` is a weak secret: {why}"))
         };
-        out.push(Finding::new(&RULE, message).on_setting(&envs[e], service, key, setting));
+        if literal_placeholder {
+            // Nothing secret leaked; the deployment may still replace it.
+            finding.severity = Severity::Warning;
+        }
+        out.push(finding.on_setting(&envs[e], service, key, setting));
     }
 }
 

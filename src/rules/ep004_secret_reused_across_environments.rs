@@ -47,8 +47,8 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let SettingValue::Secret(secret) = &setting.value else {
             continue;
         };
-        // A placeholder or a fallback default is the same text, not the same secret: EP003
-        // reports it.
+        // A placeholder or a fallback default (a `${VAR:-default}`, a Terraform variable's
+        // `default`) is the same text, not the same secret: EP003 reports it.
         if secret.length() == 0 || secret.is_placeholder() || secret.is_fallback() {
             continue;
         }

@@ -350,6 +350,59 @@ impl<'a> Context<'a> {
             });
         service_settings.chain(env_settings)
     }
+
+    /// Every setting as [`Context::settings`] yields it, with the settings beside it: its
+    /// service's, or its environment's for an environment-wide one.
+    pub fn settings_in_scope(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            usize,
+            Option<&str>,
+            &'a str,
+            &'a Setting,
+            &'a std::collections::BTreeMap<String, Setting>,
+        ),
+    > + '_ {
+        let service_settings = self.services().flat_map(|(e, name, s)| {
+            s.settings
+                .iter()
+                .map(move |(k, v)| (e, Some(name), k.as_str(), v, &s.settings))
+        });
+        let env_settings = self
+            .scan
+            .environments
+            .iter()
+            .enumerate()
+            .flat_map(|(e, env)| {
+                env.settings
+                    .iter()
+                    .map(move |(k, v)| (e, None, k.as_str(), v, &env.settings))
+            });
+        service_settings.chain(env_settings)
+    }
+}
+
+/// A developer's environment (`local`, `development`, `test`): what runs there runs on a
+/// laptop or a CI runner.
+pub(crate) fn is_developer_environment(env: &str) -> bool {
+    matches!(
+        crate::discover::slot_environment(env),
+        "local" | "development" | "test"
+    )
+}
+
+/// A credential of a developer's environment for a service reached on loopback
+/// (`spring.datasource.url: jdbc:mysql://localhost/app` beside its password): a laptop's
+/// credential, not a secret of anything deployed.
+pub(crate) fn laptop_credential(
+    env: &str,
+    key: &str,
+    setting: &Setting,
+    scope: &std::collections::BTreeMap<String, Setting>,
+) -> bool {
+    is_developer_environment(env)
+        && crate::model::secret::reached_on_loopback(key, setting.display(), scope)
 }
 
 /// Run every enabled rule, apply severity overrides and waivers, sort deterministically.

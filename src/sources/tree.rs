@@ -14,6 +14,9 @@ pub struct Val {
     /// A value from a secret source was substituted in this scalar: it is masked wherever it
     /// lands, and errors about it do not quote it.
     pub secret: bool,
+    /// The scalar's text took in the default of a `${VAR:-default}` whose variable is unset
+    /// (Compose): a fallback, not a value of its own.
+    pub defaulted: bool,
     /// YAML tag, for Compose's `!reset` and `!override`.
     pub tag: Option<String>,
 }
@@ -34,6 +37,7 @@ impl Val {
             origin,
             interpolated: false,
             secret: false,
+            defaulted: false,
             tag: None,
         }
     }

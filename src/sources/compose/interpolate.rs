@@ -154,6 +154,8 @@ pub struct Interpolated {
     pub substituted: bool,
     /// A value from a secret source went into `text`.
     pub secret: bool,
+    /// The default of a `${VAR:-default}` whose variable is unset went into `text`.
+    pub defaulted: bool,
 }
 
 impl Interpolated {
@@ -195,6 +197,7 @@ pub fn interpolate_vars(
         required: Vec::new(),
         substituted: false,
         secret: false,
+        defaulted: false,
         expanded: 0,
         in_message: 0,
         message_secret: false,
@@ -209,6 +212,7 @@ pub fn interpolate_vars(
         required: parser.required,
         substituted: parser.substituted,
         secret: parser.secret,
+        defaulted: parser.defaulted,
     })
 }
 
@@ -232,6 +236,8 @@ struct Parser<'a, 'l> {
     required: Vec<(String, String)>,
     substituted: bool,
     secret: bool,
+    /// A default went into the text in place of an unset variable.
+    defaulted: bool,
     /// Bytes of values substituted so far.
     expanded: usize,
     /// Inside the message of a `:?` (which is not part of the text).
@@ -398,6 +404,7 @@ impl<'a> Parser<'a, '_> {
                         self.push_value(start, name, value, out)?;
                     }
                 } else {
+                    self.defaulted |= eval && self.in_message == 0;
                     self.operand(start, depth, eval, out)?;
                 }
             }
@@ -607,6 +614,7 @@ mod tests {
                 required: vec![],
                 substituted: false,
                 secret: false,
+                defaulted: false,
             }
         );
         assert_eq!(text(""), "");

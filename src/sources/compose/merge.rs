@@ -135,6 +135,7 @@ fn merge_at(path: &mut Vec<String>, base: &mut Val, over: Val, hook: Hook) {
                 origin: over.origin,
                 interpolated: over.interpolated,
                 secret: over.secret,
+                defaulted: over.defaulted,
                 tag: over.tag,
             }
         }
@@ -216,6 +217,7 @@ pub fn to_map_form(v: &mut Val, separators: &[char]) {
                     origin: item.origin.clone(),
                     interpolated: item.interpolated,
                     secret: item.secret,
+                    defaulted: item.defaulted,
                     tag: None,
                 },
             )

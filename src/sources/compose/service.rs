@@ -194,7 +194,8 @@ pub fn build(
             };
             let setting = Setting::new(&key, text, value.origin.clone())
                 .interpolated(value.interpolated || matches!(value.kind, Kind::Null))
-                .from_secret_source(value.secret);
+                .from_secret_source(value.secret)
+                .from_fallback(value.defaulted);
             service.settings.insert(key, setting);
         }
     }

@@ -40,6 +40,7 @@ fn convert(
     let tag = node.tag.clone();
     let mut interpolated = false;
     let mut secret = false;
+    let mut defaulted = false;
     let kind = match &node.value {
         Value::Null => Kind::Null,
         Value::Scalar(s) => {
@@ -58,6 +59,7 @@ fn convert(
             }
             interpolated = done.substituted;
             secret = done.secret;
+            defaulted = done.defaulted;
             for name in done.unset {
                 unset.push((name, origin.clone(), None));
             }
@@ -96,6 +98,7 @@ fn convert(
         origin,
         interpolated,
         secret,
+        defaulted,
         tag,
     })
 }

@@ -88,14 +88,18 @@ pub fn load(
         }
     }
     for (name, (value, origin)) in &values {
+        let key = format!("terraform.{name}");
         flatten(
-            &format!("terraform.{name}"),
+            &key,
             value,
             origin,
             sensitive(name),
             is_number(name),
             &mut environment.settings,
         );
+        if is_declared_default(&module.variables, name, origin) {
+            mark_input_default(&key, &mut environment.settings);
+        }
     }
 
     // Sizing attributes computed from variables and locals.
@@ -232,6 +236,36 @@ fn context(
     ctx.declare_var("var", ::hcl::Value::Object(vars));
     ctx.declare_var("local", ::hcl::Value::Object(locals));
     ctx
+}
+
+/// Whether `origin` is where the variable `name` declares its `default` (no tfvars or input
+/// replaced it).
+pub(super) fn is_declared_default(
+    variables: &[hcl::Variable],
+    name: &str,
+    origin: &Origin,
+) -> bool {
+    variables
+        .iter()
+        .find(|v| v.name == name)
+        .and_then(|v| v.default.as_ref())
+        .is_some_and(|(_, at)| at == origin)
+}
+
+/// Mark the secrets set from a variable's declared default (the setting `key` and the keys
+/// flattened below it) as an input's default, not the environment's own value.
+pub(super) fn mark_input_default(key: &str, out: &mut BTreeMap<String, Setting>) {
+    for (k, setting) in out.range_mut(key.to_string()..) {
+        if !k.starts_with(key) {
+            break;
+        }
+        let below = &k[key.len()..];
+        if below.is_empty() || below.starts_with('.') || below.starts_with('[') {
+            if let SettingValue::Secret(secret) = &mut setting.value {
+                secret.mark_input_default();
+            }
+        }
+    }
 }
 
 /// One value as settings: scalars as text, lists of scalars joined with `, `, maps and other

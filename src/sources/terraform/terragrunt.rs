@@ -507,6 +507,9 @@ fn settle_inputs<'m>(
             Input::Value(v) => {
                 let number = declared(name).is_some_and(|v| v.number);
                 super::flatten(&key, v, origin, sensitive, number, settings);
+                if super::is_declared_default(&module.variables, name, origin) {
+                    super::mark_input_default(&key, settings);
+                }
             }
             Input::Written(w) => {
                 let setting = Setting::new(&key, w.clone(), origin.clone()).interpolated(true);
