@@ -19,6 +19,8 @@ Operator resources (a CloudNativePG `Cluster`), Helm releases and Jobs are not j
 operator or chart defines the probes, and one-shot jobs need none. Neither is a one-shot Compose
 container, one told never to restart (`restart: "no"`, `deploy.restart_policy.condition:
 none`): a migration or a backup that runs and exits has nothing to keep healthy.
+A Helm chart in the repository whose templates write a probe (`livenessProbe:` with its
+`httpGet`, `tcpSocket`, `exec` or `grpc` handler) has one, whatever its values say.
 
 ## Why it matters
 Without a health check the platform cannot tell a hung process from a working one: traffic keeps
@@ -115,6 +117,33 @@ mod tests {
         assert_eq!(
             hits("EP008", &files),
             vec![hit("production", "cache", ""), hit("production", "web", "")]
+        );
+    }
+
+    #[test]
+    fn probes_written_in_a_local_charts_templates_are_a_health_check() {
+        let chart = |template: &'static str| {
+            vec![
+                (
+                    "chart/Chart.yaml",
+                    "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+                ),
+                (
+                    "chart/values.yaml",
+                    "replicaCount: 1\nimage:\n  repository: acme/web\n  tag: \"1.0\"\n",
+                ),
+                ("chart/templates/deployment.yaml", template),
+                ("chart/values-staging.yaml", "replicaCount: 1\n"),
+                ("chart/values-production.yaml", "replicaCount: 2\n"),
+            ]
+        };
+        let written = "spec:\n  containers:\n    - name: web\n      livenessProbe:\n        httpGet:\n          path: /\n          port: http\n";
+        assert_eq!(hits("EP008", &chart(written)), vec![]);
+        // A probe slot the values fill, with no values for it: no probe.
+        let from_values = "spec:\n  containers:\n    - name: web\n      livenessProbe:\n        {{- toYaml .Values.livenessProbe | nindent 8 }}\n";
+        assert_eq!(
+            hits("EP008", &chart(from_values)),
+            vec![hit("production", "web", "")]
         );
     }
 

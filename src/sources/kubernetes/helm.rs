@@ -108,6 +108,9 @@ struct Chart {
     name: String,
     /// `appVersion`: the tag of the chart's image when its values leave it out.
     app_version: Option<String>,
+    /// The probes the chart's templates write into its pod spec whatever the values say
+    /// (`livenessProbe:` in `templates/deployment.yaml`), and where the first one is.
+    template_probes: Option<(String, Origin)>,
     dependencies: Vec<Dependency>,
 }
 
@@ -153,6 +156,7 @@ impl Chart {
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(str::to_string);
+        chart.template_probes = template_probes(workspace, &join(dir, "templates"))?;
         for dep in val.list_at("dependencies")? {
             let Some(name) = dep.text(&["name"]) else {
                 return Err(dep.error("a chart dependency needs a `name`"));
@@ -181,6 +185,7 @@ impl Chart {
         Chart {
             name: name.unwrap_or("chart").to_string(),
             app_version: None,
+            template_probes: None,
             dependencies: Vec::new(),
         }
     }
@@ -204,13 +209,9 @@ impl Chart {
         let own_is_workload = is_workload(&own) || parts.is_empty();
         let mut services = Vec::new();
         if own_is_workload {
-            services.push(service_of(
-                &own_name,
-                &self.name,
-                &own,
-                origin,
-                self.own_tag(),
-            )?);
+            let mut service = service_of(&own_name, &self.name, &own, origin, self.own_tag())?;
+            self.add_template_probes(&mut service);
+            services.push(service);
         }
         // The one subchart of a wrapper chart (`generic-service`) is the chart's workload.
         let single = !own_is_workload && parts.len() == 1;
@@ -291,10 +292,60 @@ impl Chart {
             .collect()
     }
 
+    /// The probes the templates define, as a setting of the chart's own workload: the health
+    /// check is there even when no value names it.
+    fn add_template_probes(&self, service: &mut Service) {
+        if let Some((names, at)) = &self.template_probes {
+            service.settings.insert(
+                "chart.templates.probes".into(),
+                Setting::new("chart.templates.probes", names.clone(), at.clone()),
+            );
+        }
+    }
+
     /// What tags the chart's own image when its values leave the tag out: its `appVersion`.
     fn own_tag(&self) -> Option<ChartTag> {
         self.app_version.clone().map(ChartTag::AppVersion)
     }
+}
+
+/// The probes written in a chart's templates (`livenessProbe:` followed by its handler,
+/// `httpGet:`, `tcpSocket:`, `exec:` or `grpc:`, not by values pasted in with `toYaml`), with
+/// the first one's place; `None` when there are none or no templates.
+fn template_probes(workspace: &Workspace, dir: &str) -> Result<Option<(String, Origin)>> {
+    if !workspace.resolve(dir).is_ok_and(|p| p.is_dir()) {
+        return Ok(None);
+    }
+    let mut found: Vec<&str> = Vec::new();
+    let mut first: Option<Origin> = None;
+    for name in workspace.list_dir(dir)? {
+        if !(name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".tpl")) {
+            continue;
+        }
+        let file = join(dir, &name);
+        let text = workspace.read_text(&file)?;
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for (n, line) in lines.iter().enumerate() {
+            let handler = lines[n + 1..]
+                .iter()
+                .find(|l| !l.is_empty())
+                .is_some_and(|next| {
+                    ["httpGet:", "tcpSocket:", "exec:", "grpc:"]
+                        .iter()
+                        .any(|h| next.starts_with(h))
+                });
+            for probe in ["livenessProbe:", "readinessProbe:", "startupProbe:"] {
+                if handler && line.starts_with(probe) {
+                    let probe = probe.trim_end_matches(':');
+                    if !found.contains(&probe) {
+                        found.push(probe);
+                    }
+                    first.get_or_insert_with(|| Origin::new(&file, n as u32 + 1));
+                }
+            }
+        }
+    }
+    Ok(first.map(|at| (found.join(", "), at)))
 }
 
 /// A dependency's values: under its key, over a local subchart's own `values.yaml`; `None`
