@@ -10,6 +10,25 @@ pub struct ImageRef {
     pub repository: String,
     pub tag: Option<String>,
     pub digest: Option<String>,
+    /// When the reference has no tag and a Helm chart fills it in (`image.tag` absent or `""`
+    /// defaults to the chart's `appVersion`, or to the tag in the chart's own values): what
+    /// pins the chart. `None` when nothing does: the runtime pulls `latest`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chart_tag: Option<ChartTag>,
+}
+
+/// What supplies the tag a Helm image override leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "from", content = "value")]
+pub enum ChartTag {
+    /// A chart in the repository: its `appVersion`, which its templates use as the tag
+    /// (`.Values.image.tag | default .Chart.AppVersion`).
+    AppVersion(String),
+    /// A chart pulled from a chart repository: the tag in its own values, as pinned as the
+    /// chart's version (`27.0.12`, or a range `17.x`).
+    ChartVersion(String),
+    /// A chart pulled with no version: its tag moves with each chart release.
+    Unpinned,
 }
 
 impl ImageRef {
@@ -33,6 +52,7 @@ impl ImageRef {
             repository: repository.to_string(),
             tag: tag.filter(|t| !t.is_empty()),
             digest,
+            chart_tag: None,
         }
     }
 

@@ -20,7 +20,7 @@ use crate::error::Error;
 
 use serde::Serialize;
 
-pub use image::ImageRef;
+pub use image::{ChartTag, ImageRef};
 pub use resource::{AttributeValue, CloudResource, ResourceAttribute};
 pub use role::Role;
 pub use secret::{is_secret_key, MaskedSecret, SettingValue};

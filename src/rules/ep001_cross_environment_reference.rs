@@ -33,6 +33,11 @@ environment, and the words it uses are that environment's own (a staging tier ca
 `dev`). The same value in every environment that holds it, naming each of them, is a name for
 all of them, not a reference.
 
+Local development (an environment named `development` or `local` read only from dotenv
+files) pointing at a deployed non-production service it has no instance of (`.env.development`
+with `API_HOST=https://api-staging.example.com`) is the usual way to develop, not a finding; the
+same value pointing at production still is.
+
 ## Why it matters
 Production reading or writing a staging database (or the reverse) corrupts data and leaks it
 across a trust boundary; it is the mistake every hand-written environment document warns about.
@@ -155,9 +160,14 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         .find(|w| names[o].contains(*w) && !own[e].contains(*w))
                 })
                 .flatten()?;
-            Some((word, other))
+            Some((word, o, other))
         });
-        if let Some((word, other)) = named {
+        // Local development run from a dotenv file borrows the deployed non-production
+        // services it has no instance of (`COMPLEXITY_API_HOST=https://...-staging...`): the
+        // usual way to develop, not a deployed environment crossing into another.
+        let named =
+            named.filter(|&(_, o, _)| !is_local_development(ctx, e) || ctx.is_production_like(o));
+        if let Some((word, _, other)) = named {
             out.push(
                 Finding::new(
                     &RULE,
@@ -170,6 +180,19 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// A developer's machine: an environment named `development` or `local` read from dotenv files
+/// only (`.env.development`), no deployment of its own.
+fn is_local_development(ctx: &Context, e: usize) -> bool {
+    let env = &ctx.scan.environments[e];
+    let is_dotenv = |file: &String| {
+        let base = file.rsplit('/').next().unwrap_or(file);
+        base.starts_with(".env") || base.ends_with(".env")
+    };
+    matches!(env.name.as_str(), "development" | "local")
+        && !env.files.is_empty()
+        && env.files.iter().all(is_dotenv)
 }
 
 /// Every setting's values by (service, key), in environment order.
@@ -314,6 +337,40 @@ fn join_negations(found: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{hit, hits, pair};
+
+    #[test]
+    fn local_development_borrowing_deployed_non_production_services() {
+        let local = "TIERS_API_HOST=https://tiers-staging.example.org\nPAYMENTS_API_HOST=https://payments-production.example.org\n";
+        let deployed =
+            "TIERS_API_HOST=https://tiers.example.org\nPAYMENTS_API_HOST=https://pay.example.org\n";
+        let files = vec![
+            (".env.development", local),
+            (".env.staging", "TIERS_API_HOST=https://tiers-staging.example.org\nPAYMENTS_API_HOST=https://pay-staging.example.org\n"),
+            (".env.production", deployed),
+        ];
+        // Local development may use staging's upstreams; production's it still may not.
+        assert_eq!(
+            hits("EP001", &files),
+            vec![hit("development", "", "env.PAYMENTS_API_HOST")]
+        );
+        // A deployed development environment (its own Compose file) crossing into staging is.
+        let compose = |host: &str| {
+            format!("services:\n  web:\n    image: app:1\n    environment:\n      TIERS_API_HOST: {host}\n")
+        };
+        let (dev, prod) = (
+            compose("https://tiers-staging.example.org"),
+            compose("https://tiers-api.example.org"),
+        );
+        let files = vec![
+            ("docker-compose.development.yml", dev.as_str()),
+            ("docker-compose.staging.yml", dev.as_str()),
+            ("docker-compose.production.yml", prod.as_str()),
+        ];
+        assert_eq!(
+            hits("EP001", &files),
+            vec![hit("development", "web", "env.TIERS_API_HOST")]
+        );
+    }
 
     #[test]
     fn production_pointing_at_staging_database() {

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use super::{Context, Finding, Rule};
+use crate::model::ChartTag;
 use crate::policy::Severity;
 
 pub static RULE: Rule = Rule {
@@ -15,8 +16,18 @@ pub static RULE: Rule = Rule {
 ## What it finds
 In a production-like environment, an image pinned to nothing stable: no tag (implicitly
 `latest`), `latest`, or a branch-like tag (`main`, `master`, `develop`, `dev`, `staging`,
-`stable`, `edge`, `nightly`, `*-snapshot`), unless a digest (`@sha256:...`) pins it. Also a
-chart version that is a range (`^1.2`, `~1.2`, `1.x`, `*`, `>=1.0`).
+`stable`, `edge`, `nightly`, `*-snapshot`), unless a digest (`@sha256:...`) pins it. A branch
+word inside a tag counts too (`build-develop`, `staging-latest`: they move with the branch),
+unless a commit hash or a version pins the build (`main-3f2c1ab`, `develop-1.4.2` are immutable:
+each names one build). A tag with no version at all (`alpine`, `lts`) floats to each release.
+Also a chart version that is a range (`^1.2`, `~1.2`, `1.x`, `*`, `>=1.0`).
+
+Not findings: a tag that is an obvious placeholder the deployment replaces (`app_version`,
+`IMAGE_TAG`, `override-me`: no registry publishes those); a Helm image override with a
+repository and no or an empty tag, when the chart supplies the tag: a chart in the repository
+tags it with its `appVersion` (judged like any tag), a chart from a chart repository with the
+tag in its own values, as pinned as the chart's version (a range there is reported once, as the
+chart version; no version at all is reported on the image).
 
 ## Why it matters
 A mutable tag means production runs whatever was pushed last: two nodes can run different code,
@@ -80,8 +91,9 @@ pub(crate) fn is_mutable(tag: Option<&str>) -> Option<String> {
             ));
         }
     }
-    // `alpine`, `lts`, `bookworm`: no version at all, so it floats to each new release.
-    if !lower.chars().any(|c| c.is_ascii_digit()) {
+    // `alpine`, `lts`, `bookworm`: no version at all, so it floats to each new release; but
+    // `app_version`, `IMAGE_TAG`, `override-me` name the value the deploy sets, not a tag.
+    if !lower.chars().any(|c| c.is_ascii_digit()) && !is_placeholder(&words) {
         return Some(format!(
             "uses the tag `{t}`, which carries no version and floats to each release"
         ));
@@ -89,11 +101,63 @@ pub(crate) fn is_mutable(tag: Option<&str>) -> Option<String> {
     None
 }
 
+/// Words that mark a tag as a stand-in for the one the deployment sets (`helm --set
+/// image.tag=...`, a CI substitution): no registry publishes an image as `:app_version`.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "version",
+    "tag",
+    "placeholder",
+    "override",
+    "overridden",
+    "replace",
+    "replaceme",
+    "changeme",
+    "tbd",
+    "todo",
+    "unset",
+    "dummy",
+    "sha",
+    "commit",
+];
+
+/// A tag that is an obvious placeholder identifier: one of its words names what will replace it
+/// (`app_version`, `IMAGE_TAG`, `override-me`, `CHANGEME`). Branch words were judged before.
+fn is_placeholder(words: &[&str]) -> bool {
+    words.iter().any(|w| PLACEHOLDER_WORDS.contains(w))
+}
+
 /// A commit hash: 7 to 40 hex digits, with at least one digit.
 fn is_commit(word: &str) -> bool {
     (7..=40).contains(&word.len())
         && word.chars().all(|c| c.is_ascii_hexdigit())
         && word.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Why a tag the chart supplies (the values give none) floats, if it does.
+fn chart_tag_is_mutable(
+    image: &crate::model::Located<crate::model::ImageRef>,
+    from_chart: &ChartTag,
+    service: &crate::model::Service,
+) -> Option<String> {
+    match from_chart {
+        ChartTag::AppVersion(v) => is_mutable(Some(v)).map(|why| {
+            format!(
+                "takes its tag from the chart's `appVersion`: `{}:{v}` {why}",
+                image.value.repository
+            )
+        }),
+        // A range is the chart version's own finding, when the chart version is a setting.
+        ChartTag::ChartVersion(v) if is_version_range(v) => {
+            (!service.settings.contains_key("chart.version"))
+                .then(|| format!("takes its tag from a chart whose version `{v}` is a range"))
+        }
+        ChartTag::ChartVersion(v) => is_mutable(Some(v))
+            .map(|_| format!("takes its tag from a chart whose version `{v}` is not pinned")),
+        ChartTag::Unpinned => Some(
+            "takes its tag from a chart that no version pins: it moves with each chart release"
+                .into(),
+        ),
+    }
 }
 
 fn is_version_range(v: &str) -> bool {
@@ -118,7 +182,11 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        if let Some(why) = is_mutable(image.value.tag.as_deref()) {
+        let why = match (&image.value.tag, &image.value.chart_tag) {
+            (None, Some(from_chart)) => chart_tag_is_mutable(image, from_chart, service),
+            (tag, _) => is_mutable(tag.as_deref()),
+        };
+        if let Some(why) = why {
             if seen.insert((e, name.to_string(), image.value.to_string())) {
                 out.push(
                     Finding::new(&RULE, format!("image `{}` {why}", image.value))
@@ -193,6 +261,102 @@ mod tests {
         assert_eq!(
             hits("EP006", &files),
             vec![hit("production", "cache", "image")]
+        );
+    }
+
+    #[test]
+    fn placeholder_tags_the_deploy_sets_are_not_floating_tags() {
+        for t in [
+            "app_version",
+            "IMAGE_TAG",
+            "override-me",
+            "CHANGEME",
+            "version",
+        ] {
+            assert_eq!(is_mutable(Some(t)), None, "{t}");
+        }
+        // Branch words still float, whatever else the tag says.
+        assert!(is_mutable(Some("latest-version")).is_some());
+        assert!(is_mutable(Some("develop_tag")).unwrap().contains("branch"));
+        assert!(is_mutable(Some("latest")).is_some());
+        assert!(is_mutable(Some("bookworm")).unwrap().contains("no version"));
+    }
+
+    fn helm_chart(chart_yaml: &str, tag_line: &str) -> Vec<(String, String)> {
+        vec![
+            ("helm_deploy/app/Chart.yaml".into(), chart_yaml.into()),
+            (
+                "helm_deploy/app/values.yaml".into(),
+                format!("replicaCount: 1\nimage:\n  repository: ghcr.io/acme/app\n{tag_line}"),
+            ),
+            (
+                "helm_deploy/values-staging.yaml".into(),
+                "replicaCount: 1\n".into(),
+            ),
+            (
+                "helm_deploy/values-production.yaml".into(),
+                "replicaCount: 2\n".into(),
+            ),
+        ]
+    }
+
+    fn ep006(files: &[(String, String)]) -> Vec<String> {
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        super::super::testing::findings(&refs)
+            .into_iter()
+            .filter(|f| f.rule == "EP006")
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_local_chart_tags_an_image_without_tag_with_its_app_version() {
+        let pinned = "apiVersion: v2\nname: app\nversion: 1.4.0\nappVersion: \"3.6.0\"\n";
+        assert_eq!(
+            ep006(&helm_chart(pinned, "  tag: \"\"\n")),
+            Vec::<String>::new()
+        );
+        assert_eq!(ep006(&helm_chart(pinned, "")), Vec::<String>::new());
+        let floating = "apiVersion: v2\nname: app\nversion: 1.4.0\nappVersion: latest\n";
+        assert_eq!(
+            ep006(&helm_chart(floating, "  tag: \"\"\n")),
+            vec!["image `ghcr.io/acme/app` takes its tag from the chart's `appVersion`: `ghcr.io/acme/app:latest` uses the mutable tag `latest`"]
+        );
+        // No appVersion: nothing tags it.
+        let bare = "apiVersion: v2\nname: app\nversion: 1.4.0\n";
+        assert_eq!(
+            ep006(&helm_chart(bare, "  tag: \"\"\n")),
+            vec!["image `ghcr.io/acme/app` has no tag (runs `latest`)"]
+        );
+    }
+
+    fn flux(version_line: &str) -> Vec<(String, String)> {
+        let release = |env: &str| {
+            format!("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: redis, namespace: {env}}}\nspec:\n  chart:\n    spec:\n      chart: redis\n{version_line}      sourceRef: {{kind: HelmRepository, name: bitnami}}\n  values:\n    image:\n      repository: bitnamilegacy/redis\n")
+        };
+        vec![
+            ("apps/staging/redis.yaml".into(), release("staging")),
+            ("apps/production/redis.yaml".into(), release("production")),
+        ]
+    }
+
+    #[test]
+    fn a_remote_chart_tags_an_image_without_tag_as_pinned_as_the_chart() {
+        assert_eq!(
+            ep006(&flux("      version: 27.0.12\n")),
+            Vec::<String>::new()
+        );
+        // A range is reported once, on the chart version.
+        assert_eq!(
+            ep006(&flux("      version: 17.x\n")),
+            vec!["chart version `17.x` is a range, not a pinned version"]
+        );
+        assert_eq!(
+            ep006(&flux("")),
+            vec!["image `bitnamilegacy/redis` takes its tag from a chart that no version pins: it moves with each chart release"]
         );
     }
 

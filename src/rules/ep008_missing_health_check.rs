@@ -16,7 +16,11 @@ pub static RULE: Rule = Rule {
 A long-running service in a production-like environment with no health check: no Compose
 `healthcheck` (or `healthcheck.disable: true`), no Kubernetes liveness or readiness probe.
 Operator resources (a CloudNativePG `Cluster`), Helm releases and Jobs are not judged: their
-operator or chart defines the probes, and one-shot jobs need none.
+operator or chart defines the probes, and one-shot jobs need none. Neither is a one-shot Compose
+container, one told never to restart (`restart: "no"`, `deploy.restart_policy.condition:
+none`): a migration or a backup that runs and exits has nothing to keep healthy.
+A Helm chart in the repository whose templates write a probe (`livenessProbe:` with its
+`httpGet`, `tcpSocket`, `exec` or `grpc` handler) has one, whatever its values say.
 
 ## Why it matters
 Without a health check the platform cannot tell a hung process from a working one: traffic keeps
@@ -59,6 +63,9 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 continue;
             }
         }
+        if is_one_shot(service) {
+            continue;
+        }
         let disabled = service
             .settings
             .get("healthcheck.disable")
@@ -83,6 +90,20 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
+/// A container that runs once and exits: Compose is told never to restart it.
+fn is_one_shot(service: &crate::model::Service) -> bool {
+    let value = |key: &str| {
+        service.settings.get(key).map(|s| {
+            s.display()
+                .trim()
+                .trim_matches(['"', '\''])
+                .to_ascii_lowercase()
+        })
+    };
+    value("restart").as_deref() == Some("no")
+        || value("deploy.restart_policy.condition").as_deref() == Some("none")
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{hit, hits, pair};
@@ -96,6 +117,42 @@ mod tests {
         assert_eq!(
             hits("EP008", &files),
             vec![hit("production", "cache", ""), hit("production", "web", "")]
+        );
+    }
+
+    #[test]
+    fn probes_written_in_a_local_charts_templates_are_a_health_check() {
+        let chart = |template: &'static str| {
+            vec![
+                (
+                    "chart/Chart.yaml",
+                    "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+                ),
+                (
+                    "chart/values.yaml",
+                    "replicaCount: 1\nimage:\n  repository: acme/web\n  tag: \"1.0\"\n",
+                ),
+                ("chart/templates/deployment.yaml", template),
+                ("chart/values-staging.yaml", "replicaCount: 1\n"),
+                ("chart/values-production.yaml", "replicaCount: 2\n"),
+            ]
+        };
+        let written = "spec:\n  containers:\n    - name: web\n      livenessProbe:\n        httpGet:\n          path: /\n          port: http\n";
+        assert_eq!(hits("EP008", &chart(written)), vec![]);
+        // A probe slot the values fill, with no values for it: no probe.
+        let from_values = "spec:\n  containers:\n    - name: web\n      livenessProbe:\n        {{- toYaml .Values.livenessProbe | nindent 8 }}\n";
+        assert_eq!(
+            hits("EP008", &chart(from_values)),
+            vec![hit("production", "web", "")]
+        );
+    }
+
+    #[test]
+    fn one_shot_containers_need_no_health_check() {
+        let prod = "services:\n  migrate:\n    image: app:1\n    command: python manage.py migrate\n    restart: \"no\"\n  backup:\n    image: app:1\n    deploy:\n      restart_policy: {condition: none}\n  worker:\n    image: app:1\n    restart: on-failure\n";
+        assert_eq!(
+            hits("EP008", &pair(prod, prod)),
+            vec![hit("production", "worker", "")]
         );
     }
 }

@@ -1,5 +1,6 @@
 //! EP013 insecure-transport.
 
+use super::ep018_dangling_reference::is_compose;
 use super::{is_falsy, is_truthy, key_name, Context, Finding, Rule};
 use crate::policy::Severity;
 
@@ -15,7 +16,8 @@ In a production-like environment: an HTTPS redirect turned off (`SECURE_SSL_REDI
 `FORCE_SSL`, `FORCE_HTTPS`, `HTTPS_ONLY`), cookies not marked secure (`SESSION_COOKIE_SECURE`,
 `CSRF_COOKIE_SECURE`, `COOKIE_SECURE`), HSTS off (`SECURE_HSTS_SECONDS=0`) or shorter than in a
 lower environment, TLS switched off (`USE_TLS`, `USE_SSL`, `SSL`, `TLS` false), or a database
-URL with `sslmode=disable`.
+URL with `sslmode=disable`, unless that database is a Compose service of the same environment:
+on the stack's own network the connection never leaves the Docker host.
 
 ## Why it matters
 Plain-text traffic exposes sessions and credentials to anyone on the path; a production that is
@@ -84,7 +86,9 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     ));
                 }
             }
-        } else if value.to_ascii_lowercase().contains("sslmode=disable") {
+        } else if value.to_ascii_lowercase().contains("sslmode=disable")
+            && !to_own_compose_service(ctx, e, service, value)
+        {
             why = Some(format!("`{name}` connects with `sslmode=disable`"));
         } else if name.ends_with("_SSL_VERIFY") && is_falsy(value)
             || name == "VERIFY_SSL" && !is_truthy(value) && is_falsy(value)
@@ -98,6 +102,38 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Whether a connection string's host (`postgres://u@db:5432/app`, `host=db port=5432`) is a
+/// Compose service of the same environment, reached from a Compose service.
+fn to_own_compose_service(ctx: &Context, e: usize, from: Option<&str>, value: &str) -> bool {
+    let Some(host) = connection_host(value) else {
+        return false;
+    };
+    let services = &ctx.scan.environments[e].services;
+    let compose = |name: &str| {
+        services
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(name) && is_compose(s))
+    };
+    from.is_some_and(compose) && compose(&host)
+}
+
+/// The host of a URL or of a libpq key-value string, lower-cased.
+fn connection_host(value: &str) -> Option<String> {
+    let host = match value.split_once("://") {
+        Some((_, rest)) => {
+            let authority = rest.split(['/', '?']).next().unwrap_or("");
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            host.split(':').next().unwrap_or("").to_string()
+        }
+        None => value
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("host="))?
+            .to_string(),
+    };
+    let host = host.trim_matches(['\'', '"']).to_ascii_lowercase();
+    (!host.is_empty()).then_some(host)
 }
 
 #[cfg(test)]
@@ -127,5 +163,18 @@ mod tests {
             "services:\n  web:\n    image: app:1\n    environment:\n      SECURE_HSTS_SECONDS: '31536000'\n      SESSION_COOKIE_SECURE: 'True'\n",
         );
         assert!(hits("EP013", &files).is_empty());
+    }
+
+    #[test]
+    fn plain_connections_inside_the_compose_stack_do_not_fire() {
+        let prod = "services:\n  db:\n    image: postgres:16\n  exporter:\n    image: exporter:1\n    environment:\n      DATA_SOURCE_NAME: postgresql://${PGUSER}:${PGPASSWORD}@db:5432/app?sslmode=disable\n      LIBPQ: host=db port=5432 sslmode=disable\n      REPORTS_URL: postgres://reports.example.com/app?sslmode=disable\n";
+        assert_eq!(
+            hits("EP013", &pair(prod, prod)),
+            vec![hit("production", "exporter", "env.REPORTS_URL")]
+        );
+        assert_eq!(
+            super::connection_host("host='db' sslmode=disable").as_deref(),
+            Some("db")
+        );
     }
 }

@@ -16,12 +16,20 @@ pub static RULE: Rule = Rule {
 ## What it finds
 State two environments would share: the same bucket name; the same external database or
 cache (the same `postgres://`, `mysql://`, `mongodb://`, `redis://` or `amqp://` host and
-database when that host is not a service of the environment itself); the same database name
-when neither environment runs its own database (`PROFILE_DATABASE_NAME=portfolio` in both);
-the same explicitly named (`name:`) or external network or volume; the same writable bind-mount
-directory (`./data:/app/data` in both files); a volume named after an environment
-(`production_postgres_data`) mounted by two environments running as one Compose project
-(the same `name:`, or by default the same directory).
+database when that host is not a service of the environment itself); the same database name on
+the same external host (`PROFILE_DATABASE_NAME=portfolio` beside `PROFILE_DATABASE_HOST=
+db.example.com` in both) when neither environment runs its own database; a volume named after an
+environment (`production_postgres_data`) mounted by two environments running as one Compose
+project (the same `name:`, or by default the same directory); and, named after an environment,
+the same named (`name:`) or external network or volume, or the same writable bind-mount
+directory (`/srv/production/uploads`, or `./production-data` from one directory).
+
+Compose networks, volumes and bind mounts live on the Docker host: two environments share them
+only when they run on one host, which a repository rarely says. A name that points at an
+environment (`production_net` in staging) is the evidence; a generic one (`./backups`,
+`./hasura-metadata`, `blokatgent`, often inherited by both from a shared base file) is each
+host's own, and a relative bind resolves under each deployment's own checkout. A database name
+alone is a name on its server: the same `rds_database_name` in two accounts is two databases.
 
 A bucket is its name on its endpoint (`minio.endpoint` beside `minio.bucketName`). Not read:
 flags and numbers (`create_bucket = false`, `bucket_size_gb = 0.5`), Terraform expressions
@@ -107,23 +115,36 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             || name == "POSTGRES_DB")
             && !runs_database[e]
         {
-            Some("database")
+            // A database name is a name on its server: the same name on two servers (each
+            // environment's own RDS instance, in its own account) is two databases.
+            let host = host_of(&values, e, service, key);
+            let host = host.to_ascii_lowercase();
+            (host.contains('.') && !service_names[e].contains(&host)).then_some("database")
         } else if service.is_none()
             && (lower_key.ends_with(".name") || lower_key.ends_with(".external.name"))
             && (lower_key.starts_with("networks.") || lower_key.starts_with("volumes."))
         {
-            Some("named network or volume")
+            names_an_environment(value, envs).then_some("named network or volume")
         } else if let Some(target) = lower_key
             .strip_prefix("volumes.")
             .filter(|_| service.is_some())
         {
-            is_writable_data_mount(value, target).then_some("writable bind-mount directory")
+            (is_writable_data_mount(value, target) && names_an_environment(value, envs))
+                .then_some("writable bind-mount directory")
         } else {
             None
         };
         if let Some(what) = shared {
             let identity = match what {
                 "bucket" => with_endpoint(value, endpoint_of(&values, e, service, key)),
+                "database" => with_endpoint(
+                    value,
+                    &host_of(&values, e, service, key).to_ascii_lowercase(),
+                ),
+                // `./backups/production` resolves under the directory Compose runs in.
+                "writable bind-mount directory" if !value.starts_with('/') => {
+                    format!("{} {value}", project_name(ctx, e, &setting.origin.file))
+                }
                 _ => value.to_string(),
             };
             places
@@ -262,6 +283,22 @@ fn setting_group(key: &str) -> (&str, String) {
     (parent, stem)
 }
 
+/// The database host configured beside a database name (`DB_HOST` beside `DB_NAME`,
+/// `PROFILE_DATABASE_HOST` beside `PROFILE_DATABASE_NAME`), lower-cased; `""` when none is.
+fn host_of<'a>(values: &Values<'a>, e: usize, service: Option<&str>, key: &str) -> &'a str {
+    let group = setting_group(key);
+    values
+        .iter()
+        .filter(|((env, svc, k), _)| *env == e && *svc == service && setting_group(k) == group)
+        .filter(|((_, _, k), _)| {
+            let field = k.rsplit('.').next().unwrap_or(k).to_ascii_lowercase();
+            field.ends_with("host") || field.ends_with("hostname") || field.ends_with("endpoint")
+        })
+        .map(|((_, _, k), v)| (*k, v.trim()))
+        .min()
+        .map_or("", |(_, v)| v)
+}
+
 fn is_endpoint_field(key: &str) -> bool {
     let field = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
     field.contains("endpoint") || matches!(field.as_str(), "url" | "host" | "server")
@@ -368,8 +405,8 @@ mod tests {
     #[test]
     fn shared_bucket_database_and_data_directory() {
         let files = pair(
-            "services:\n  app:\n    image: app:1\n    environment:\n      UPLOAD_BUCKET: acme-uploads\n      PROFILE_DATABASE_NAME: portfolio\n      CACHE_URL: redis://cache.internal:6379/0\n    volumes: ['./data:/app/data', './config:/app/config:ro']\n",
-            "services:\n  app:\n    image: app:1\n    environment:\n      UPLOAD_BUCKET: acme-uploads\n      PROFILE_DATABASE_NAME: portfolio\n      CACHE_URL: redis://cache.internal:6379/0\n    volumes: ['./data:/app/data', './config:/app/config:ro']\n",
+            "services:\n  app:\n    image: app:1\n    environment:\n      UPLOAD_BUCKET: acme-uploads\n      PROFILE_DATABASE_NAME: portfolio\n      PROFILE_DATABASE_HOST: db.example.com\n      CACHE_URL: redis://cache.internal:6379/0\n    volumes: ['/srv/production/data:/app/data', './config:/app/config:ro']\n",
+            "services:\n  app:\n    image: app:1\n    environment:\n      UPLOAD_BUCKET: acme-uploads\n      PROFILE_DATABASE_NAME: portfolio\n      PROFILE_DATABASE_HOST: db.example.com\n      CACHE_URL: redis://cache.internal:6379/0\n    volumes: ['/srv/production/data:/app/data', './config:/app/config:ro']\n",
         );
         assert_eq!(
             hits("EP014", &files),
@@ -389,5 +426,44 @@ mod tests {
             "services:\n  db:\n    image: postgres:16\n    environment: {POSTGRES_DB: app}\n  app:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://db:5432/app\n      UPLOAD_BUCKET: acme-uploads\n    volumes: ['./data:/app/data']\n",
         );
         assert!(hits("EP014", &files).is_empty());
+    }
+
+    #[test]
+    fn host_local_names_and_server_scoped_database_names_are_not_shared() {
+        // A shared base both environments extend: generic bind mounts and network names are
+        // each Docker host's own; a relative bind resolves under each deployment's checkout.
+        let base = "services:\n  db:\n    image: postgres:16\n    volumes: ['./backups:/backups', './pgdata:/var/lib/postgresql/data']\n  app:\n    image: app:1\n    environment:\n      REPORTS_DATABASE_NAME: reports\n    networks: [edge]\nnetworks:\n  edge:\n    name: edge\n";
+        let files = vec![
+            ("docker-compose.yml", base),
+            (
+                "docker-compose.staging.yml",
+                "services:\n  app:\n    environment: {LOG_LEVEL: debug}\n",
+            ),
+            (
+                "docker-compose.production.yml",
+                "services:\n  app:\n    environment: {LOG_LEVEL: info}\n",
+            ),
+        ];
+        assert_eq!(hits("EP014", &files), vec![]);
+        // A database name with no host, and one on each environment's own host.
+        let files = pair(
+            "services:\n  app:\n    image: app:1\n    environment: {DB_NAME: notify, DB_HOST: staging-db.example.com}\n    volumes: ['./backups:/backups']\n",
+            "services:\n  app:\n    image: app:1\n    environment: {DB_NAME: notify, DB_HOST: prod-db.example.com}\n    volumes: ['./backups:/backups']\n",
+        );
+        assert_eq!(hits("EP014", &files), vec![]);
+    }
+
+    #[test]
+    fn names_pointing_at_another_environment_are_shared() {
+        let staging = "services:\n  app:\n    image: app:1\n    volumes: ['./production-uploads:/uploads', 'production_pgdata:/data']\nnetworks:\n  default:\n    name: production_net\nvolumes:\n  production_pgdata: {}\n";
+        let production = staging;
+        assert_eq!(
+            hits("EP014", &pair(staging, production)),
+            vec![
+                hit("production", "", "networks.default.name"),
+                hit("production", "app", "volumes./uploads"),
+                hit("staging", "app", "volumes./data"),
+            ]
+        );
     }
 }

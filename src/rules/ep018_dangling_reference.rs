@@ -142,7 +142,7 @@ fn declares_kubernetes_services(env: &Environment) -> bool {
 }
 
 /// A Compose service: declared in a Compose file or using keys only Compose has.
-fn is_compose(service: &Service) -> bool {
+pub(crate) fn is_compose(service: &Service) -> bool {
     let file = service.origin.file.rsplit('/').next().unwrap_or("");
     file.contains("compose")
         || ["depends_on", "container_name", "restart"]

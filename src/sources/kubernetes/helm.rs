@@ -4,7 +4,8 @@
 
 use crate::error::Result;
 use crate::model::{
-    ImageRef, Instances, Located, Origin, Quantity, Resources, Role, Service, Setting, SettingValue,
+    ChartTag, ImageRef, Instances, Located, Origin, Quantity, Resources, Role, Service, Setting,
+    SettingValue,
 };
 use crate::sources::Workspace;
 
@@ -105,6 +106,11 @@ fn has_own_topology(chart: &str) -> bool {
 #[derive(Debug)]
 struct Chart {
     name: String,
+    /// `appVersion`: the tag of the chart's image when its values leave it out.
+    app_version: Option<String>,
+    /// The probes the chart's templates write into its pod spec whatever the values say
+    /// (`livenessProbe:` in `templates/deployment.yaml`), and where the first one is.
+    template_probes: Option<(String, Origin)>,
     dependencies: Vec<Dependency>,
 }
 
@@ -116,6 +122,8 @@ struct Dependency {
     key: String,
     /// A subchart in the repository (`repository: file://../api`).
     local_dir: Option<String>,
+    /// The version a chart from a chart repository is pinned to (`2.5.0`, or a range).
+    version: Option<String>,
 }
 
 /// One service the values deploy: its name, where its values sit, the chart it runs, and its
@@ -125,6 +133,8 @@ struct Part {
     key: String,
     chart: String,
     values: Val,
+    /// What supplies the image tag when the values leave it out.
+    default_tag: Option<ChartTag>,
 }
 
 impl Chart {
@@ -141,6 +151,12 @@ impl Chart {
         if let Some(name) = val.text(&["name"]).filter(|n| !n.is_empty()) {
             chart.name = name.to_string();
         }
+        chart.app_version = val
+            .text(&["appVersion"])
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string);
+        chart.template_probes = template_probes(workspace, &join(dir, "templates"))?;
         for dep in val.list_at("dependencies")? {
             let Some(name) = dep.text(&["name"]) else {
                 return Err(dep.error("a chart dependency needs a `name`"));
@@ -153,6 +169,11 @@ impl Chart {
                 chart: name.to_string(),
                 key: dep.text(&["alias"]).unwrap_or(name).to_string(),
                 local_dir,
+                version: dep
+                    .text(&["version"])
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string),
             });
         }
         Ok(Some(chart))
@@ -163,6 +184,8 @@ impl Chart {
         let name = dir.rsplit('/').next().filter(|d| !d.is_empty());
         Chart {
             name: name.unwrap_or("chart").to_string(),
+            app_version: None,
+            template_probes: None,
             dependencies: Vec::new(),
         }
     }
@@ -186,7 +209,9 @@ impl Chart {
         let own_is_workload = is_workload(&own) || parts.is_empty();
         let mut services = Vec::new();
         if own_is_workload {
-            services.push(service_of(&own_name, &self.name, &own, origin)?);
+            let mut service = service_of(&own_name, &self.name, &own, origin, self.own_tag())?;
+            self.add_template_probes(&mut service);
+            services.push(service);
         }
         // The one subchart of a wrapper chart (`generic-service`) is the chart's workload.
         let single = !own_is_workload && parts.len() == 1;
@@ -201,6 +226,7 @@ impl Chart {
                 &part.chart,
                 &part.values,
                 &part.values.origin,
+                part.default_tag.clone(),
             )?);
         }
         if !own_is_workload && own.map().is_some_and(|m| !m.is_empty()) {
@@ -226,11 +252,20 @@ impl Chart {
             // A library or configuration subchart (alerts, dashboards) deploys no workload:
             // its values stay with the chart's own settings.
             if is_workload(&sub) || has_own_topology(&dep.chart) {
+                let default_tag = match &dep.local_dir {
+                    Some(dir) => Chart::read(workspace, dir)?.and_then(|c| c.own_tag()),
+                    None => Some(
+                        dep.version
+                            .clone()
+                            .map_or(ChartTag::Unpinned, ChartTag::ChartVersion),
+                    ),
+                };
                 parts.push(Part {
                     name: named(&sub).unwrap_or(&dep.key).to_string(),
                     key: dep.key.clone(),
                     chart: dep.chart.clone(),
                     values: sub,
+                    default_tag,
                 });
             }
         }
@@ -252,9 +287,65 @@ impl Chart {
                 key: key.clone(),
                 chart: key.clone(),
                 values: block.clone(),
+                default_tag: self.own_tag(),
             })
             .collect()
     }
+
+    /// The probes the templates define, as a setting of the chart's own workload: the health
+    /// check is there even when no value names it.
+    fn add_template_probes(&self, service: &mut Service) {
+        if let Some((names, at)) = &self.template_probes {
+            service.settings.insert(
+                "chart.templates.probes".into(),
+                Setting::new("chart.templates.probes", names.clone(), at.clone()),
+            );
+        }
+    }
+
+    /// What tags the chart's own image when its values leave the tag out: its `appVersion`.
+    fn own_tag(&self) -> Option<ChartTag> {
+        self.app_version.clone().map(ChartTag::AppVersion)
+    }
+}
+
+/// The probes written in a chart's templates (`livenessProbe:` followed by its handler,
+/// `httpGet:`, `tcpSocket:`, `exec:` or `grpc:`, not by values pasted in with `toYaml`), with
+/// the first one's place; `None` when there are none or no templates.
+fn template_probes(workspace: &Workspace, dir: &str) -> Result<Option<(String, Origin)>> {
+    if !workspace.resolve(dir).is_ok_and(|p| p.is_dir()) {
+        return Ok(None);
+    }
+    let mut found: Vec<&str> = Vec::new();
+    let mut first: Option<Origin> = None;
+    for name in workspace.list_dir(dir)? {
+        if !(name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".tpl")) {
+            continue;
+        }
+        let file = join(dir, &name);
+        let text = workspace.read_text(&file)?;
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for (n, line) in lines.iter().enumerate() {
+            let handler = lines[n + 1..]
+                .iter()
+                .find(|l| !l.is_empty())
+                .is_some_and(|next| {
+                    ["httpGet:", "tcpSocket:", "exec:", "grpc:"]
+                        .iter()
+                        .any(|h| next.starts_with(h))
+                });
+            for probe in ["livenessProbe:", "readinessProbe:", "startupProbe:"] {
+                if handler && line.starts_with(probe) {
+                    let probe = probe.trim_end_matches(':');
+                    if !found.contains(&probe) {
+                        found.push(probe);
+                    }
+                    first.get_or_insert_with(|| Origin::new(&file, n as u32 + 1));
+                }
+            }
+        }
+    }
+    Ok(first.map(|at| (found.join(", "), at)))
 }
 
 /// A dependency's values: under its key, over a local subchart's own `values.yaml`; `None`
@@ -288,15 +379,27 @@ fn named(values: &Val) -> Option<&str> {
         .find_map(|k| values.text(&[k]).filter(|n| !n.trim().is_empty()))
 }
 
-fn service_of(name: &str, chart: &str, values: &Val, origin: &Origin) -> Result<Service> {
+fn service_of(
+    name: &str,
+    chart: &str,
+    values: &Val,
+    origin: &Origin,
+    default_tag: Option<ChartTag>,
+) -> Result<Service> {
     let mut service = Service::new(name.to_string(), origin.clone());
-    read_values(chart, values, &mut service)?;
+    read_values(chart, values, default_tag, &mut service)?;
     Ok(service)
 }
 
 /// Read chart values into a service: every value as a `values.*` setting, and what the common
-/// keys mean for image, instances, resources and storage.
-pub fn read_values(chart: &str, values: &Val, service: &mut Service) -> Result<()> {
+/// keys mean for image, instances, resources and storage. `default_tag` is what supplies the
+/// image's tag when the values leave it out (the chart's `appVersion` or its own values).
+pub fn read_values(
+    chart: &str,
+    values: &Val,
+    default_tag: Option<ChartTag>,
+    service: &mut Service,
+) -> Result<()> {
     if values.map().is_some_and(|m| !m.is_empty()) {
         flatten("values", values, &mut service.settings);
     }
@@ -311,7 +414,11 @@ pub fn read_values(chart: &str, values: &Val, service: &mut Service) -> Result<(
         let at = values
             .at(&["image", "tag"])
             .or(values.at(&["image", "repository"]));
-        service.image = at.map(|v| Located::new(ImageRef::parse(&reference), v.origin.clone()));
+        let mut image = ImageRef::parse(&reference);
+        if image.tag.is_none() && image.digest.is_none() {
+            image.chart_tag = default_tag;
+        }
+        service.image = at.map(|v| Located::new(image, v.origin.clone()));
     }
     let chart_lower = chart.to_ascii_lowercase();
     let topology = if chart_lower.contains("postgres") {
@@ -532,7 +639,7 @@ mod tests {
             "v.yaml",
         );
         let mut s = Service::new("x", Origin::new("v.yaml", 1));
-        read_values(chart, &v, &mut s).unwrap();
+        read_values(chart, &v, None, &mut s).unwrap();
         s
     }
 
@@ -591,7 +698,7 @@ mod tests {
             "v.yaml",
         );
         let mut s = Service::new("x", Origin::new("v.yaml", 1));
-        let err = read_values("app", &v, &mut s).unwrap_err();
+        let err = read_values("app", &v, None, &mut s).unwrap_err();
         assert_eq!(err.line, Some(1));
     }
 }

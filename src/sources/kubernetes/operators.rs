@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::model::secret::MASK;
 use crate::model::{
-    ImageRef, Instances, Located, MaskedSecret, Note, Quantity, Role, Service, Setting,
+    ChartTag, ImageRef, Instances, Located, MaskedSecret, Note, Quantity, Role, Service, Setting,
     SettingValue,
 };
 use crate::sources::units::server_quantity;
@@ -140,7 +140,12 @@ fn helm_release(
     if let Some(inline) = spec.get("values").filter(|v| v.map().is_some()) {
         deep_merge(&mut values, inline.clone());
     }
-    helm::read_values(&chart, &values, service)?;
+    // The chart tags its image itself (its own values), as pinned as the chart's version.
+    let default_tag = Some(match service.settings.get("chart.version") {
+        Some(v) => ChartTag::ChartVersion(v.display().to_string()),
+        None => ChartTag::Unpinned,
+    });
+    helm::read_values(&chart, &values, default_tag, service)?;
     // Every value a Secret gives is a secret, whatever its key says.
     for key in secret_keys {
         if let Some(setting) = service.settings.get_mut(&key) {
