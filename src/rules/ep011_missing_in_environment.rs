@@ -40,8 +40,8 @@ environment on purpose is not reported:
   job, a queue, a service) or removes is that environment's own.
 - **One environment's choice.** A setting only some of the deployed environments set (a flag
   production alone sets, which two lower environments both lack).
-- **A minimal definition.** This environment sets fewer than half of what the other's file sets
-  for the scope (a test-suite config, a conf file the other has alone).
+- **A minimal definition.** This environment sets fewer than half of the blocks the other's file
+  sets for the scope (a test-suite config, a conf file the other has alone).
 - **Shape.** The key is set here at another depth (`volumes: []` against `volumes.src.*`).
 - **Labels.** A value that names its environment (`X-Environment "staging"`).
 - **Replication.** A setting only some members of a replicated service set (a replica's
@@ -68,7 +68,9 @@ reason = "automatic failover runs in production only"
 
 ## Example
 ```yaml
-# production has `redis-sentinel-1..3`, staging has none -> EP011 on redis-sentinel (staging)
+# staging.yml:  redis: {image: redis:7, environment: {MAXMEMORY: 256mb}}
+# prod.yml:     redis: {image: redis:7, environment: {MAXMEMORY: 1gb, REDIS_PASSWORD: ${REDIS_PASSWORD}}}
+# -> EP011 on env.REDIS_PASSWORD of redis (staging)
 ```
 "#,
     check,
