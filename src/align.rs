@@ -111,7 +111,8 @@ pub fn align(scan: &Scan) -> Vec<AlignedService> {
         }
     }
     let aligned: Vec<AlignedService> = by_key.into_values().collect();
-    let mut aligned = match_leftovers(aligned, scan, n_envs);
+    let aligned = match_leftovers(aligned, scan, n_envs);
+    let mut aligned = match_by_name_words(aligned, scan);
 
     for a in &mut aligned {
         explain(a, scan);
@@ -190,6 +191,72 @@ fn match_leftovers(
         .collect()
 }
 
+/// What is still unmatched: a service of the same role, in disjoint environments, whose name's
+/// words all begin the other's (`celery` ~ `celery-worker`) or that is built from the same
+/// build context (a local `app` running the code production runs as `web`), when each is the
+/// other's only such candidate. The name kept is the one of the highest environment.
+fn match_by_name_words(mut aligned: Vec<AlignedService>, scan: &Scan) -> Vec<AlignedService> {
+    let contexts: Vec<Option<String>> = aligned.iter().map(|a| build_context(a, scan)).collect();
+    let complete = |a: &AlignedService| a.members.iter().all(|m| !m.is_empty());
+    let words = |a: &AlignedService| -> Vec<String> {
+        a.name.split('-').map(str::to_string).collect::<Vec<_>>()
+    };
+    let begins =
+        |short: &[String], long: &[String]| short.len() < long.len() && long.starts_with(short);
+    let fits = |i: usize, j: usize, aligned: &[AlignedService]| {
+        let (a, b) = (&aligned[i], &aligned[j]);
+        let same_build = contexts[i].is_some() && contexts[i] == contexts[j];
+        a.role == b.role
+            && !complete(a)
+            && !complete(b)
+            && disjoint_envs(a, b)
+            && (begins(&words(a), &words(b)) || begins(&words(b), &words(a)) || same_build)
+    };
+    let candidates = |i: usize, aligned: &[AlignedService]| -> Vec<usize> {
+        (0..aligned.len())
+            .filter(|&j| j != i && fits(i, j, aligned))
+            .collect()
+    };
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for i in 0..aligned.len() {
+        if let [j] = candidates(i, &aligned)[..] {
+            if i < j && candidates(j, &aligned) == [i] {
+                pairs.push((i, j));
+            }
+        }
+    }
+    let mut gone = vec![false; aligned.len()];
+    for (i, j) in pairs {
+        let highest = |a: &AlignedService| a.members.iter().rposition(|m| !m.is_empty());
+        let (keep, other) = if highest(&aligned[i]) >= highest(&aligned[j]) {
+            (i, j)
+        } else {
+            (j, i)
+        };
+        let taken = std::mem::take(&mut aligned[other].members);
+        let by = if contexts[keep].is_some() && contexts[keep] == contexts[other] {
+            "build context"
+        } else {
+            "name"
+        };
+        let reason = format!(
+            "matched by role ({}) and {by}: `{}` ~ `{}`",
+            aligned[keep].role, aligned[other].name, aligned[keep].name
+        );
+        let target = &mut aligned[keep];
+        for (e, m) in taken.into_iter().enumerate() {
+            target.members[e].extend(m);
+        }
+        target.reasons.push(reason);
+        gone[other] = true;
+    }
+    aligned
+        .into_iter()
+        .zip(gone)
+        .filter_map(|(a, gone)| (!gone).then_some(a))
+        .collect()
+}
+
 /// Record name-based reasons: environment tokens stripped, replicas grouped.
 fn explain(a: &mut AlignedService, scan: &Scan) {
     let mut stripped = Vec::new();
@@ -223,6 +290,31 @@ fn explain(a: &mut AlignedService, scan: &Scan) {
             a.name
         ));
     }
+}
+
+/// The Compose build context every member of `a` is built from (`./` and a trailing `/`
+/// ignored), when they have one and no image.
+fn build_context(a: &AlignedService, scan: &Scan) -> Option<String> {
+    let mut contexts = (0..scan.environments.len())
+        .flat_map(|e| a.services(scan, e))
+        .map(|s| {
+            if s.image.is_some() {
+                return None;
+            }
+            let setting = s
+                .settings
+                .get("build.context")
+                .or_else(|| s.settings.get("build"))?;
+            let text = setting
+                .display()
+                .trim_start_matches("./")
+                .trim_end_matches('/');
+            Some(if text.is_empty() { "." } else { text }.to_string())
+        });
+    let first = contexts.next()??;
+    contexts
+        .all(|c| c.as_deref() == Some(&*first))
+        .then_some(first)
 }
 
 fn image_repos(a: &AlignedService, scan: &Scan) -> Vec<String> {
@@ -452,5 +544,71 @@ mod tests {
             ("production", vec![service("redis", Role::Cache, "redis")]),
         ]);
         assert_eq!(align(&s).len(), 2);
+    }
+    fn built(name: &str, role: Role, context: &str) -> Service {
+        let mut s = Service::new(name, Origin::new("f.yml", 1));
+        s.role = role;
+        s.settings.insert(
+            "build.context".into(),
+            crate::model::Setting::new("build.context", context, Origin::new("f.yml", 2)),
+        );
+        s
+    }
+
+    #[test]
+    fn leftovers_match_by_the_words_of_their_names() {
+        // A local `celery` is production's `celery-worker`; `celery-beat` matches by name.
+        let s = scan(vec![
+            (
+                "local",
+                vec![
+                    built("celery", Role::Worker, "./worker"),
+                    built("celery-beat", Role::Scheduler, "."),
+                ],
+            ),
+            (
+                "production",
+                vec![
+                    built("celery-worker1", Role::Worker, "."),
+                    built("celery-worker2", Role::Worker, "."),
+                    built("celery-beat", Role::Scheduler, "."),
+                ],
+            ),
+        ]);
+        assert_eq!(
+            summary(&align(&s)),
+            vec![
+                ("celery-worker".to_string(), vec![1, 2]),
+                ("celery-beat".to_string(), vec![1, 1]),
+            ]
+        );
+    }
+
+    #[test]
+    fn leftovers_match_by_their_build_context() {
+        // Local `app` runs the code production builds as `web`; `admin` has its own context.
+        let s = scan(vec![
+            ("local", vec![built("app", Role::Web, "./")]),
+            (
+                "production",
+                vec![
+                    built("web", Role::Web, "."),
+                    built("admin", Role::Web, "admin"),
+                ],
+            ),
+        ]);
+        let a = align(&s);
+        assert_eq!(
+            summary(&a),
+            vec![
+                ("admin".to_string(), vec![0, 1]),
+                ("web".to_string(), vec![1, 1]),
+            ]
+        );
+        assert!(
+            a[1].reasons[0].contains("build context"),
+            "{:?}",
+            a[1].reasons
+        );
     }
 }

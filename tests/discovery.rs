@@ -107,7 +107,9 @@ fn the_development_base_adds_no_phantom_services() {
         envs
     };
     // `app` and `celery` run locally only; staging and production have their own services.
-    assert_eq!(envs_of("app"), ["local"]);
+    // Local `app` is built from the context `web` is built from (aligned as `web`); `celery`
+    // has no counterpart.
+    assert_eq!(envs_of("web"), ["local", "production", "staging"]);
     assert_eq!(envs_of("celery"), ["local"]);
     assert_eq!(envs_of("db"), ["production", "staging"]);
 }
