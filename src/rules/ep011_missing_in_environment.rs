@@ -629,8 +629,15 @@ fn folded_finding(
     if let Some((o, origin)) = written {
         f = f.related(&envs[o], origin);
     }
-    if let Some(view) = scope.service.and_then(|s| s.envs[env].as_ref()) {
-        f = f.at(&view.origin);
+    match scope.service.and_then(|s| s.envs[env].as_ref()) {
+        Some(view) => f = f.at(&view.origin),
+        // An environment-wide setting has no place in the environment that lacks it: the
+        // finding points at where the other environment writes it.
+        None => {
+            if let Some((_, origin)) = written {
+                f = f.at(origin);
+            }
+        }
     }
     let present: Vec<&str> = (0..envs.len())
         .filter(|o| members[0].row.cells[*o].value != CellValue::Absent)
@@ -864,6 +871,28 @@ mod tests {
                 .iter()
                 .any(|(e, s, _)| e == "staging" && (s == "api" || s == "db")),
             "{found:?}"
+        );
+    }
+
+    /// A variable production's tfvars lacks has no line in production: the finding points at
+    /// the line of the other environment that sets it.
+    #[test]
+    fn an_environment_wide_omission_points_where_it_is_set() {
+        let found = super::super::testing::findings(&[
+            (
+                "variables.tf",
+                "variable \"region\" {}\nvariable \"sub_id\" {}\n",
+            ),
+            ("staging.tfvars", "region = \"west\"\nsub_id = \"a1\"\n"),
+            ("production.tfvars", "region = \"west\"\n"),
+        ]);
+        let f: Vec<_> = found.iter().filter(|f| f.rule == "EP011").collect();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].environment.as_deref(), Some("production"));
+        assert_eq!(f[0].setting.as_deref(), Some("terraform.sub_id"));
+        assert_eq!(
+            (f[0].file.as_deref(), f[0].line),
+            (Some("staging.tfvars"), Some(2))
         );
     }
 
