@@ -52,6 +52,13 @@ pub fn merge_service(base: &mut Val, over: Val) {
                 to_map_form(&mut value, separators);
                 merge_generic(existing, value);
             }
+            // `build: ./dir` is `build: {context: ./dir}`: an override's mapping merges into it.
+            "build" => {
+                build_to_map(existing);
+                let mut value = value;
+                build_to_map(&mut value);
+                merge_generic(existing, value);
+            }
             "networks" | "depends_on" => {
                 names_to_map(existing);
                 let mut value = value;
@@ -227,6 +234,15 @@ pub fn to_map_form(v: &mut Val, separators: &[char]) {
 }
 
 /// `[a, b]` -> `{a: null, b: null}` (networks, depends_on short syntax).
+/// The short form of `build` (a context path) as its long form.
+fn build_to_map(v: &mut Val) {
+    if let Kind::Str(_) = &v.kind {
+        let context = v.clone();
+        v.kind = Kind::Map(vec![("context".to_string(), context)]);
+        v.tag = None;
+    }
+}
+
 pub fn names_to_map(v: &mut Val) {
     let Kind::Seq(items) = &v.kind else { return };
     let entries = items
@@ -328,6 +344,25 @@ mod tests {
 
     fn service<'a>(v: &'a Val, name: &str) -> &'a Val {
         v.get("services").unwrap().get(name).unwrap()
+    }
+
+    /// `build: ./web` under an override's `build: {target: prod}` keeps its context.
+    #[test]
+    fn build_short_form_merges_with_the_long_form() {
+        let v = merged(
+            "services:\n  web:\n    build: ./web\n",
+            "services:\n  web:\n    build:\n      target: prod\n",
+        );
+        let build = service(&v, "web").get("build").unwrap();
+        assert_eq!(build.get("context").and_then(Val::str), Some("./web"));
+        assert_eq!(build.get("target").and_then(Val::str), Some("prod"));
+        let v = merged(
+            "services:\n  web:\n    build: {context: ./web, target: dev}\n",
+            "services:\n  web:\n    build: ./web2\n",
+        );
+        let build = service(&v, "web").get("build").unwrap();
+        assert_eq!(build.get("context").and_then(Val::str), Some("./web2"));
+        assert_eq!(build.get("target").and_then(Val::str), Some("dev"));
     }
 
     #[test]
