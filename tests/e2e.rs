@@ -660,3 +660,72 @@ fn examples_exist_where_the_readme_says() {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(example).is_dir());
     }
 }
+
+/// A repository whose environments are read from many files and whose values are long.
+fn wide_repository() -> tempfile::TempDir {
+    const COMPONENTS: [&str; 12] = [
+        "api",
+        "billing",
+        "catalog",
+        "checkout",
+        "gateway",
+        "inventory",
+        "ledger",
+        "mailer",
+        "orders",
+        "reports",
+        "search",
+        "worker",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for env in ["staging", "production"] {
+        let base = dir.path().join("k8s").join(env);
+        std::fs::create_dir_all(&base).unwrap();
+        for name in COMPONENTS {
+            let yaml = format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n\
+                 spec:\n  replicas: {}\n  template:\n    spec:\n      containers:\n\
+                 \x20       - name: app\n          image: registry.example.com/team/{name}:{env}\n\
+                 \x20         args: [\"--feature-flags={}\"]\n",
+                if env == "staging" { 1 } else { 3 },
+                format!("{env}-").repeat(40)
+            );
+            let file = format!("deployment-of-the-{name}-component-with-a-long-name.yaml");
+            std::fs::write(base.join(file), yaml).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn piped_compare_folds_to_120_columns_or_to_columns() {
+    let dir = wide_repository();
+    for (columns, limit) in [(None, 120), (Some("90"), 90)] {
+        let mut cmd = envparity();
+        cmd.arg("compare").arg(dir.path());
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("deployment-of-the-worker-component-with-a-long-name.yaml"),
+            "{text}"
+        );
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(
+            widest <= limit,
+            "a line of {widest} > {limit} columns:\n{text}"
+        );
+        assert!(
+            widest > limit - 30,
+            "folded far narrower than {limit}: {widest}"
+        );
+    }
+}

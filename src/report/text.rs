@@ -15,6 +15,7 @@ use crate::escape::control as esc;
 
 pub fn render(input: &ReportInput, color: bool) -> String {
     let c = input.comparison;
+    let width = width();
     let mut out = String::new();
     let bold = if color {
         Style::new().bold()
@@ -22,7 +23,8 @@ pub fn render(input: &ReportInput, color: bool) -> String {
         Style::new()
     };
     let heading = |out: &mut String, text: &str| {
-        let _ = writeln!(out, "{bold}{}{bold:#}", esc(text));
+        let folded = fold("", &esc(text), width);
+        let _ = writeln!(out, "{bold}{}{bold:#}", folded.trim_end());
     };
     if c.environments.is_empty() {
         let _ = writeln!(out, "No environments found.");
@@ -33,7 +35,13 @@ pub fn render(input: &ReportInput, color: bool) -> String {
         &format!("Environments: {}", c.environments.join(" < ")),
     );
     for (e, files) in c.environments.iter().zip(input.files) {
-        let _ = writeln!(out, "  {}", esc(&format!("{e}: {}", files.join(" + "))));
+        let escaped: Vec<String> = files.iter().map(|f| esc(f).into_owned()).collect();
+        out.push_str(&wrap_list(
+            &format!("  {}: ", esc(e)),
+            &escaped,
+            " + ",
+            width,
+        ));
     }
     let s = &c.summary;
     let _ = writeln!(
@@ -55,9 +63,9 @@ pub fn render(input: &ReportInput, color: bool) -> String {
             &format!("{} ({}) — {}", svc.name, svc.role, members.join("; ")),
         );
         for reason in &svc.alignment {
-            let _ = writeln!(out, "  aligned: {}", esc(reason));
+            out.push_str(&fold("  aligned: ", &esc(reason), width));
         }
-        let mut table = new_table(color);
+        let mut table = new_table(color, width);
         let mut head = vec![Cell::new("Aspect")];
         head.extend(c.environments.iter().map(|e| Cell::new(esc(e))));
         head.push(Cell::new("Notes"));
@@ -73,7 +81,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
 
     if c.environment_rows.iter().any(|r| r.status != Status::Same) {
         heading(&mut out, "Environment-wide settings");
-        let mut table = new_table(color);
+        let mut table = new_table(color, width);
         let mut head = vec![Cell::new("Setting")];
         head.extend(c.environments.iter().map(|e| Cell::new(esc(e))));
         head.push(Cell::new("Notes"));
@@ -85,7 +93,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
     }
 
     heading(&mut out, "Resource totals (limit × instances)");
-    let mut table = new_table(color);
+    let mut table = new_table(color, width);
     let mut head = vec![Cell::new("Total")];
     head.extend(c.environments.iter().map(|e| Cell::new(esc(e))));
     table.set_header(head);
@@ -142,17 +150,14 @@ pub fn render(input: &ReportInput, color: bool) -> String {
                 .as_ref()
                 .map(|o| format!("{o}: "))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{yellow}note{yellow:#}: {}",
-                esc(&format!("{at}{}", n.message))
-            );
+            let folded = fold("note: ", &esc(&format!("{at}{}", n.message)), width);
+            let _ = write!(out, "{yellow}note{yellow:#}{}", &folded["note".len()..]);
         }
     }
     out
 }
 
-fn new_table(color: bool) -> Table {
+fn new_table(color: bool, width: u16) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
     table.set_content_arrangement(ContentArrangement::Dynamic);
@@ -161,7 +166,64 @@ fn new_table(color: bool) -> Table {
     } else {
         table.force_no_tty();
     }
+    // Piped into a file, a pager or a CI log, comfy-table knows no width and would not wrap at
+    // all (lines of thousands of characters on a large repository): fold to `COLUMNS` or 120.
+    if table.width().is_none() {
+        table.set_width(width);
+    }
     table
+}
+
+/// The width to fold to: the terminal's when standard output is one, else `COLUMNS` (as set by
+/// a shell or CI), else 120.
+fn width() -> u16 {
+    const PIPED_WIDTH: u16 = 120;
+    if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+        return w;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u16>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(PIPED_WIDTH)
+}
+
+/// `prefix` then `text`, folded at spaces before `width`, continuation lines indented under
+/// the text's start.
+fn fold(prefix: &str, text: &str, width: u16) -> String {
+    let words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    wrap_list(prefix, &words, " ", width)
+}
+
+/// `prefix` then `items` joined by `separator`, folded before `width` with continuation lines
+/// indented under the first item; one item longer than the width stays whole on its line.
+/// Written here rather than with `textwrap` because a list folds at its separators, keeping
+/// ` + ` at the end of a line, which word wrapping does not promise.
+fn wrap_list(prefix: &str, items: &[String], separator: &str, width: u16) -> String {
+    let width = usize::from(width);
+    let indent = " ".repeat(prefix.chars().count());
+    let mut out = String::from(prefix);
+    let mut line_len = prefix.chars().count();
+    for (i, item) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() {
+            format!("{item}{separator}")
+        } else {
+            item.clone()
+        };
+        let piece_len = piece.trim_end().chars().count();
+        if i > 0 && line_len + piece_len > width {
+            while out.ends_with(' ') {
+                out.pop();
+            }
+            out.push('\n');
+            out.push_str(&indent);
+            line_len = indent.len();
+        }
+        out.push_str(&piece);
+        line_len += piece.chars().count();
+    }
+    out.push('\n');
+    out
 }
 
 fn row_cells(input: &ReportInput, r: &Row, first: &str, color: bool) -> Vec<Cell> {
@@ -195,6 +257,7 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
     use crate::policy::Severity;
     let c = input.comparison;
     let a = input.analysis;
+    let width = width();
     let mut out = String::new();
     let style = |sev: Option<Severity>| -> Style {
         if !color {
@@ -277,7 +340,7 @@ pub fn render_check(input: &ReportInput, color: bool) -> String {
         let _ = writeln!(out);
     }
 
-    let mut table = new_table(color);
+    let mut table = new_table(color, width);
     let mut head = vec![Cell::new("Parity")];
     head.extend(c.environments.iter().map(|e| Cell::new(esc(e))));
     head.push(Cell::new("Score"));
@@ -367,6 +430,41 @@ fn baseline_lines(
             e.rule,
             esc(&e.message),
             esc(&place)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_list;
+
+    fn items(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_short_list_stays_on_one_line() {
+        assert_eq!(
+            wrap_list("  prod: ", &items(&["a.yml", "b.yml"]), " + ", 80),
+            "  prod: a.yml + b.yml\n"
+        );
+    }
+
+    #[test]
+    fn a_long_list_folds_under_its_first_item() {
+        let files = items(&["env/dev/aws.hcl", "env/dev/dns.hcl", "env/dev/eks.hcl"]);
+        assert_eq!(
+            wrap_list("  dev: ", &files, " + ", 42),
+            "  dev: env/dev/aws.hcl + env/dev/dns.hcl +\n       env/dev/eks.hcl\n"
+        );
+    }
+
+    #[test]
+    fn an_item_wider_than_the_line_stays_whole() {
+        let long = "x".repeat(50);
+        assert_eq!(
+            wrap_list("  a: ", &items(&[&long, "b"]), " + ", 20),
+            format!("  a: {long} +\n     b\n")
         );
     }
 }
