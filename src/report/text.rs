@@ -35,7 +35,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
         &format!("Environments: {}", c.environments.join(" < ")),
     );
     for (e, files) in c.environments.iter().zip(input.files) {
-        let escaped: Vec<String> = files.iter().map(|f| esc(f).into_owned()).collect();
+        let escaped: Vec<_> = files.iter().map(|f| esc(f)).collect();
         out.push_str(&wrap_list(
             &format!("  {}: ", esc(e)),
             &escaped,
@@ -191,7 +191,7 @@ fn width() -> u16 {
 /// `prefix` then `text`, folded at spaces before `width`, continuation lines indented under
 /// the text's start.
 fn fold(prefix: &str, text: &str, width: u16) -> String {
-    let words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    let words: Vec<&str> = text.split(' ').collect();
     wrap_list(prefix, &words, " ", width)
 }
 
@@ -199,16 +199,17 @@ fn fold(prefix: &str, text: &str, width: u16) -> String {
 /// indented under the first item; one item longer than the width stays whole on its line.
 /// Written here rather than with `textwrap` because a list folds at its separators, keeping
 /// ` + ` at the end of a line, which word wrapping does not promise.
-fn wrap_list(prefix: &str, items: &[String], separator: &str, width: u16) -> String {
+fn wrap_list(prefix: &str, items: &[impl AsRef<str>], separator: &str, width: u16) -> String {
     let width = usize::from(width);
     let indent = " ".repeat(prefix.chars().count());
     let mut out = String::from(prefix);
     let mut line_len = prefix.chars().count();
     for (i, item) in items.iter().enumerate() {
+        let item = item.as_ref();
         let piece = if i + 1 < items.len() {
             format!("{item}{separator}")
         } else {
-            item.clone()
+            item.to_owned()
         };
         let piece_len = piece.trim_end().chars().count();
         if i > 0 && line_len + piece_len > width {
@@ -438,21 +439,17 @@ fn baseline_lines(
 mod tests {
     use super::wrap_list;
 
-    fn items(names: &[&str]) -> Vec<String> {
-        names.iter().map(|s| s.to_string()).collect()
-    }
-
     #[test]
     fn a_short_list_stays_on_one_line() {
         assert_eq!(
-            wrap_list("  prod: ", &items(&["a.yml", "b.yml"]), " + ", 80),
+            wrap_list("  prod: ", &["a.yml", "b.yml"], " + ", 80),
             "  prod: a.yml + b.yml\n"
         );
     }
 
     #[test]
     fn a_long_list_folds_under_its_first_item() {
-        let files = items(&["env/dev/aws.hcl", "env/dev/dns.hcl", "env/dev/eks.hcl"]);
+        let files = ["env/dev/aws.hcl", "env/dev/dns.hcl", "env/dev/eks.hcl"];
         assert_eq!(
             wrap_list("  dev: ", &files, " + ", 42),
             "  dev: env/dev/aws.hcl + env/dev/dns.hcl +\n       env/dev/eks.hcl\n"
@@ -463,7 +460,7 @@ mod tests {
     fn an_item_wider_than_the_line_stays_whole() {
         let long = "x".repeat(50);
         assert_eq!(
-            wrap_list("  a: ", &items(&[&long, "b"]), " + ", 20),
+            wrap_list("  a: ", &[long.as_str(), "b"], " + ", 20),
             format!("  a: {long} +\n     b\n")
         );
     }
