@@ -11,7 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod docs;
 mod outputs;
+mod projects;
 mod ui;
+
+use projects::Scope;
 
 use crate::align::align;
 use crate::check;
@@ -274,7 +277,7 @@ enum DiscoverFormat {
     Json,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 struct ScanArgs {
     /// The repository to read (default: the current directory). Nothing in it is written or run.
     #[arg(default_value = ".")]
@@ -297,6 +300,14 @@ struct ScanArgs {
     /// runs it, and a CI runner's tokens never reach a report.
     #[arg(long)]
     env_from_process: bool,
+    /// With `[[projects]]` in envparity.toml: only this project (needed by html, promote,
+    /// history and live, which show one project at a time).
+    #[arg(long, value_name = "NAME")]
+    project: Option<String>,
+    /// A project without an envparity.toml of its own: the root's, relative to the project
+    /// (`../../envparity.toml`), so that it is found in a revision's snapshot too.
+    #[arg(skip)]
+    inherited_policy: Option<String>,
 }
 
 /// Run the command line and return the process exit code.
@@ -381,6 +392,10 @@ fn use_color(choice: ColorChoice) -> bool {
 fn run(command: Command, color: bool) -> Result<i32> {
     match command {
         Command::Discover { scan, format } => {
+            let scan = match projects::scope(&scan)? {
+                Scope::One(scan, _) => scan,
+                Scope::Projects(units) => return projects::discover(&units, format),
+            };
             let (_, plan) = plan(&scan)?;
             let text = match format {
                 DiscoverFormat::Json => {
@@ -395,6 +410,10 @@ fn run(command: Command, color: bool) -> Result<i32> {
             Ok(EXIT_OK)
         }
         Command::Compare { scan } => {
+            let scan = match projects::scope(&scan)? {
+                Scope::One(scan, _) => scan,
+                Scope::Projects(units) => return projects::compare(&units, color),
+            };
             let p = pipeline(&scan, None, color)?;
             print(&escape::document(
                 &report::render(Format::Text, &p.input(), color),
@@ -411,19 +430,25 @@ fn run(command: Command, color: bool) -> Result<i32> {
             baseline,
             base,
             fail_on_new,
-        } => check_command(
-            &scan,
-            &live,
-            &outputs::pair(&format, &output, CheckFormat::Text)?,
-            &GateOptions {
+        } => {
+            let renderings = outputs::pair(&format, &output, CheckFormat::Text)?;
+            let gate = GateOptions {
                 baseline: baseline.as_deref(),
                 base: base.as_deref(),
                 fail_on_new,
                 exit_zero,
-            },
-            color,
-        ),
-        Command::Baseline { scan, output } => write_baseline(&scan, &output, color),
+            };
+            match projects::scope(&scan)? {
+                Scope::One(scan, project) => {
+                    check_command(&scan, project.as_deref(), &live, &renderings, &gate, color)
+                }
+                Scope::Projects(units) => projects::check(&units, &live, &renderings, &gate, color),
+            }
+        }
+        Command::Baseline { scan, output } => match projects::scope(&scan)? {
+            Scope::One(scan, project) => write_baseline(&scan, project.as_deref(), &output, color),
+            Scope::Projects(units) => projects::baseline(&units, &output, color),
+        },
         Command::Explain { rule, list } => explain(rule.as_deref(), list),
         Command::History {
             scan,
@@ -432,7 +457,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output,
         } => history(
-            &scan,
+            &projects::single(&scan, "history")?,
             since.as_deref(),
             max_count,
             format,
@@ -454,7 +479,7 @@ fn run(command: Command, color: bool) -> Result<i32> {
             format,
             output,
         } => promote(
-            &scan,
+            &projects::single(&scan, "promote")?,
             (from.as_deref(), to.as_deref()),
             format,
             output.as_deref(),
@@ -464,19 +489,30 @@ fn run(command: Command, color: bool) -> Result<i32> {
             scan,
             force,
             stdout,
-        } => init(&scan, force, stdout),
+        } => init(&projects::single(&scan, "init")?, force, stdout),
         Command::Live {
             scan,
             live,
             format,
             output,
-        } => live_command(&scan, &live, format, output.as_deref()),
+        } => live_command(
+            &projects::single(&scan, "live")?,
+            &live,
+            format,
+            output.as_deref(),
+        ),
         Command::Report {
             scan,
             live,
             format,
             output,
         } => {
+            let scan = match projects::scope(&scan)? {
+                Scope::One(scan, _) => scan,
+                Scope::Projects(units) => {
+                    return projects::report(&units, &live, format, output.as_deref())
+                }
+            };
             let p = match pipeline(&scan, Some(&live), color) {
                 Ok(p) => p,
                 Err(e) => {
@@ -505,18 +541,38 @@ fn with_baseline(
     mut p: Pipeline,
     file: Option<&std::path::Path>,
     max_file_size: u64,
+    project: Option<&str>,
 ) -> Result<Pipeline> {
     if let Some(file) = file {
-        let baseline = crate::baseline::Baseline::read(file, max_file_size)?;
+        let baseline = crate::baseline::Baseline::read(file, max_file_size)?.of_project(project);
         crate::baseline::apply(&baseline, &file.display().to_string(), &mut p.analysis);
     }
     Ok(p)
 }
 
 /// `envparity baseline`: today's unwaived findings, written to `output`.
-fn write_baseline(args: &ScanArgs, output: &std::path::Path, color: bool) -> Result<i32> {
+fn write_baseline(
+    args: &ScanArgs,
+    project: Option<&str>,
+    output: &std::path::Path,
+    color: bool,
+) -> Result<i32> {
     let p = pipeline(args, None, color)?;
     let baseline = crate::baseline::Baseline::record(&p.analysis.findings);
+    let baseline = match project {
+        Some(name) => baseline.for_project(name),
+        None => baseline,
+    };
+    write_baseline_file(&baseline, output)?;
+    exit_without_freeing(p);
+    Ok(EXIT_OK)
+}
+
+/// The baseline's file, and on standard error how many findings it holds.
+fn write_baseline_file(
+    baseline: &crate::baseline::Baseline,
+    output: &std::path::Path,
+) -> Result<()> {
     let text = baseline.to_json();
     write_output(Some(output), |w| w.write_all(text.as_bytes()))?;
     if output.as_os_str() != "-" {
@@ -531,8 +587,7 @@ fn write_baseline(args: &ScanArgs, output: &std::path::Path, color: bool) -> Res
             }
         );
     }
-    exit_without_freeing(p);
-    Ok(EXIT_OK)
+    Ok(())
 }
 
 /// `envparity check`: one analysis, rendered in each format to its output; the exit code
@@ -560,28 +615,36 @@ fn judge_revision(
     )?;
     let at = ScanArgs {
         path: snap.path(),
-        envs: args.envs.clone(),
-        config: args.config.clone(),
-        ..*args
+        ..args.clone()
     };
     pipeline_with(&at, None, false, false)
 }
 
 /// `check --base REV`: the same judgement on the revision's snapshot, and what changed.
 fn base_delta(scan: &ScanArgs, rev: &str, head: &Pipeline) -> Result<crate::delta::Delta> {
+    let (base, name) = judge_base(scan, rev)?;
+    Ok(delta_between(&name, &base, head))
+}
+
+/// The pipeline on the snapshot of `rev`, and the name the delta gives it (`origin/main
+/// (1a2b3c4)`).
+fn judge_base(scan: &ScanArgs, rev: &str) -> Result<(Pipeline, String)> {
     use crate::history::snapshot;
     let repo = snapshot::Repo::discover(&scan.path)?;
     let commit = repo.commit(rev)?;
     let base = judge_revision(&repo, commit.id, scan)
         .map_err(|e| Error::msg(format!("--base {rev}: {e}")))?;
+    Ok((base, format!("{rev} ({})", commit.short_id())))
+}
+
+fn delta_between(name: &str, base: &Pipeline, head: &Pipeline) -> crate::delta::Delta {
     fn side(p: &Pipeline) -> crate::delta::Side<'_> {
         crate::delta::Side {
             analysis: &p.analysis,
             comparison: &p.comparison,
         }
     }
-    let name = format!("{rev} ({})", commit.short_id());
-    Ok(crate::delta::delta(&name, &side(&base), &side(head)))
+    crate::delta::delta(name, &side(base), &side(head))
 }
 
 /// A check rendering with the delta ahead of it (text, Markdown: after the comment's hidden
@@ -617,18 +680,16 @@ fn with_delta(format: CheckFormat, rendered: Vec<u8>, delta: &crate::delta::Delt
 
 fn check_command(
     scan: &ScanArgs,
+    project: Option<&str>,
     live: &LiveArgs,
     renderings: &[(CheckFormat, Option<PathBuf>)],
     gate: &GateOptions,
     color: bool,
 ) -> Result<i32> {
-    let (baseline, exit_zero) = (gate.baseline, gate.exit_zero);
-    let judged = pipeline(scan, Some(live), color)
-        .and_then(|p| with_baseline(p, baseline, scan.max_file_size))
-        .and_then(|p| {
-            let delta = gate.base.map(|rev| base_delta(scan, rev, &p)).transpose()?;
-            Ok((p, delta))
-        });
+    let judged = judge_check(scan, live, gate, project, color).and_then(|p| {
+        let delta = gate.base.map(|rev| base_delta(scan, rev, &p)).transpose()?;
+        Ok((p, delta))
+    });
     let (p, delta) = match judged {
         Ok(judged) => judged,
         Err(e) => {
@@ -640,45 +701,102 @@ fn check_command(
             return Err(e);
         }
     };
-    let input = p.input();
     for (format, output) in renderings {
         let colour = color && output.is_none();
         match &delta {
             None => write_output(output.as_deref(), |w| match format {
-                CheckFormat::Json => report::json::write_check(&input, w),
-                _ => w.write_all(render_check(*format, &input, scan, colour).as_bytes()),
+                CheckFormat::Json => report::json::write_check(&p.input(), w),
+                _ => w.write_all(render_check(*format, &p.input(), scan, colour).as_bytes()),
             })?,
             Some(delta) => {
-                let mut rendered = Vec::new();
-                match format {
-                    CheckFormat::Json => report::json::write_check(&input, &mut rendered),
-                    _ => rendered.write_all(render_check(*format, &input, scan, colour).as_bytes()),
-                }
-                .map_err(|e| Error::msg(e.to_string()))?;
-                let rendered = with_delta(*format, rendered, delta);
+                let rendered = render_check_bytes(
+                    *format,
+                    &p,
+                    Some(delta),
+                    scan,
+                    (colour, report::comment::MAX_LEN),
+                )?;
                 write_output(output.as_deref(), |w| w.write_all(&rendered))?;
             }
         }
     }
-    let passed = match &delta {
+    let code = check_exit_code(&p, delta.as_ref(), gate);
+    exit_without_freeing(p);
+    Ok(code)
+}
+
+/// `check`'s judgement of one application: the pipeline and, with `--baseline`, the entries
+/// recorded for `project` (none for a repository without projects).
+fn judge_check(
+    scan: &ScanArgs,
+    live: &LiveArgs,
+    gate: &GateOptions,
+    project: Option<&str>,
+    color: bool,
+) -> Result<Pipeline> {
+    pipeline(scan, Some(live), color)
+        .and_then(|p| with_baseline(p, gate.baseline, scan.max_file_size, project))
+}
+
+/// A check rendering, in memory, with the delta ahead of it or inside it (see
+/// [`with_delta`]) when there is one, the comment in at most `comment_len` bytes.
+fn render_check_bytes(
+    format: CheckFormat,
+    p: &Pipeline,
+    delta: Option<&crate::delta::Delta>,
+    scan: &ScanArgs,
+    (colour, comment_len): (bool, usize),
+) -> Result<Vec<u8>> {
+    let mut rendered = Vec::new();
+    match format {
+        CheckFormat::Json => report::json::write_check(&p.input(), &mut rendered),
+        _ => rendered.write_all(
+            render_check_within(format, &p.input(), scan, colour, comment_len).as_bytes(),
+        ),
+    }
+    .map_err(|e| Error::msg(e.to_string()))?;
+    Ok(match delta {
+        Some(delta) => with_delta(format, rendered, delta),
+        None => rendered,
+    })
+}
+
+/// Whether the gate passed: no new failing finding with `--fail-on-new`, else the analysis's
+/// own judgement.
+fn gate_passed(p: &Pipeline, delta: Option<&crate::delta::Delta>, gate: &GateOptions) -> bool {
+    match delta {
         Some(d) if gate.fail_on_new => d.failing_added(&p.analysis).next().is_none(),
         _ => p.analysis.passed,
-    };
-    let code = if live_failed(&p) {
+    }
+}
+
+/// 2 when a named server could not be read, 1 when the gate failed (unless `--exit-zero`),
+/// else 0.
+fn check_exit_code(p: &Pipeline, delta: Option<&crate::delta::Delta>, gate: &GateOptions) -> i32 {
+    if live_failed(p) {
         EXIT_INPUT_ERROR
-    } else if passed || exit_zero {
+    } else if gate_passed(p, delta, gate) || gate.exit_zero {
         EXIT_OK
     } else {
         EXIT_FINDINGS
-    };
-    exit_without_freeing(p);
-    Ok(code)
+    }
 }
 
 /// One rendering of `check` (JSON is streamed instead). Text and Markdown are escaped here as
 /// whole documents; SARIF, JUnit and GitLab escape through their serializers, GitHub
 /// annotations piece by piece.
 fn render_check(format: CheckFormat, input: &ReportInput, scan: &ScanArgs, colour: bool) -> String {
+    render_check_within(format, input, scan, colour, report::comment::MAX_LEN)
+}
+
+/// [`render_check`] with the pull-request comment in at most `comment_len` bytes.
+fn render_check_within(
+    format: CheckFormat,
+    input: &ReportInput,
+    scan: &ScanArgs,
+    colour: bool,
+    comment_len: usize,
+) -> String {
     let repo_prefix = || crate::repo::prefix_in_repo(&scan.path);
     match format {
         CheckFormat::Json => report::json::render(input),
@@ -691,9 +809,10 @@ fn render_check(format: CheckFormat, input: &ReportInput, scan: &ScanArgs, colou
         CheckFormat::Github => report::github::render(input, &repo_prefix()),
         CheckFormat::Gitlab => report::gitlab::render(input, &repo_prefix()),
         CheckFormat::Md => escape::document(
-            &report::comment::render(
+            &report::comment::render_within(
                 input,
                 &format!("run `envparity report {}` for the full report", input.root),
+                comment_len,
             ),
             false,
         )
@@ -806,6 +925,17 @@ fn plan(args: &ScanArgs) -> Result<(Workspace, Plan)> {
     Ok((workspace, plan))
 }
 
+/// The policy: `--config`, else the one a project inherits from the root, else envparity.toml
+/// at PATH or above it.
+fn load_policy(workspace: &Workspace, args: &ScanArgs) -> Result<policy::Policy> {
+    match (&args.config, &args.inherited_policy) {
+        (None, Some(name)) => {
+            policy::load_file(workspace, &args.path.join(name), name, &rules::ids())
+        }
+        (config, _) => policy::load(workspace, config.as_deref(), &rules::ids()),
+    }
+}
+
 /// Everything the pipeline computed, owned, for any renderer.
 struct Pipeline {
     root: String,
@@ -851,7 +981,7 @@ fn pipeline_with(
     if plan.environments.is_empty() {
         no_environments(args, &plan, warn)?;
     }
-    let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
+    let policy = load_policy(&workspace, args)?;
     let scan: Scan = sources::load(&workspace, &plan)?;
     let scan = order_environments(scan, &policy)?;
     if warn {
@@ -952,7 +1082,7 @@ fn live_command(
     output: Option<&std::path::Path>,
 ) -> Result<i32> {
     let (workspace, plan) = plan(args)?;
-    let policy = policy::load(&workspace, args.config.as_deref(), &rules::ids())?;
+    let policy = load_policy(&workspace, args)?;
     if crate::live::run::targets(live, &policy)?.is_empty() {
         return Err(Error::msg(
             "no servers to read: give --pg ENV=URL or --redis ENV=URL, or list them in envparity.toml [live]",

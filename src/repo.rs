@@ -53,9 +53,49 @@ pub fn prefix_in_repo(path: &Path) -> String {
     }
 }
 
+/// A path relative to the scanned path, as a path relative to the repository root: `prefix`
+/// (from [`prefix_in_repo`]) joined with `file`, `..` parts resolved (the policy a project
+/// inherits is `../../envparity.toml`), so that code-scanning tools find the file.
+pub fn in_repo(prefix: &str, file: &str) -> String {
+    if !file.contains("..") {
+        return format!("{prefix}{file}");
+    }
+    let mut parts: Vec<&str> = prefix.split('/').filter(|p| !p.is_empty()).collect();
+    let mut outside = 0usize;
+    for part in file.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    outside += 1;
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = "../".repeat(outside);
+    out.push_str(&parts.join("/"));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_above_the_scanned_path_resolve_in_the_repository() {
+        assert_eq!(in_repo("apps/api/", "compose.yml"), "apps/api/compose.yml");
+        assert_eq!(
+            in_repo("apps/api/", "../../envparity.toml"),
+            "envparity.toml"
+        );
+        assert_eq!(
+            in_repo("apps/api/", "../envparity.toml"),
+            "apps/envparity.toml"
+        );
+        assert_eq!(in_repo("", "../envparity.toml"), "../envparity.toml");
+        assert_eq!(in_repo("", "compose.yml"), "compose.yml");
+    }
 
     #[test]
     fn prefix_of_a_subdirectory_of_a_repository() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{envparity, envparity_in, json_in, repo, stdout_of};
+use common::{envparity, json_in, repo, stdout_of};
 use serde_json::Value;
 
 const EXAMPLES: &[&str] = &[
@@ -138,14 +138,7 @@ fn pair(staging: &str, production: &str, policy: &str) -> tempfile::TempDir {
 }
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = envparity_in(dir).args(args).output().unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        stderr,
-    )
+    common::run_in(dir, args)
 }
 
 #[test]

@@ -29,6 +29,9 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// The `[[projects]]` entry the finding belongs to, in a monorepo; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub rule: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
@@ -48,6 +51,7 @@ pub struct Entry {
 impl Entry {
     fn of(f: &Finding) -> Entry {
         Entry {
+            project: None,
             rule: f.rule.to_string(),
             environment: f.environment.clone(),
             service: f.service.clone(),
@@ -102,6 +106,31 @@ impl Baseline {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             findings: entries,
         }
+    }
+
+    /// The same findings, recorded as `project`'s (in a monorepo, fingerprints of two projects
+    /// never match each other's).
+    pub fn for_project(mut self, project: &str) -> Baseline {
+        for e in &mut self.findings {
+            e.project = Some(project.to_string());
+        }
+        self
+    }
+
+    /// One file for several projects' baselines.
+    pub fn join(parts: Vec<Baseline>) -> Baseline {
+        let mut findings: Vec<Entry> = parts.into_iter().flat_map(|b| b.findings).collect();
+        findings.sort();
+        Baseline {
+            findings,
+            ..Baseline::record(&[])
+        }
+    }
+
+    /// The entries recorded for `project` (`None`: a repository without projects).
+    pub fn of_project(mut self, project: Option<&str>) -> Baseline {
+        self.findings.retain(|e| e.project.as_deref() == project);
+        self
     }
 
     /// The file's text: pretty JSON ending with a newline.
@@ -275,6 +304,26 @@ mod tests {
             (fixed[0].rule.as_str(), fixed[0].place()),
             ("EP005", "compose.prod.yml:4".to_string())
         );
+    }
+
+    #[test]
+    fn each_project_matches_only_its_own_entries() {
+        let same = || finding("EP006", 9, "`web` uses `app:latest`");
+        let joined = Baseline::join(vec![
+            Baseline::record(&[same()]).for_project("web"),
+            Baseline::record(&[same(), finding("EP005", 4, "DEBUG is on")]).for_project("api"),
+        ]);
+        let text = joined.to_json();
+        assert!(text.contains("\"project\": \"api\""), "{text}");
+        let read = Baseline::parse(&text, "b.json").unwrap();
+        let rules =
+            |b: Baseline| -> Vec<String> { b.findings.into_iter().map(|e| e.rule).collect() };
+        assert_eq!(
+            rules(read.clone().of_project(Some("api"))),
+            ["EP005", "EP006"]
+        );
+        assert_eq!(rules(read.clone().of_project(Some("web"))), ["EP006"]);
+        assert!(rules(read.of_project(None)).is_empty());
     }
 
     #[test]

@@ -51,6 +51,15 @@ impl Snapshot {
     }
 }
 
+/// Whether `path` is an `envparity.toml` in a directory at or above `prefix` (both relative to
+/// the repository root).
+fn policy_above(path: &str, prefix: &str) -> bool {
+    let Some(dir) = path.strip_suffix(crate::policy::FILE_NAME) else {
+        return false;
+    };
+    dir.is_empty() || (dir.ends_with('/') && format!("{prefix}/").starts_with(dir))
+}
+
 /// File name endings that are never configuration (images, archives, fonts, binaries): left
 /// out of a snapshot, which only needs what envparity reads.
 const NOT_CONFIGURATION: &[&str] = &[
@@ -119,7 +128,8 @@ impl Repo {
             .map_err(|e| git_error(&format!("commit {id}"), e))
     }
 
-    /// Every regular file of a commit's tree under the scanned path, with its blob id.
+    /// Every regular file of a commit's tree under the scanned path, and the policy files in
+    /// the directories above it (a project inherits the root's), with its blob id.
     fn files(&self, id: gix::ObjectId) -> Result<BTreeMap<String, gix::ObjectId>> {
         let tree = self
             .find_commit(id)?
@@ -140,7 +150,7 @@ impl Repo {
                     || path
                         .strip_prefix(prefix.as_str())
                         .is_some_and(|rest| rest.starts_with('/'));
-                inside.then_some((path, e.oid))
+                (inside || policy_above(&path, &prefix)).then_some((path, e.oid))
             })
             .collect())
     }
@@ -239,6 +249,17 @@ fn safe_join(root: &Path, path: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_policies_above_the_scanned_path_are_kept() {
+        assert!(policy_above("envparity.toml", "apps/api"));
+        assert!(policy_above("apps/envparity.toml", "apps/api"));
+        assert!(policy_above("apps/api/envparity.toml", "apps/api"));
+        assert!(!policy_above("apps/web/envparity.toml", "apps/api"));
+        assert!(!policy_above("ap/envparity.toml", "apps/api"));
+        assert!(!policy_above("apps/myenvparity.toml", "apps/api"));
+        assert!(!policy_above("apps/api/values.yaml", "apps/api"));
+    }
 
     #[test]
     fn tree_paths_cannot_leave_the_snapshot() {

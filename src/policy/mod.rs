@@ -110,6 +110,18 @@ pub struct Policy {
     pub live: LiveConfig,
     /// A team's own items for the promotion checklist (`[promote] checklist`), in file order.
     pub promote_checklist: Vec<ChecklistItem>,
+    /// `[[projects]]`: the applications of a monorepo, each judged on its own.
+    pub projects: Vec<Project>,
+}
+
+/// One `[[projects]]` entry: an application under the root, judged with its own environments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// Unique among the projects; by default the path's last component.
+    pub name: String,
+    /// A directory under the scanned root, `/`-separated, without `.` or `..` parts.
+    pub path: String,
+    pub line: u32,
 }
 
 /// One item of `[promote] checklist`: left for a person to tick.
@@ -155,6 +167,7 @@ impl Default for Policy {
             cost: cost::CostPolicy::default(),
             live: LiveConfig::default(),
             promote_checklist: Vec::new(),
+            projects: Vec::new(),
         }
     }
 }
@@ -199,6 +212,14 @@ struct PolicyFile {
     #[allow(dead_code)]
     sources: Option<toml::Value>,
     live: Option<LiveSection>,
+    projects: Option<Vec<toml::Spanned<ProjectEntry>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectEntry {
+    name: Option<String>,
+    path: String,
 }
 
 #[derive(Deserialize)]
@@ -272,14 +293,7 @@ pub fn load(
     known_rules: &[&str],
 ) -> Result<Policy> {
     let (name, text) = match explicit {
-        // The user's own file, wherever it is; still only a regular file, bounded.
-        Some(path) => {
-            let name = path.display().to_string();
-            let bytes = crate::sources::read::read_bounded(path, &name, workspace.max_file_bytes)?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| Error::in_file(name.clone(), "is not valid UTF-8 text"))?;
-            (name, text)
-        }
+        Some(path) => return load_file(workspace, path, &path.display().to_string(), known_rules),
         // A policy file that is there but cannot be read (a symlink out of the tree, a FIFO, a
         // directory) is refused, not taken for no policy.
         None => match workspace.locate(FILE_NAME)? {
@@ -291,6 +305,20 @@ pub fn load(
         },
     };
     parse(&text, &name, known_rules)
+}
+
+/// Read the policy file at `path` (the user's own, wherever it is, or the one a project
+/// inherits): still only a regular file, bounded. `name` is used in errors and findings.
+pub fn load_file(
+    workspace: &Workspace,
+    path: &std::path::Path,
+    name: &str,
+    known_rules: &[&str],
+) -> Result<Policy> {
+    let bytes = crate::sources::read::read_bounded(path, name, workspace.max_file_bytes)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::in_file(name.to_string(), "is not valid UTF-8 text"))?;
+    parse(&text, name, known_rules)
 }
 
 /// With PATH inside a repository and no policy at PATH, the nearest `envparity.toml` in the
@@ -519,7 +547,68 @@ pub fn parse(text: &str, name: &str, known_rules: &[&str]) -> Result<Policy> {
             line: line_of(text, span.start),
         });
     }
+    let entries = file.projects.unwrap_or_default();
+    if let (Some(first), Some(_)) = (entries.first(), &file.sources) {
+        return Err(at(
+            first.span(),
+            "[sources] and [[projects]] cannot be used together: each project discovers its own environments; bind a project's files in [sources] of an envparity.toml in its directory".into(),
+        ));
+    }
+    for entry in entries {
+        let line = line_of(text, entry.span().start);
+        let project = project(entry.into_inner(), line).map_err(|m| Error::at(name, line, m))?;
+        if let Some(other) = policy.projects.iter().find(|p| p.name == project.name) {
+            return Err(Error::at(
+                name,
+                line,
+                format!(
+                    "[[projects]] name `{}` is already used at line {}; give each project its own `name`",
+                    project.name, other.line
+                ),
+            ));
+        }
+        policy.projects.push(project);
+    }
     Ok(policy)
+}
+
+/// A `[[projects]]` entry checked: a relative path inside the root, a usable name.
+fn project(entry: ProjectEntry, line: u32) -> std::result::Result<Project, String> {
+    let raw = entry.path.replace('\\', "/");
+    let mut parts = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                return Err(format!(
+                    "[[projects]] path `{}` leaves the root; a project is a directory under it",
+                    entry.path
+                ))
+            }
+            p => parts.push(p),
+        }
+    }
+    if raw.starts_with('/') || raw.get(1..2) == Some(":") {
+        return Err(format!(
+            "[[projects]] path `{}` is absolute; give it relative to envparity.toml",
+            entry.path
+        ));
+    }
+    let Some(last) = parts.last() else {
+        return Err(format!(
+            "[[projects]] path `{}` is the root itself; a project is a directory under it",
+            entry.path
+        ));
+    };
+    let name = match entry.name {
+        Some(n) => n.trim().to_string(),
+        None => last.to_string(),
+    };
+    let path = parts.join("/");
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err("[[projects]] `name` must be a non-empty line of text".into());
+    }
+    Ok(Project { name, path, line })
 }
 
 /// The setting patterns are matched as sets (see `verdict`): building them here reports a policy
@@ -731,5 +820,48 @@ EP006 = "warning"
         // A developer's environment is not production-like, even when it is the highest.
         assert!(!p.is_production_like("local", &["local".into()]));
         assert!(!p.is_production_like("development", &["local".into(), "development".into()]));
+    }
+
+    #[test]
+    fn projects_are_named_by_their_last_component_unless_named() {
+        let p = parse(
+            "[[projects]]\npath = \"apps/api/\"\n\n[[projects]]\nname = \"site\"\npath = \"./web\"\n",
+            FILE_NAME,
+            RULES,
+        )
+        .unwrap();
+        let got: Vec<(&str, &str, u32)> = p
+            .projects
+            .iter()
+            .map(|p| (p.name.as_str(), p.path.as_str(), p.line))
+            .collect();
+        assert_eq!(got, [("api", "apps/api", 1), ("site", "web", 4)]);
+    }
+
+    #[test]
+    fn projects_outside_the_root_duplicated_or_beside_sources_are_refused() {
+        let err = |text: &str| parse(text, FILE_NAME, RULES).unwrap_err().to_string();
+        assert_eq!(
+            err("[[projects]]\npath = \"../other\"\n"),
+            "envparity.toml:1: [[projects]] path `../other` leaves the root; a project is a directory under it"
+        );
+        assert_eq!(
+            err("[[projects]]\npath = \"/srv/app\"\n"),
+            "envparity.toml:1: [[projects]] path `/srv/app` is absolute; give it relative to envparity.toml"
+        );
+        assert_eq!(
+            err("[[projects]]\npath = \"a/api\"\n[[projects]]\npath = \"b/api\"\n"),
+            "envparity.toml:3: [[projects]] name `api` is already used at line 1; give each project its own `name`"
+        );
+        assert!(
+            err("[sources]\nstaging = \"a.env\"\n[[projects]]\npath = \"a\"\n").starts_with(
+                "envparity.toml:3: [sources] and [[projects]] cannot be used together"
+            )
+        );
+        assert!(err("[[projects]]\nname = \"x\"\n").contains("missing field `path`"));
+        assert_eq!(
+            err("[[projects]]\npath = \"./\"\n"),
+            "envparity.toml:1: [[projects]] path `./` is the root itself; a project is a directory under it"
+        );
     }
 }

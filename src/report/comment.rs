@@ -51,6 +51,12 @@ impl Block {
 }
 
 pub fn render(input: &ReportInput, full_report_hint: &str) -> String {
+    render_within(input, full_report_hint, MAX_LEN)
+}
+
+/// The comment in at most `max_len` bytes (a monorepo's project gets its share of one
+/// comment).
+pub fn render_within(input: &ReportInput, full_report_hint: &str, max_len: usize) -> String {
     let blocks = vec![
         summary(input),
         all_findings(input),
@@ -58,20 +64,25 @@ pub fn render(input: &ReportInput, full_report_hint: &str) -> String {
         services(input),
         lost(input),
     ];
-    fit(blocks, input.analysis.findings.len(), full_report_hint)
+    fit(
+        blocks,
+        input.analysis.findings.len(),
+        full_report_hint,
+        max_len,
+    )
 }
 
-/// Drop lines until the whole fits in [`MAX_LEN`] with the truncation note, then join.
-fn fit(mut blocks: Vec<Block>, total_findings: usize, hint: &str) -> String {
+/// Drop lines until the whole fits in `max_len` with the truncation note, then join.
+fn fit(mut blocks: Vec<Block>, total_findings: usize, hint: &str, max_len: usize) -> String {
     let total = |blocks: &[Block]| blocks.iter().map(Block::len).sum::<usize>();
     let mut cut: Vec<&'static str> = Vec::new();
-    if total(&blocks) > MAX_LEN {
+    if total(&blocks) > max_len {
         // Room for the note: its fixed words, the hint, the section titles and the numbers.
         let reserve = 400
             + MARKER.len()
             + hint.len()
             + blocks.iter().map(|b| b.title.len() + 2).sum::<usize>();
-        let budget = MAX_LEN.saturating_sub(reserve);
+        let budget = max_len.saturating_sub(reserve);
         let mut order: Vec<usize> = (0..blocks.len()).collect();
         order.sort_by_key(|i| blocks[*i].cut_order);
         for i in order {
@@ -123,7 +134,7 @@ fn fit(mut blocks: Vec<Block>, total_findings: usize, hint: &str) -> String {
         let _ = write!(
             out,
             "\n---\n\n✂️ **Truncated** to fit a pull-request comment ({} characters at most): {listed} of {total_findings} finding{} listed; shortened or left out: {}; {}.\n",
-            thousands(MAX_LEN),
+            thousands(max_len),
             plural(total_findings as u32),
             cut.join(", "),
             hint

@@ -45,7 +45,7 @@ fn annotation(out: &mut String, f: &Finding, repo_prefix: &str) {
     if let Some(file) = &f.file {
         properties.push(format!(
             "file={}",
-            property(&format!("{repo_prefix}{file}"))
+            property(&crate::repo::in_repo(repo_prefix, file))
         ));
         if let Some(line) = f.line.filter(|l| *l > 0) {
             properties.push(format!("line={line}"));
@@ -67,6 +67,11 @@ fn annotation(out: &mut String, f: &Finding, repo_prefix: &str) {
         properties.join(","),
         data(&message)
     );
+}
+
+/// An `::error` annotation with a title and no file (a project that could not be read).
+pub fn error_annotation(title: &str, message: &str) -> String {
+    format!("::error title={}::{}\n", property(title), data(message))
 }
 
 /// A message: controls made visible, then `%`, CR and LF percent-encoded.

@@ -12,13 +12,38 @@ use crate::policy::Severity;
 use crate::rules::Finding;
 
 pub fn render(input: &ReportInput, repo_prefix: &str) -> String {
-    let issues: Vec<Value> = input
+    array(issues(input, repo_prefix, None))
+}
+
+/// A monorepo's projects in one report; each fingerprint is prefixed with its project
+/// (`api/...`), so the same finding in two projects is two issues.
+pub fn render_projects(projects: &[(&str, &ReportInput, &str)]) -> String {
+    array(
+        projects
+            .iter()
+            .flat_map(|(name, input, prefix)| issues(input, prefix, Some(name)))
+            .collect(),
+    )
+}
+
+fn issues(input: &ReportInput, repo_prefix: &str, project: Option<&str>) -> Vec<Value> {
+    let policy_file = input.analysis.policy_file.as_deref();
+    input
         .analysis
         .findings
         .iter()
         .filter(|f| f.waived.is_none())
-        .map(|f| issue(f, repo_prefix, input.analysis.policy_file.as_deref()))
-        .collect();
+        .map(|f| {
+            let mut issue = issue(f, repo_prefix, policy_file);
+            if let Some(project) = project {
+                issue["fingerprint"] = json!(format!("{project}/{}", f.fingerprint()));
+            }
+            issue
+        })
+        .collect()
+}
+
+fn array(issues: Vec<Value>) -> String {
     let mut text = serde_json::to_string_pretty(&Value::Array(issues))
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
@@ -38,8 +63,8 @@ fn issue(f: &Finding, repo_prefix: &str, policy_file: Option<&str>) -> Value {
     // GitLab needs a path for every issue: a finding with no file of its own (an environment
     // missing a service, a stale policy entry) is placed on the policy file, or the scanned path.
     let path = match (&f.file, policy_file) {
-        (Some(file), _) => format!("{repo_prefix}{file}"),
-        (None, Some(policy)) => format!("{repo_prefix}{policy}"),
+        (Some(file), _) => crate::repo::in_repo(repo_prefix, file),
+        (None, Some(policy)) => crate::repo::in_repo(repo_prefix, policy),
         (None, None) if repo_prefix.is_empty() => ".".to_string(),
         (None, None) => repo_prefix.trim_end_matches('/').to_string(),
     };

@@ -32,29 +32,64 @@ struct Suite {
 }
 
 pub fn render(input: &ReportInput) -> String {
+    let (body, tests, failures) = suites(input, None);
+    document(&body, tests, failures)
+}
+
+/// A monorepo's projects in one file: each project's suites, named `<project>: envparity ...`
+/// with class names `envparity.<project>.<env>`, and the totals summed.
+pub fn render_projects(projects: &[(&str, &ReportInput)]) -> String {
+    let (mut body, mut tests, mut failures) = (String::new(), 0, 0);
+    for (name, input) in projects {
+        let (b, t, f) = suites(input, Some(name));
+        body.push_str(&b);
+        tests += t;
+        failures += f;
+    }
+    document(&body, tests, failures)
+}
+
+fn document(body: &str, tests: usize, failures: usize) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"envparity\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
+    );
+    out.push_str(body);
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// The suites of one application (`project` names it in a monorepo), their test count and
+/// failure count.
+fn suites(input: &ReportInput, project: Option<&str>) -> (String, usize, usize) {
+    let (title, class) = match project {
+        Some(p) => (format!("{p}: envparity"), format!("envparity.{p}")),
+        None => ("envparity".to_string(), "envparity".to_string()),
+    };
     let c = input.comparison;
     let a = input.analysis;
     let envs = &c.environments;
     let lower: Vec<usize> = (0..envs.len()).filter(|i| *i != c.reference).collect();
     let mut suites: Vec<Suite> = if lower.is_empty() {
         envs.iter()
-            .map(|e| suite(format!("envparity {e}"), format!("envparity.{e}"), true))
+            .map(|e| suite(format!("{title} {e}"), format!("{class}.{e}"), true))
             .collect()
     } else {
         lower
             .iter()
             .map(|i| {
                 suite(
-                    format!("envparity {} vs {}", envs[*i], envs[c.reference]),
-                    format!("envparity.{}", envs[*i]),
+                    format!("{title} {} vs {}", envs[*i], envs[c.reference]),
+                    format!("{class}.{}", envs[*i]),
                     true,
                 )
             })
             .collect()
     };
     suites.push(suite(
-        "envparity (all environments)".into(),
-        "envparity.all".into(),
+        format!("{title} (all environments)"),
+        format!("{class}.all"),
         false,
     ));
     let agnostic = suites.len() - 1;
@@ -104,12 +139,14 @@ pub fn render(input: &ReportInput) -> String {
     let below = score.overall < score.min_score;
     let _ = writeln!(
         body,
-        "  <testsuite name=\"envparity score\" tests=\"1\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+        "  <testsuite name=\"{} score\" tests=\"1\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+        attr(&title),
         usize::from(below)
     );
     let _ = write!(
         body,
-        "    <testcase classname=\"envparity.score\" name=\"parity score reaches min_score\""
+        "    <testcase classname=\"{}.score\" name=\"parity score reaches min_score\"",
+        attr(&class)
     );
     if below {
         let _ = writeln!(
@@ -133,15 +170,7 @@ pub fn render(input: &ReportInput) -> String {
     body.push_str("  </testsuite>\n");
     tests += 1;
     failures += usize::from(below);
-
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"envparity\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
-    );
-    out.push_str(&body);
-    out.push_str("</testsuites>\n");
-    out
+    (body, tests, failures)
 }
 
 fn suite(name: String, classname: String, all_rules: bool) -> Suite {

@@ -14,6 +14,7 @@ pub mod json;
 pub mod junit;
 pub mod live;
 pub mod markdown;
+pub mod projects;
 pub mod promote;
 pub mod sarif;
 pub mod text;

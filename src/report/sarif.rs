@@ -30,6 +30,24 @@ pub fn render(input: &ReportInput) -> String {
 /// SARIF with every path prefixed by `repo_prefix`, the scanned path's place in its repository
 /// (`examples/hazards/`, or empty at the root).
 pub fn render_in(input: &ReportInput, repo_prefix: &str) -> String {
+    document(vec![run(input, repo_prefix)])
+}
+
+/// A monorepo's projects, one run each, told apart by `automationDetails.id`
+/// (`envparity/<project>/`), as code scanning keeps one analysis per category.
+pub fn render_projects(projects: &[(&str, &ReportInput, &str)]) -> String {
+    let runs = projects
+        .iter()
+        .map(|(name, input, repo_prefix)| {
+            let mut run = run(input, repo_prefix);
+            run["automationDetails"] = json!({ "id": format!("envparity/{name}/") });
+            run
+        })
+        .collect();
+    document(runs)
+}
+
+fn run(input: &ReportInput, repo_prefix: &str) -> Value {
     let a = input.analysis;
     let rules: Vec<Value> = RULES.iter().map(|r| rule(r)).collect();
     let results: Vec<Value> = a
@@ -72,10 +90,14 @@ pub fn render_in(input: &ReportInput, repo_prefix: &str) -> String {
             "passed": a.passed,
         }),
     );
+    Value::Object(run)
+}
+
+fn document(runs: Vec<Value>) -> String {
     let doc = json!({
         "$schema": SCHEMA_URI,
         "version": SARIF_VERSION,
-        "runs": [Value::Object(run)],
+        "runs": runs,
     });
     let mut text =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -127,7 +149,7 @@ fn result(f: &Finding, repo_prefix: &str, with_baseline: bool) -> Value {
     let locations: Vec<Value> = f
         .file
         .iter()
-        .map(|file| location(&format!("{repo_prefix}{file}"), f.line, None, None))
+        .map(|file| location(&crate::repo::in_repo(repo_prefix, file), f.line, None, None))
         .collect();
     r.insert("locations".into(), Value::Array(locations));
     if !f.related.is_empty() {
@@ -136,7 +158,7 @@ fn result(f: &Finding, repo_prefix: &str, with_baseline: bool) -> Value {
             .iter()
             .enumerate()
             .map(|(i, rel)| {
-                let file = format!("{repo_prefix}{}", rel.file);
+                let file = crate::repo::in_repo(repo_prefix, &rel.file);
                 location(&file, Some(rel.line), Some(i), Some(&rel.environment))
             })
             .collect();
