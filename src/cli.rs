@@ -648,7 +648,8 @@ fn delta_between(name: &str, base: &Pipeline, head: &Pipeline) -> crate::delta::
 }
 
 /// A check rendering with the delta ahead of it (text, Markdown: after the comment's hidden
-/// marker) or inside it (JSON: a `delta` object).
+/// marker; GitHub: a summary line) or inside it (JSON: a `delta` object; SARIF: each result's
+/// `baselineState` and the run's `properties.delta`).
 fn with_delta(format: CheckFormat, rendered: Vec<u8>, delta: &crate::delta::Delta) -> Vec<u8> {
     let text = String::from_utf8_lossy(&rendered).into_owned();
     let out = match format {
@@ -673,6 +674,19 @@ fn with_delta(format: CheckFormat, rendered: Vec<u8>, delta: &crate::delta::Delt
             }
             Err(_) => text,
         },
+        CheckFormat::Sarif => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(mut doc) => {
+                report::delta::sarif(&mut doc, delta);
+                let mut s = serde_json::to_string_pretty(&doc).unwrap_or(text);
+                s.push('\n');
+                s
+            }
+            Err(_) => text,
+        },
+        CheckFormat::Github => {
+            escape::document(&report::delta::summary_line(delta), false).into_owned() + &text
+        }
+        // JUnit is one run's tests; GitLab tells new from fixed itself, by fingerprint.
         _ => text,
     };
     out.into_bytes()
@@ -843,7 +857,12 @@ fn promote(
             return Err(e);
         }
     };
+    let workspace = workspace(args)?;
+    let waive = |findings: &mut Vec<crate::rules::Finding>| {
+        crate::baseline::suppress::apply(&workspace, &p.policy, findings)
+    };
     let today = crate::promote::Today {
+        waive: &waive,
         scan: &p.scan,
         comparison: &p.comparison,
         analysis: &p.analysis,
@@ -910,6 +929,17 @@ fn exit_without_freeing(mut p: Pipeline) {
 }
 
 fn plan(args: &ScanArgs) -> Result<(Workspace, Plan)> {
+    let workspace = workspace(args)?;
+    let plan = if args.envs.is_empty() {
+        discover::discover(&workspace)?
+    } else {
+        discover::explicit(&workspace, &args.envs)?
+    };
+    Ok((workspace, plan))
+}
+
+/// PATH opened for reading, with the run's limits.
+fn workspace(args: &ScanArgs) -> Result<Workspace> {
     let mut workspace = Workspace::open(&args.path)?;
     workspace.max_file_bytes = args.max_file_size;
     workspace.budget = std::sync::Arc::new(sources::Budget::new(sources::BudgetLimits {
@@ -917,12 +947,7 @@ fn plan(args: &ScanArgs) -> Result<(Workspace, Plan)> {
         ..sources::BudgetLimits::default()
     }));
     workspace.env_from_process = args.env_from_process;
-    let plan = if args.envs.is_empty() {
-        discover::discover(&workspace)?
-    } else {
-        discover::explicit(&workspace, &args.envs)?
-    };
-    Ok((workspace, plan))
+    Ok(workspace)
 }
 
 /// The policy: `--config`, else the one a project inherits from the root, else envparity.toml

@@ -284,6 +284,16 @@ fn baselined_findings_in_text_md_sarif_and_junit() {
         html.matches("<span class=\"tag\">baselined</span>").count(),
         3
     );
+    // The summary counts the baselined findings apart from the new ones.
+    assert!(
+        html.contains("<li class=\"badge baselined\">3 baselined</li>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<li class=\"badge error\">0 errors</li>"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<tr data-status=\"baselined\"").count(), 3);
 
     let (_, sarif) = f.check("sarif");
     let doc: Value = serde_json::from_str(&sarif).unwrap();

@@ -272,4 +272,52 @@ fn check_against_a_base_revision_reports_the_delta() {
     assert_eq!(run(&["--base", "HEAD~1", "--fail-on-new"]).0, 1);
     let (code, _) = run(&["--base", "no-such-rev"]);
     assert_eq!(code, 2);
+
+    // SARIF: the base revision is the baseline, so code scanning shows what the change adds.
+    let (_, sarif) = run(&["--base", "HEAD~1", "-f", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let states: Vec<(&str, &str)> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["baselineState"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(states.contains(&("EP005", "new")), "{states:?}");
+    assert!(states.iter().any(|(_, s)| *s == "unchanged"), "{states:?}");
+    assert_eq!(sarif["runs"][0]["properties"]["delta"]["added"], 3);
+    let (_, github) = run(&["--base", "HEAD~1", "-f", "github"]);
+    assert!(
+        github.starts_with("envparity: against HEAD~1 ("),
+        "{github}"
+    );
+    assert!(
+        github.contains(
+            ": 3 new finding(s), 0 fixed, 2 difference(s) introduced, 0 closed; score 100.0 -> "
+        ),
+        "{github}"
+    );
+
+    // With a baseline recorded today as well: the new findings are baselined, so neither
+    // gate fails, and the delta still lists them.
+    let out = envparity_in(d)
+        .args(["baseline", ".", "-o", "-"])
+        .output()
+        .unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &out.stdout).unwrap();
+    let b = file.path().to_str().unwrap();
+    let (code, json) = run(&["--base", "HEAD~1", "--baseline", b, "-f", "json"]);
+    assert_eq!(code, 0, "{json}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["delta"]["added"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["baseline"]["new"], 0);
+    assert_eq!(
+        run(&["--base", "HEAD~1", "--baseline", b, "--fail-on-new"]).0,
+        0
+    );
 }

@@ -344,3 +344,23 @@ fn help_lists_promote() {
     let help = stdout_of(&["--help"]);
     assert!(help.contains("promote"), "{help}");
 }
+
+#[test]
+fn inline_suppressions_waive_in_the_simulated_promotion_too() {
+    let dir = repo(&[
+        (
+            "docker-compose.staging.yml",
+            "services:\n  web:\n    image: shop/web:1.5\n",
+        ),
+        (
+            "docker-compose.production.yml",
+            "services:\n  web: # envparity: ignore EP007 limits are set by the platform\n    image: shop/web:1.4\n",
+        ),
+    ]);
+    let (code, text, stderr) = run(dir.path(), &["promote", "."]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        text.contains("EP007: `web` has no CPU or memory limit in production (docker-compose.production.yml:2) [waived: limits are set by the platform (envparity: ignore at docker-compose.production.yml:2)]"),
+        "{text}"
+    );
+}

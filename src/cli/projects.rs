@@ -16,7 +16,6 @@ use crate::live::run::LiveArgs;
 use crate::policy;
 use crate::report::projects::{self as joined, Part};
 use crate::report::{self, Format};
-use crate::sources::Workspace;
 
 /// A declared project, ready to scan.
 pub(super) struct Unit {
@@ -101,8 +100,7 @@ fn declared(args: &ScanArgs) -> Result<Option<Vec<Unit>>> {
     {
         return Ok(None);
     }
-    let mut workspace = Workspace::open(&args.path)?;
-    workspace.max_file_bytes = args.max_file_size;
+    let workspace = super::workspace(args)?;
     let policy = match load_policy(&workspace, args) {
         Ok(policy) => policy,
         // The command reports an invalid policy itself, with its line, where it reads it

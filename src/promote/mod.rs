@@ -147,6 +147,9 @@ pub struct Today<'a> {
     pub analysis: &'a Analysis,
     pub policy: &'a Policy,
     pub date: Date,
+    /// Waives what the repository's inline suppressions waive (`# envparity: ignore ...`),
+    /// as the pipeline did for today's findings, so the simulated judgement agrees with it.
+    pub waive: &'a dyn Fn(&mut Vec<crate::rules::Finding>),
 }
 
 /// Simulate promoting `from` into `to` over a scan already judged, and build the checklist.
@@ -154,7 +157,9 @@ pub fn promote(today: &Today, from: usize, to: usize) -> Promotion {
     let (scan, policy) = (today.scan, today.policy);
     let aligned = crate::align::align(scan);
     let (simulated, changes) = simulate::simulate(scan, &aligned, from, to);
-    let after = check::judge(&simulated, policy, today.date);
+    let mut after = check::judge(&simulated, policy, today.date);
+    (today.waive)(&mut after.analysis.findings);
+    crate::baseline::regate(&mut after.analysis);
     let (introduced, cleared) = findings::diff(&today.analysis.findings, &after.analysis.findings);
     let verdicts = &today.analysis.verdicts;
     let expected = expects::expected_settings(today.comparison, verdicts, from, to);

@@ -20,6 +20,48 @@ fn signed(d: f64) -> String {
     }
 }
 
+/// One line for a CI log (GitHub annotations): what the change does, counted.
+pub fn summary_line(d: &Delta) -> String {
+    format!(
+        "envparity: against {}: {} new finding(s), {} fixed, {} difference(s) introduced, {} closed; {}\n",
+        d.base,
+        d.added.len(),
+        d.removed.len(),
+        d.introduced.len(),
+        d.closed.len(),
+        score_line(d)
+    )
+}
+
+/// SARIF with the delta: each result's `baselineState` is `new` when this change adds it and
+/// `unchanged` otherwise (the base revision is the baseline: what code scanning shows as
+/// introduced by the pull request), and each run's `properties.delta` counts the change.
+pub fn sarif(doc: &mut serde_json::Value, d: &Delta) {
+    let added: std::collections::BTreeSet<String> =
+        d.added.iter().map(Finding::fingerprint).collect();
+    let key = super::sarif::FINGERPRINT_KEY;
+    let Some(runs) = doc["runs"].as_array_mut() else {
+        return;
+    };
+    for run in runs {
+        if let Some(results) = run["results"].as_array_mut() {
+            for r in results {
+                let new = r["partialFingerprints"][key]
+                    .as_str()
+                    .is_some_and(|f| added.contains(f));
+                r["baselineState"] = serde_json::json!(if new { "new" } else { "unchanged" });
+            }
+        }
+        run["properties"]["delta"] = serde_json::json!({
+            "base": d.base,
+            "scoreBefore": d.score_before,
+            "scoreAfter": d.score_after,
+            "added": d.added.len(),
+            "removed": d.removed.len(),
+        });
+    }
+}
+
 fn score_line(d: &Delta) -> String {
     format!(
         "score {:.1} -> {:.1} ({})",

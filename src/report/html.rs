@@ -18,7 +18,6 @@ use self::page::Page;
 use super::format::{self, plural};
 use super::ReportInput;
 use crate::compare::{CellValue, Row, Status, Totals};
-use crate::policy::Severity;
 use crate::rules::Finding;
 use crate::score::ComponentScore;
 use crate::verdict::{Kind, Verdict};
@@ -264,27 +263,20 @@ fn gate(p: &mut Page, input: &ReportInput) {
         ))
         .raw("</p>\n");
     p.raw("<ul class=\"counts\">");
-    for (sev, label) in [
-        (Some(Severity::Error), "errors"),
-        (Some(Severity::Warning), "warnings"),
-        (Some(Severity::Note), "notes"),
-        (None, "waived"),
-    ] {
-        let n = a
-            .findings
-            .iter()
-            .filter(|f| status(f) == sev.map_or("waived", Severity::as_str))
-            .count();
-        p.open(
-            "li",
-            &[(
-                "class",
-                Some(&format!("badge {}", sev.map_or("waived", Severity::as_str))),
-            )],
-        )
-        .show(n)
-        .text(&format!(" {label}"))
-        .raw("</li>");
+    // Baselined findings are known debt, not counted with the new ones.
+    let baselined = a.baseline.is_some().then_some(("baselined", "baselined"));
+    let counted = [
+        ("error", "errors"),
+        ("warning", "warnings"),
+        ("note", "notes"),
+        ("waived", "waived"),
+    ];
+    for (state, label) in counted.into_iter().chain(baselined) {
+        let n = a.findings.iter().filter(|f| status(f) == state).count();
+        p.open("li", &[("class", Some(&format!("badge {state}")))])
+            .show(n)
+            .text(&format!(" {label}"))
+            .raw("</li>");
     }
     p.raw("</ul>\n");
     if let Some(file) = &a.policy_file {
@@ -411,10 +403,12 @@ fn heat_legend(p: &mut Page) {
 
 // ---- Findings ----
 
-/// What the severity filter matches: the severity, or `waived`.
+/// What the severity filter matches: the severity, or `waived`, or `baselined`.
 fn status(f: &Finding) -> &'static str {
     if f.waived.is_some() {
         "waived"
+    } else if f.baselined {
+        "baselined"
     } else {
         f.severity.as_str()
     }
@@ -512,7 +506,8 @@ fn filters(p: &mut Page, input: &ReportInput) {
             "error" => 0,
             "warning" => 1,
             "note" => 2,
-            _ => 3,
+            "waived" => 3,
+            _ => 4,
         };
         statuses.entry(order).or_insert((status(f), 0)).1 += 1;
         rules.entry(f.rule).or_insert((f.name, 0)).1 += 1;
