@@ -6,7 +6,8 @@
 //! (`job-finder-staging` ~ `job-finder-production`), then by role and image for what is left.
 //! Every match records why, so a user can check it.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -140,7 +141,7 @@ fn match_leftovers(
             (!complete(a) && !repos.is_empty()).then_some((a.role, repos))
         })
         .collect();
-    let mut buckets: HashMap<&(Role, Vec<String>), Vec<usize>> = HashMap::new();
+    let mut buckets: HashMap<&(Role, Vec<String>), Vec<usize>> = HashMap::default();
     for (k, key) in keys.iter().enumerate() {
         if let Some(key) = key {
             buckets.entry(key).or_default().push(k);

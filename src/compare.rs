@@ -829,7 +829,7 @@ fn compare_environment_settings(scan: &Scan, reference: usize) -> Vec<Row> {
         .collect();
     // Per environment, the namespaces of its settings (`postgres` of `postgres.max_connections`):
     // which servers it configures, looked up once per key instead of by a scan of every key.
-    let namespaces: Vec<std::collections::HashSet<&str>> = per_env_keys
+    let namespaces: Vec<crate::hash::HashSet<&str>> = per_env_keys
         .iter()
         .map(|keys| {
             keys.iter()

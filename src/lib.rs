@@ -17,6 +17,7 @@ pub mod delta;
 pub mod discover;
 pub mod error;
 pub mod escape;
+pub mod hash;
 pub mod history;
 pub mod live;
 pub mod model;

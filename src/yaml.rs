@@ -11,7 +11,7 @@
 //! - alias expansion is budgeted *before* any clone is made (every anchored node records its
 //!   subtree size), so a "billion laughs" document fails fast instead of exhausting memory.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
 
@@ -272,7 +272,7 @@ pub fn parse_document(text: &str, file: &str, limits: Limits) -> Result<Node> {
 /// Anchor ids that at least one alias refers to. Stops at the first scan error: the real pass
 /// reports it, and never gets past it.
 fn referenced_anchors(text: &str) -> HashSet<usize> {
-    let mut ids = HashSet::new();
+    let mut ids = HashSet::default();
     // Without `&` there is no anchor, so nothing an alias could refer to: skip the pass (most
     // files; the pass costs a third of the parse).
     if !text.contains('&') {
@@ -425,7 +425,7 @@ impl<'f> Builder<'f> {
             file,
             limits,
             referenced,
-            anchors: HashMap::new(),
+            anchors: HashMap::default(),
             stack: Vec::new(),
             root: None,
             documents: Vec::new(),
@@ -466,7 +466,7 @@ impl<'f> Builder<'f> {
                 let body = Body::Map {
                     items: Vec::new(),
                     key: None,
-                    seen: HashMap::new(),
+                    seen: HashMap::default(),
                 };
                 self.open(body, anchor, tag, pos)?;
             }
@@ -720,7 +720,7 @@ fn merge_sources(value: Node) -> std::result::Result<Vec<Map>, &'static str> {
 /// their `<<`, each merged key only if not written explicitly and not merged earlier.
 fn resolve_merges(items: Vec<MapItem>, explicit: &HashMap<String, u32>) -> Map {
     let mut entries = Vec::with_capacity(items.len());
-    let mut merged: HashSet<String> = HashSet::new();
+    let mut merged: HashSet<String> = HashSet::default();
     for item in items {
         match item {
             MapItem::Entry(k, v) => entries.push((k, v)),

@@ -2,7 +2,8 @@
 //! against the working tree's. Findings are matched by their content fingerprint (stable when
 //! lines move), differences by service and aspect.
 
-use std::collections::{BTreeSet, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeSet;
 
 use crate::check::Analysis;
 use crate::compare::{Comparison, Status};
@@ -77,7 +78,7 @@ pub fn delta(base_name: &str, base: &Side, head: &Side) -> Delta {
 /// fingerprint twice on one side needs two on the other.
 fn findings_delta(base: &[Finding], head: &[Finding]) -> (Vec<Finding>, Vec<Finding>) {
     let only_in = |these: &[Finding], others: &[Finding]| {
-        let mut left: HashMap<String, usize> = HashMap::new();
+        let mut left: HashMap<String, usize> = HashMap::default();
         for f in others {
             *left.entry(f.fingerprint()).or_default() += 1;
         }

@@ -8,7 +8,7 @@
 //! directory's `.gitignore` and `.ignore` are read here through the `Workspace` (inside the
 //! root, regular files only, bounded) and matched with the crate's own gitignore matcher.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 

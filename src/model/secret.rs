@@ -297,8 +297,13 @@ fn names_a_secret(key: &str, text: &str) -> bool {
         "externalsecret",
         "sealedsecret",
     ];
-    let segments = || key.split('.').map(str::to_ascii_lowercase);
-    if segments().any(|s| REFERENCE_SEGMENTS.contains(&s.as_str()) || s.starts_with("existing")) {
+    // Called for every setting: compared without a lowercased copy.
+    let is_reference = |s: &str| {
+        REFERENCE_SEGMENTS.iter().any(|r| s.eq_ignore_ascii_case(r))
+            || s.get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case("existing"))
+    };
+    if key.split('.').any(is_reference) {
         return true;
     }
     let last = key.rsplit('.').next().unwrap_or(key);
@@ -308,13 +313,14 @@ fn names_a_secret(key: &str, text: &str) -> bool {
 /// `userPasswordKey`, `ADMIN_PASSWORD_KEY`: the name of the key that holds a password. (A
 /// `secretKey` or `apiKey` is itself a secret.)
 fn names_a_secret_key(last: &str) -> bool {
-    let words: Vec<String> = key_words(last).map(str::to_ascii_lowercase).collect();
-    match words.as_slice() {
-        [.., before, k] if k == "key" || k == "keys" => {
-            matches!(before.as_str(), "password" | "passwd" | "pwd" | "token")
-        }
-        _ => false,
+    let (mut before, mut word) = (None, None);
+    for w in key_words(last) {
+        (before, word) = (word, Some(w));
     }
+    let is = |w: Option<&str>, options: &[&str]| {
+        w.is_some_and(|w| options.iter().any(|o| w.eq_ignore_ascii_case(o)))
+    };
+    is(word, &["key", "keys"]) && is(before, &["password", "passwd", "pwd", "token"])
 }
 
 /// A Kubernetes object name, optionally with its namespace: `ingress-ca`, `apps/client-ca`.
@@ -522,67 +528,75 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 /// and `auth.password` both count; words split at `_`, `-` and lower-to-upper case changes.
 pub fn is_secret_key(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key);
-    // Called for every setting of every service: each word is lowercased into a buffer on the
-    // stack, so nothing is allocated. A word longer than the buffer names no secret word (the
-    // longest is 13 bytes) and is compared truncated only for the suffix test, on its end.
-    const WORD: usize = 64;
-    let lower = |w: &str| -> ([u8; WORD], usize) {
-        let bytes = w.as_bytes();
-        let tail = &bytes[bytes.len().saturating_sub(WORD)..];
-        let mut buf = [0u8; WORD];
-        for (b, c) in buf.iter_mut().zip(tail) {
-            *b = c.to_ascii_lowercase();
-        }
-        (buf, tail.len())
+    // Called for every setting of every service: the key is lowercased once into a buffer on
+    // the stack (ASCII only, so byte offsets stay those of `last`) and split into words once.
+    let mut stack = [0u8; 128];
+    let heap: Vec<u8>;
+    let lower: &[u8] = if last.len() <= stack.len() {
+        let buf = &mut stack[..last.len()];
+        buf.copy_from_slice(last.as_bytes());
+        buf.make_ascii_lowercase();
+        buf
+    } else {
+        heap = last.to_ascii_lowercase().into_bytes();
+        &heap
     };
-    if let Some(w) = key_words(last).last() {
-        let (buf, n) = lower(w);
-        if matches!(&buf[..n], b"file" | b"path" | b"ref" | b"name" | b"names")
-            || PROPERTY_WORDS.contains(&&buf[..n])
-        {
-            // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one. And
-            // `PASSWORD_MIN_LENGTH`, `TOKEN_TTL`, `tokenHeader` describe a secret.
-            return false;
-        }
-    }
-    let mut words = key_words(last);
-    if let Some(first) = words.next() {
-        let (buf, n) = lower(first);
-        // `usePassword`, `DISABLE_WEBHOOK_X`, `allow-credentials`: switches about a secret.
-        if FLAG_WORDS.contains(&&buf[..n]) {
-            return false;
-        }
-    }
-    if key_words(last).any(|w| {
-        let (buf, n) = lower(w);
-        matches!(&buf[..n], b"timeout" | b"validity")
-    }) {
-        return false; // `webhookTimeoutSeconds`, `token-validity-in-seconds-for-remember-me`
-    }
-    if let Some(w) = key_words(last).last() {
-        // `DB_PASS`, `db.pass`, `PGPASS`: `pass` names a password as the last word only
-        // (`PASS_THROUGH`, `bypass` do not).
-        let (buf, n) = lower(w);
-        if matches!(&buf[..n], b"pass" | b"pgpass" | b"dbpass" | b"passwords") {
-            return true;
-        }
-    }
-    let mut previous: Option<([u8; WORD], usize)> = None;
+    const FEW: usize = 24;
+    let mut few: [&[u8]; FEW] = [&[]; FEW];
+    let mut many: Vec<&[u8]> = Vec::new();
+    let mut n = 0;
+    let base = last.as_ptr() as usize;
     for w in key_words(last) {
-        let (buf, n) = lower(w);
+        let start = w.as_ptr() as usize - base;
+        let word = &lower[start..start + w.len()];
+        if n < FEW {
+            few[n] = word;
+        } else {
+            if many.is_empty() {
+                many.extend_from_slice(&few);
+            }
+            many.push(word);
+        }
+        n += 1;
+    }
+    words_name_a_secret(if many.is_empty() { &few[..n] } else { &many })
+}
+
+/// [`is_secret_key`] on the key's last part, split into lowercase words.
+fn words_name_a_secret(words: &[&[u8]]) -> bool {
+    let (Some(first), Some(last)) = (words.first(), words.last()) else {
+        return false;
+    };
+    // `POSTGRES_PASSWORD_FILE=/run/secrets/db` points at a secret; it is not one. And
+    // `PASSWORD_MIN_LENGTH`, `TOKEN_TTL`, `tokenHeader` describe a secret.
+    if matches!(*last, b"file" | b"path" | b"ref" | b"name" | b"names")
+        || PROPERTY_WORDS.contains(last)
+    {
+        return false;
+    }
+    // `usePassword`, `DISABLE_WEBHOOK_X`, `allow-credentials`: switches about a secret.
+    if FLAG_WORDS.contains(first) {
+        return false;
+    }
+    // `webhookTimeoutSeconds`, `token-validity-in-seconds-for-remember-me`
+    if words.iter().any(|w| matches!(*w, b"timeout" | b"validity")) {
+        return false;
+    }
+    // `DB_PASS`, `db.pass`, `PGPASS`: `pass` names a password as the last word only
+    // (`PASS_THROUGH`, `bypass` do not).
+    if matches!(*last, b"pass" | b"pgpass" | b"dbpass" | b"passwords") {
+        return true;
+    }
+    let mut previous: Option<&[u8]> = None;
+    for w in words {
         // `PASSWORD1`, `secret2`: a number after the word still names it.
-        let digits = buf[..n]
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let word = &buf[..n - digits];
+        let digits = w.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        let word = &w[..w.len() - digits];
         // A word that is, or ends with, a secret word: `PASSWORD`, `clientSecret`.
         if SECRET_WORDS.iter().any(|s| word.ends_with(s.as_bytes())) {
             return true;
         }
-        if let Some((p, pn)) = &previous {
-            let p = &p[..*pn];
+        if let Some(p) = previous {
             if SECRET_PAIRS
                 .iter()
                 .any(|(a, b)| p == a.as_bytes() && word == b.as_bytes())
@@ -590,19 +604,21 @@ pub fn is_secret_key(key: &str) -> bool {
                 return true;
             }
         }
-        previous = Some((buf, n));
+        previous = Some(w);
     }
     // The words run together: `PASS_WORD`, `api-key` read as one word.
-    let mut whole = [0u8; WORD];
-    let mut n = 0;
-    for b in key_words(last).flat_map(str::bytes) {
-        if n == WORD {
-            return false; // longer than any secret word
-        }
-        whole[n] = b.to_ascii_lowercase();
-        n += 1;
+    const LONGEST: usize = 64;
+    let total: usize = words.iter().map(|w| w.len()).sum();
+    if total > LONGEST {
+        return false; // longer than any secret word
     }
-    SECRET_WORDS.iter().any(|s| &whole[..n] == s.as_bytes())
+    let mut whole = [0u8; LONGEST];
+    let mut at = 0;
+    for w in words {
+        whole[at..at + w.len()].copy_from_slice(w);
+        at += w.len();
+    }
+    SECRET_WORDS.iter().any(|s| &whole[..at] == s.as_bytes())
 }
 
 /// The words of a key: split at `_`, `-`, spaces and lower-to-upper case changes (`accessToken`),
@@ -613,6 +629,8 @@ fn key_words(key: &str) -> impl Iterator<Item = &str> + '_ {
         start: 0,
         chars: key.char_indices(),
         prev_lower: false,
+        ascii: key.is_ascii(),
+        pos: 0,
     }
     .filter(|w| !w.is_empty())
 }
@@ -622,12 +640,52 @@ struct KeyWords<'a> {
     start: usize,
     chars: std::str::CharIndices<'a>,
     prev_lower: bool,
+    /// An ASCII key (nearly every one) is walked byte by byte, from `pos`.
+    ascii: bool,
+    pos: usize,
+}
+
+impl<'a> KeyWords<'a> {
+    fn next_ascii(&mut self) -> Option<&'a str> {
+        let bytes = self.key.as_bytes();
+        while let Some(&c) = bytes.get(self.pos) {
+            let i = self.pos;
+            self.pos += 1;
+            if c == b'_' || c == b'-' || c == b' ' {
+                self.prev_lower = false;
+                let word = &self.key[self.start..i];
+                self.start = i + 1;
+                return Some(word);
+            }
+            let split = c.is_ascii_uppercase() && self.prev_lower;
+            self.prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            if split {
+                let word = &self.key[self.start..i];
+                self.start = i;
+                return Some(word);
+            }
+        }
+        self.rest()
+    }
+
+    /// The last word, once.
+    fn rest(&mut self) -> Option<&'a str> {
+        if self.start <= self.key.len() {
+            let word = &self.key[self.start..];
+            self.start = self.key.len() + 1;
+            return Some(word);
+        }
+        None
+    }
 }
 
 impl<'a> Iterator for KeyWords<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
+        if self.ascii {
+            return self.next_ascii();
+        }
         for (i, c) in self.chars.by_ref() {
             if c == '_' || c == '-' || c == ' ' {
                 self.prev_lower = false;
@@ -643,12 +701,7 @@ impl<'a> Iterator for KeyWords<'a> {
                 return Some(word);
             }
         }
-        if self.start <= self.key.len() {
-            let word = &self.key[self.start..];
-            self.start = self.key.len() + 1;
-            return Some(word);
-        }
-        None
+        self.rest()
     }
 }
 
@@ -907,7 +960,7 @@ pub fn weakness(clear: &str) -> Option<&'static str> {
     }
     // Shannon entropy of the character distribution, times the length: the bits an attacker
     // would need if the characters were drawn independently. Below 28 bits is guessable.
-    let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
+    let mut counts: crate::hash::HashMap<char, usize> = crate::hash::HashMap::default();
     for c in &chars {
         *counts.entry(*c).or_default() += 1;
     }

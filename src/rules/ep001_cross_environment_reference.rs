@@ -1,6 +1,6 @@
 //! EP001 cross-environment-reference.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -131,8 +131,9 @@ fn aliases(env: &str) -> HashSet<String> {
     set
 }
 
-/// A setting across environments: (environment, value) where it is set.
-type Row<'a> = Vec<(usize, &'a str)>;
+/// A setting across environments: (environment, value, the value's naming words) where it
+/// is set. The words are found once per value: both passes over the settings need them.
+type Row<'a> = Vec<(usize, &'a str, Vec<String>)>;
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
@@ -144,12 +145,14 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         if value.is_empty() || !addresses_something(key) || value.starts_with("/dev/") {
             continue;
         }
-        let found = naming_words(value);
-        if names_a_well_known_thing(key, &found) {
+        let row = rows.get(&(service, key)).map_or(&[][..], Vec::as_slice);
+        let Some((_, _, found)) = row.iter().find(|(o, v, _)| *o == e && *v == value) else {
+            continue;
+        };
+        if names_a_well_known_thing(key, found) {
             continue;
         }
-        let row = rows.get(&(service, key)).map_or(&[][..], Vec::as_slice);
-        if names_all_its_holders(row, &found, &own) {
+        if names_all_its_holders(row, found, &own) {
             continue;
         }
         let named = envs.iter().enumerate().find_map(|(o, other)| {
@@ -197,11 +200,12 @@ fn is_local_development(ctx: &Context, e: usize) -> bool {
 
 /// Every setting's values by (service, key), in environment order.
 fn rows<'a>(ctx: &'a Context) -> HashMap<(Option<&'a str>, &'a str), Row<'a>> {
-    let mut rows: HashMap<(Option<&str>, &str), Row> = HashMap::new();
+    let mut rows: HashMap<(Option<&str>, &str), Row> = HashMap::default();
     for (e, service, key, setting) in ctx.settings() {
+        let value = setting.display();
         rows.entry((service, key))
             .or_default()
-            .push((e, setting.display()));
+            .push((e, value, naming_words(value)));
     }
     rows
 }
@@ -218,9 +222,9 @@ fn own_words(
 ) -> Vec<HashSet<String>> {
     let mut own: Vec<HashSet<String>> = names.to_vec();
     for row in rows.values() {
-        let words: Vec<Vec<String>> = row.iter().map(|(_, v)| naming_words(v)).collect();
-        for (i, &(e, mine)) in row.iter().enumerate() {
-            for (j, &(p, theirs)) in row.iter().enumerate() {
+        let words: Vec<&Vec<String>> = row.iter().map(|(_, _, w)| w).collect();
+        for (i, &(e, mine, _)) in row.iter().enumerate() {
+            for (j, &(p, theirs, _)) in row.iter().enumerate() {
                 let names_me = words[j].iter().any(|w| names[e].contains(w));
                 if p == e || names_me || !differs_only_by_environment_names(mine, theirs, envs) {
                     continue;
@@ -243,13 +247,17 @@ fn differs_only_by_environment_names(a: &str, b: &str, envs: &[String]) -> bool 
 
 /// The same value in every environment that sets it, naming each of them (`prod-staging-sync`
 /// in staging and production): a name for all of them, not a reference from one to another.
-fn names_all_its_holders(row: &[(usize, &str)], found: &[String], own: &[HashSet<String>]) -> bool {
+fn names_all_its_holders(
+    row: &[(usize, &str, Vec<String>)],
+    found: &[String],
+    own: &[HashSet<String>],
+) -> bool {
     let same_everywhere = row.windows(2).all(|w| w[0].1 == w[1].1);
     row.len() >= 2
         && same_everywhere
         && row
             .iter()
-            .all(|(e, _)| found.iter().any(|w| own[*e].contains(w)))
+            .all(|(e, _, _)| found.iter().any(|w| own[*e].contains(w)))
 }
 
 /// Names that contain an environment word but name something else: the ACME endpoints

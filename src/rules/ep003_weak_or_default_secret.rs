@@ -50,7 +50,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
     // One literal read by several workloads (a Secret behind `envFrom`) or several environments
     // (a shared base, a `variables.tf` default) is one finding, at the place it is written.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     for (e, service, key, setting, scope) in ctx.settings_in_scope() {
         // A local development file's credentials are local defaults, and a sample's are
         // placeholders: neither is a secret kept in the repository.

@@ -1,6 +1,6 @@
 //! EP006 mutable-image-tag.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::{Context, Finding, Rule};
 use crate::model::ChartTag;
@@ -167,7 +167,7 @@ fn is_version_range(v: &str) -> bool {
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (e, name, service) in ctx.services() {
         if !ctx.is_production_like(e) {
             continue;

@@ -1,6 +1,6 @@
 //! EP007 missing-resource-limits.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::{Context, Finding, Rule};
 use crate::policy::Severity;
@@ -39,7 +39,7 @@ services:
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (e, name, service) in ctx.services() {
         if !ctx.is_production_like(e)
             || !service.runs_container()

@@ -1,6 +1,6 @@
 //! EP008 missing-health-check.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::{is_truthy, Context, Finding, Rule};
 use crate::policy::Severity;
@@ -45,7 +45,7 @@ services:
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (e, name, service) in ctx.services() {
         if !ctx.is_production_like(e)
             || !service.runs_container()

@@ -1,6 +1,7 @@
 //! EP014 shared-state-between-environments.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::{is_falsy, is_truthy, key_name, report_shared, words, Context, Finding, Place, Rule};
 use crate::model::Role;

@@ -1,6 +1,6 @@
 //! EP018 dangling-reference.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::{Context, Finding, Rule};
 use crate::model::{Environment, GapExtent, Service};
@@ -98,7 +98,7 @@ fn is_partly_unread(env: &Environment) -> bool {
 /// Names the environment answers to: services, `container_name`, `hostname`, network aliases,
 /// link aliases and Kubernetes Services (`service.<name>.*`).
 fn known_hosts(env: &Environment, envs: &[String]) -> HashSet<String> {
-    let mut known: HashSet<String> = HashSet::new();
+    let mut known: HashSet<String> = HashSet::default();
     for service in &env.services {
         known.insert(service.name.clone());
         for (key, setting) in &service.settings {

@@ -122,12 +122,12 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
 struct ClientIndex<'a> {
     services: &'a [Service],
     /// Server name -> indices into `services`, ascending, each once.
-    by_host: std::collections::HashMap<&'a str, Vec<usize>>,
+    by_host: crate::hash::HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> ClientIndex<'a> {
     fn new(services: &'a [Service], servers: impl Iterator<Item = &'a str>) -> Self {
-        let mut by_host: std::collections::HashMap<&'a str, Vec<usize>> =
+        let mut by_host: crate::hash::HashMap<&'a str, Vec<usize>> =
             servers.map(|name| (name, Vec::new())).collect();
         let longest = by_host.keys().map(|h| h.len()).max().unwrap_or(0);
         for (i, client) in services.iter().enumerate() {

@@ -21,7 +21,7 @@
 //! the process environment) is marked [`DotenvEntry::secret`], and so is every later entry that
 //! takes it in. Interpolated values count against the run's [`ExpansionBudget`].
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::error::{Error, Result};
 use crate::model::secret::{is_secret_file, is_secret_variable};
@@ -91,7 +91,7 @@ pub fn parse_vars(
         line_start: 0,
     };
     let mut entries: Vec<DotenvEntry> = Vec::new();
-    let mut values: HashMap<String, Var> = HashMap::new();
+    let mut values: HashMap<String, Var> = HashMap::default();
 
     while cursor.pos < text.len() {
         if let Some(entry) = parse_line(&mut cursor, file, &values, lookup, budget)? {
@@ -101,7 +101,7 @@ pub fn parse_vars(
     }
 
     // Keep only the last definition of each key.
-    let mut last: HashMap<&str, usize> = HashMap::new();
+    let mut last: HashMap<&str, usize> = HashMap::default();
     for (i, entry) in entries.iter().enumerate() {
         last.insert(entry.key.as_str(), i);
     }

@@ -7,7 +7,7 @@
 //! expands from earlier entries of the same file, then from earlier files (and, only with
 //! `--env-from-process`, from the process environment, whose values are then masked).
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::error::Result;
 use crate::model::{Environment, Origin, Setting};
@@ -15,7 +15,7 @@ use crate::sources::compose::interpolate::Var;
 use crate::sources::{dotenv, Workspace};
 
 pub fn load(workspace: &Workspace, files: &[String], environment: &mut Environment) -> Result<()> {
-    let mut seen: HashMap<String, Var> = HashMap::new();
+    let mut seen: HashMap<String, Var> = HashMap::default();
     let from_process = workspace.env_from_process;
     for file in files {
         let text = workspace.read_text(file)?;

@@ -20,8 +20,8 @@ pub mod terraform;
 pub mod tree;
 pub mod units;
 
+use crate::hash::HashMap;
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -274,7 +274,7 @@ impl Workspace {
 
     /// Share parsed files between the environments of `plan` while they are read.
     fn share_parsed(&self, plan: &Plan) {
-        let mut planned: HashMap<PathBuf, usize> = HashMap::new();
+        let mut planned: HashMap<PathBuf, usize> = HashMap::default();
         for env in &plan.environments {
             for file in env.files() {
                 if let Ok(path) = self.resolve(&file) {

@@ -33,7 +33,7 @@
 //! character boundary. Each input byte is visited once; recursion only happens for nested `${`,
 //! which is bounded.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 /// Deepest nesting of `${...}` accepted.
 pub const MAX_DEPTH: usize = 32;
@@ -191,9 +191,9 @@ pub fn interpolate_vars(
         pos: 0,
         lookup,
         vars: Vec::new(),
-        vars_seen: HashSet::new(),
+        vars_seen: HashSet::default(),
         unset: Vec::new(),
-        unset_seen: HashSet::new(),
+        unset_seen: HashSet::default(),
         required: Vec::new(),
         substituted: false,
         secret: false,

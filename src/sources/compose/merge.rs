@@ -262,7 +262,7 @@ pub fn names_to_map(v: &mut Val) {
 /// are searched directly; the index is built on the first lookup in a large one.
 #[derive(Default)]
 struct KeyIndex {
-    positions: Option<std::collections::HashMap<String, usize>>,
+    positions: Option<crate::hash::HashMap<String, usize>>,
 }
 
 impl KeyIndex {
@@ -278,7 +278,10 @@ impl KeyIndex {
         }
         self.positions
             .get_or_insert_with(|| {
-                let mut positions = std::collections::HashMap::with_capacity(entries.len());
+                let mut positions = crate::hash::HashMap::with_capacity_and_hasher(
+                    entries.len(),
+                    Default::default(),
+                );
                 for (i, (k, _)) in entries.iter().enumerate() {
                     // Keys are unique; keep the first like the linear search would.
                     positions.entry(k.clone()).or_insert(i);

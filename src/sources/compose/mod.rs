@@ -11,7 +11,7 @@ pub mod merge;
 pub mod service;
 pub mod tree;
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -225,10 +225,10 @@ fn read_file(
 /// Variables from the project's `.env` (beside the first Compose file), used for interpolation.
 fn project_variables(workspace: &Workspace, first_file: &str) -> Result<HashMap<String, Var>> {
     let Some(path) = join_relative(first_file, ".env") else {
-        return Ok(HashMap::new());
+        return Ok(HashMap::default());
     };
     if !workspace.is_file(&path) {
-        return Ok(HashMap::new());
+        return Ok(HashMap::default());
     }
     let text = workspace.read_text(&path)?;
     let from_process = workspace.env_from_process;

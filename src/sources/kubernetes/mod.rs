@@ -18,7 +18,7 @@ pub mod scaling;
 pub mod tree;
 pub mod workloads;
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::discover::{canonical_env_name, SourceKind, SourcePlan};
 use crate::error::Result;
@@ -117,7 +117,7 @@ pub fn read_objects(
 ) -> Result<()> {
     let env = environment.name.clone();
     let mut limit_ranges: Vec<LimitDefaults> = Vec::new();
-    let mut env_sources: EnvSources = HashMap::new();
+    let mut env_sources: EnvSources = HashMap::default();
     for obj in objects {
         if obj.kind() == "LimitRange" {
             match LimitDefaults::of(obj) {

@@ -1,7 +1,7 @@
 //! Workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod): one `Service`
 //! each, with the pod's containers read into image, instances, resources and settings.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::error::Result;
 use crate::model::{

@@ -228,7 +228,7 @@ impl Build<'_> {
     /// `resources` (or `bases`) entries in order: manifest files, kustomization directories;
     /// remote ones are optional gaps.
     fn resources(&mut self, kfile: &str, entries: &[Val], objects: &mut Vec<Object>) {
-        let mut ids: std::collections::HashSet<String> = objects.iter().map(resource_id).collect();
+        let mut ids: crate::hash::HashSet<String> = objects.iter().map(resource_id).collect();
         // A base lists hundreds of manifest files: they are read on every core first, then
         // taken in order with the kustomization directories rendered between them.
         let files: Vec<Option<Result<Vec<Object>>>> = entries
@@ -432,7 +432,7 @@ fn resource_id(obj: &Object) -> String {
 /// The objects one `resources` entry adds, refused when one of them has an ID already added:
 /// `kustomize build` fails there ("may not add resource with an already registered id").
 fn register_ids(
-    ids: &mut std::collections::HashSet<String>,
+    ids: &mut crate::hash::HashSet<String>,
     new: Vec<Object>,
     entry: &Val,
 ) -> Result<Vec<Object>> {

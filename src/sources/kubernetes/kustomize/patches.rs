@@ -1,7 +1,7 @@
 //! Patch entries of a kustomization (`patches`, `patchesStrategicMerge`, `patchesJson6902`):
 //! where the patch text is, which objects it targets, and which kind of patch it is.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use regex::{Regex, RegexBuilder};
 
@@ -217,7 +217,7 @@ impl Targets {
     /// Indices (ascending) of the objects of this kind answering to this name.
     fn candidates(&mut self, objects: &[Object], kind: &str, name: &str) -> &[usize] {
         let index = self.index.get_or_insert_with(|| {
-            let mut index: HashMap<(String, String), Vec<usize>> = HashMap::new();
+            let mut index: HashMap<(String, String), Vec<usize>> = HashMap::default();
             for (i, o) in objects.iter().enumerate() {
                 let names =
                     std::iter::once(o.name()).chain(o.previous_names.iter().map(String::as_str));

@@ -2,7 +2,8 @@
 //! their merge key (containers by `name`, volume mounts by `mountPath`, ...), other lists are
 //! replaced. Directives: `$patch: replace | delete | merge`. Others are refused, not ignored.
 
-use std::collections::{HashMap, VecDeque};
+use crate::hash::HashMap;
+use std::collections::VecDeque;
 
 use crate::error::Result;
 
@@ -144,7 +145,7 @@ struct IndexedMap {
 
 impl IndexedMap {
     fn new(entries: Vec<(String, Val)>) -> Self {
-        let mut index = HashMap::with_capacity(entries.len());
+        let mut index = HashMap::with_capacity_and_hasher(entries.len(), Default::default());
         for (i, (key, _)) in entries.iter().enumerate() {
             // The first of duplicate keys is the one a lookup finds, as `Val::get` does.
             index.entry(key.clone()).or_insert(i);
@@ -223,7 +224,7 @@ fn merge_list(
     let mut rest: Vec<Option<Val>> = std::mem::take(items).into_iter().map(Some).collect();
     // The target's items by identity, in order: a patch of thousands of items finds each in
     // constant time instead of scanning the list.
-    let mut by_identity: HashMap<(String, String), VecDeque<usize>> = HashMap::new();
+    let mut by_identity: HashMap<(String, String), VecDeque<usize>> = HashMap::default();
     for (i, item) in rest.iter().enumerate() {
         if let Some(id) = item.as_ref().and_then(identity) {
             by_identity.entry(id).or_default().push_back(i);

@@ -1,7 +1,7 @@
 //! The transformers a kustomization declares: namespace, name prefix and suffix, labels,
 //! annotations, images, replicas; and the references between objects that renames must follow.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::error::Result;
 
@@ -407,7 +407,7 @@ pub fn replicas(objects: &mut [Object], replicas: &Val) -> Result<()> {
 /// HelmRelease `valuesFrom`, ServiceAccount subjects of role bindings (in the account's
 /// namespace).
 pub fn fix_references(objects: &mut [Object]) {
-    let mut renamed: HashMap<(String, String), String> = HashMap::new();
+    let mut renamed: HashMap<(String, String), String> = HashMap::default();
     for obj in objects.iter() {
         for old in &obj.previous_names {
             renamed
