@@ -386,11 +386,18 @@ fn differs_only_by_environment_name(r: &Row, environments: &[String]) -> bool {
 
 /// Alphanumeric words of `text`, lower-case, environment words dropped, joined without separators.
 pub fn without_environment_words(text: &str, environments: &[String]) -> String {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
+    // Lowercased once, not word by word: this runs for many pairs of values.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    for w in lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .filter(|w| !(is_env_word(w) || environments.iter().any(|e| e == w)))
-        .collect()
+    {
+        if !(is_env_word(w) || environments.iter().any(|e| e == w)) {
+            out.push_str(w);
+        }
+    }
+    out
 }
 
 pub fn is_backing(role: Role) -> bool {
