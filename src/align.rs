@@ -6,7 +6,7 @@
 //! (`job-finder-staging` ~ `job-finder-production`), then by role and image for what is left.
 //! Every match records why, so a user can check it.
 
-use crate::hash::HashMap;
+use crate::hash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -90,16 +90,68 @@ pub fn logical_name(name: &str, env_names: &[String]) -> String {
     }
 }
 
+/// The (logical name, role) groups that are not replicas of one service: in some environment
+/// two of their members run images of different repositories (`job-0` runs `shop/orders`,
+/// `job-1` runs `shop/billing`). Replicas run one image.
+fn not_replicas<'a>(scan: &Scan, logical: &'a [Vec<String>]) -> HashSet<(&'a str, Role)> {
+    let mut distinct = HashSet::default();
+    for (env, names) in scan.environments.iter().zip(logical) {
+        let mut repo_of: HashMap<(&str, Role), &str> = HashMap::default();
+        for (service, name) in env.services.iter().zip(names) {
+            let Some(image) = &service.image else {
+                continue;
+            };
+            let key = (name.as_str(), service.role);
+            let repo = image.value.repository.as_str();
+            if *repo_of.entry(key).or_insert(repo) != repo {
+                distinct.insert(key);
+            }
+        }
+    }
+    distinct
+}
+
+/// A service's name with only the environment words removed (numbers kept): `job-0-staging`
+/// -> `job-0`.
+fn name_without_environment(name: &str, env_names: &[String]) -> String {
+    let lower = name.to_ascii_lowercase();
+    let joined = lower
+        .split(['-', '_', '.'])
+        .filter(|t| !(t.is_empty() || is_env_word(t) || env_names.iter().any(|e| e == t)))
+        .collect::<Vec<_>>()
+        .join("-");
+    if joined.is_empty() {
+        lower
+    } else {
+        joined
+    }
+}
+
 /// Align the services of every environment.
 pub fn align(scan: &Scan) -> Vec<AlignedService> {
     let env_names: Vec<String> = scan.environments.iter().map(|e| e.name.clone()).collect();
     let n_envs = scan.environments.len();
 
-    // Group within each environment by logical name and role.
+    // Group within each environment by logical name and role; names whose members run
+    // different images are distinct services, not replicas, and keep their numbers.
+    let logical: Vec<Vec<String>> = scan
+        .environments
+        .iter()
+        .map(|env| {
+            env.services
+                .iter()
+                .map(|s| logical_name(&s.name, &env_names))
+                .collect()
+        })
+        .collect();
+    let distinct = not_replicas(scan, &logical);
     let mut by_key: BTreeMap<(String, Role), AlignedService> = BTreeMap::new();
     for (e, env) in scan.environments.iter().enumerate() {
         for (i, service) in env.services.iter().enumerate() {
-            let name = logical_name(&service.name, &env_names);
+            let mut name = logical[e][i].clone();
+            if distinct.contains(&(name.as_str(), service.role)) {
+                name = name_without_environment(&service.name, &env_names);
+            }
             let entry = by_key
                 .entry((name.clone(), service.role))
                 .or_insert_with(|| AlignedService {
@@ -411,6 +463,30 @@ mod tests {
             .reasons
             .iter()
             .any(|r| r.contains("numbered replicas in production: web1, web2, web3, web4")));
+    }
+
+    #[test]
+    fn numbered_services_running_different_images_are_not_replicas() {
+        let jobs = |env: &str| {
+            vec![
+                service(&format!("job-0-{env}"), Role::Worker, "shop/orders"),
+                service(&format!("job-1-{env}"), Role::Worker, "shop/billing"),
+                service("web1", Role::Web, "shop/web"),
+                service("web2", Role::Web, "shop/web"),
+            ]
+        };
+        let a = align(&scan(vec![
+            ("staging", jobs("staging")),
+            ("production", jobs("production")),
+        ]));
+        assert_eq!(
+            summary(&a),
+            vec![
+                ("web".to_string(), vec![2, 2]),
+                ("job-0".to_string(), vec![1, 1]),
+                ("job-1".to_string(), vec![1, 1]),
+            ]
+        );
     }
 
     #[test]
