@@ -158,7 +158,7 @@ fn unit(args: &ScanArgs, project: &policy::Project, file: &str) -> Result<Unit> 
     })
 }
 
-/// Each project's pipeline, or its error (printed on standard error, named by project).
+/// Each project's pipeline, or its error (see [`tell_errors`]).
 fn judge_all(units: &[Unit], live: Option<&LiveArgs>, color: bool) -> Vec<Result<Pipeline>> {
     let mut judged: Vec<Result<Pipeline>> = units
         .iter()
@@ -217,15 +217,33 @@ fn tell_errors<T>(units: &[Unit], judged: &[Result<T>]) -> i32 {
     code
 }
 
+/// Each project's rendering by `render`, or the message of the error that stopped the project.
+fn render_each<T, R>(
+    judged: &[Result<T>],
+    mut render: impl FnMut(usize, &T) -> Result<R>,
+) -> Vec<std::result::Result<R, String>> {
+    judged
+        .iter()
+        .enumerate()
+        .map(|(i, j)| match j {
+            Ok(t) => render(i, t).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        })
+        .collect()
+}
+
 /// The parts to join: each project's rendering, or its error.
-fn parts<'a>(units: &'a [Unit], bodies: &'a [Result<String>]) -> Vec<Part<'a>> {
+fn parts<'a>(
+    units: &'a [Unit],
+    bodies: &'a [std::result::Result<String, String>],
+) -> Vec<Part<'a>> {
     units
         .iter()
         .zip(bodies)
         .map(|(u, b)| Part {
             name: &u.name,
             path: &u.path,
-            body: b.as_deref().map_err(ToString::to_string),
+            body: b.as_deref().map_err(Clone::clone),
         })
         .collect()
 }
@@ -236,21 +254,15 @@ pub(super) fn discover(units: &[Unit], format: DiscoverFormat) -> Result<i32> {
         .iter()
         .map(|u| plan(&u.scan).map(|(_, p)| p))
         .collect();
-    let bodies: Vec<Result<String>> = plans
-        .iter()
-        .map(|p| match p {
-            Ok(p) => Ok(discover_text(p)),
-            Err(e) => Err(Error::msg(e.to_string())),
-        })
-        .collect();
+    let bodies = render_each(&plans, |_, p| Ok(discover_text(p)));
     let parts = parts(units, &bodies);
     super::write_output(None, |w| match format {
         DiscoverFormat::Text => {
             w.write_all(escape::document(&joined::text(&parts), false).as_bytes())
         }
-        DiscoverFormat::Json => joined::write_json(w, &parts, None, |i, w| {
-            let plan = plans[i].as_ref().expect("a part with a body has a plan");
-            serde_json::to_writer_pretty(&mut *w, plan).map_err(std::io::Error::other)
+        DiscoverFormat::Json => joined::write_json(w, &parts, None, |i, w| match &plans[i] {
+            Ok(plan) => serde_json::to_writer_pretty(&mut *w, plan).map_err(std::io::Error::other),
+            Err(_) => Ok(()),
         }),
     })?;
     Ok(tell_errors(units, &plans))
@@ -259,13 +271,9 @@ pub(super) fn discover(units: &[Unit], format: DiscoverFormat) -> Result<i32> {
 /// `compare` on each project, one after the other.
 pub(super) fn compare(units: &[Unit], color: bool) -> Result<i32> {
     let judged = judge_all(units, None, color);
-    let bodies: Vec<Result<String>> = judged
-        .iter()
-        .map(|p| match p {
-            Ok(p) => Ok(report::render(Format::Text, &p.input(), color)),
-            Err(e) => Err(Error::msg(e.to_string())),
-        })
-        .collect();
+    let bodies = render_each(&judged, |_, p| {
+        Ok(report::render(Format::Text, &p.input(), color))
+    });
     let text = joined::text(&parts(units, &bodies));
     super::print(&escape::document(&text, color))?;
     Ok(tell_errors(units, &judged))
@@ -282,14 +290,13 @@ pub(super) fn report(
         return Err(several("report --format html", units));
     }
     let judged = judge_all(units, Some(live), false);
-    let bodies: Vec<Result<String>> = judged
-        .iter()
-        .map(|p| match p {
-            Ok(_) if format == Format::Json => Ok(String::new()),
-            Ok(p) => Ok(report::render(format, &p.input(), false)),
-            Err(e) => Err(Error::msg(e.to_string())),
+    // JSON documents are streamed below; the parts only need to know which projects failed.
+    let bodies = render_each(&judged, |_, p| {
+        Ok(match format {
+            Format::Json => String::new(),
+            _ => report::render(format, &p.input(), false),
         })
-        .collect();
+    });
     let parts = parts(units, &bodies);
     write_output(output, |w| match format {
         Format::Json => joined::write_json(w, &parts, None, |i, w| match &judged[i] {
@@ -330,18 +337,20 @@ pub(super) fn check(
         })
         .collect();
     let deltas = deltas(units, &judged, gate);
-    let share = report::comment::MAX_LEN / units.len().max(1);
+    // Each project's share of one comment, less room for its heading.
+    let share = (report::comment::MAX_LEN / units.len().max(1)).saturating_sub(200);
     for (format, output) in renderings {
         let colour = color && output.is_none();
-        let bodies: Vec<Result<Vec<u8>>> = judged
-            .iter()
-            .zip(units)
-            .zip(&deltas)
-            .map(|((p, u), d)| match p {
-                Ok(p) => render_check_bytes(*format, p, d.as_ref(), &u.scan, (colour, share - 200)),
-                Err(e) => Err(Error::msg(e.to_string())),
-            })
-            .collect();
+        let bodies = render_each(&judged, |i, p| {
+            let bytes = render_check_bytes(
+                *format,
+                p,
+                deltas[i].as_ref(),
+                &units[i].scan,
+                (colour, share),
+            )?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        });
         let passed = judged
             .iter()
             .zip(&deltas)
@@ -408,16 +417,9 @@ fn join_check(
     format: CheckFormat,
     units: &[Unit],
     (judged, passed): (&[Result<Pipeline>], bool),
-    bodies: &[Result<Vec<u8>>],
+    bodies: &[std::result::Result<String, String>],
 ) -> Vec<u8> {
-    let strings: Vec<Result<String>> = bodies
-        .iter()
-        .map(|b| match b {
-            Ok(b) => Ok(String::from_utf8_lossy(b).into_owned()),
-            Err(e) => Err(Error::msg(e.to_string())),
-        })
-        .collect();
-    let parts = parts(units, &strings);
+    let parts = parts(units, bodies);
     let ok: Vec<(&Unit, &Pipeline)> = units
         .iter()
         .zip(judged)
@@ -449,7 +451,7 @@ fn join_check(
         CheckFormat::Json | CheckFormat::Html => {
             let mut out = Vec::new();
             let _ = joined::write_json(&mut out, &parts, Some(passed), |i, w| match &bodies[i] {
-                Ok(b) => w.write_all(b),
+                Ok(b) => w.write_all(b.as_bytes()),
                 Err(_) => Ok(()),
             });
             out

@@ -629,8 +629,6 @@ fn key_words(key: &str) -> impl Iterator<Item = &str> + '_ {
         start: 0,
         chars: key.char_indices(),
         prev_lower: false,
-        ascii: key.is_ascii(),
-        pos: 0,
     }
     .filter(|w| !w.is_empty())
 }
@@ -640,52 +638,12 @@ struct KeyWords<'a> {
     start: usize,
     chars: std::str::CharIndices<'a>,
     prev_lower: bool,
-    /// An ASCII key (nearly every one) is walked byte by byte, from `pos`.
-    ascii: bool,
-    pos: usize,
-}
-
-impl<'a> KeyWords<'a> {
-    fn next_ascii(&mut self) -> Option<&'a str> {
-        let bytes = self.key.as_bytes();
-        while let Some(&c) = bytes.get(self.pos) {
-            let i = self.pos;
-            self.pos += 1;
-            if c == b'_' || c == b'-' || c == b' ' {
-                self.prev_lower = false;
-                let word = &self.key[self.start..i];
-                self.start = i + 1;
-                return Some(word);
-            }
-            let split = c.is_ascii_uppercase() && self.prev_lower;
-            self.prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-            if split {
-                let word = &self.key[self.start..i];
-                self.start = i;
-                return Some(word);
-            }
-        }
-        self.rest()
-    }
-
-    /// The last word, once.
-    fn rest(&mut self) -> Option<&'a str> {
-        if self.start <= self.key.len() {
-            let word = &self.key[self.start..];
-            self.start = self.key.len() + 1;
-            return Some(word);
-        }
-        None
-    }
 }
 
 impl<'a> Iterator for KeyWords<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        if self.ascii {
-            return self.next_ascii();
-        }
         for (i, c) in self.chars.by_ref() {
             if c == '_' || c == '-' || c == ' ' {
                 self.prev_lower = false;
@@ -701,7 +659,12 @@ impl<'a> Iterator for KeyWords<'a> {
                 return Some(word);
             }
         }
-        self.rest()
+        if self.start <= self.key.len() {
+            let word = &self.key[self.start..];
+            self.start = self.key.len() + 1;
+            return Some(word);
+        }
+        None
     }
 }
 
