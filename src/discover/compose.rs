@@ -138,6 +138,7 @@ pub fn find(
     skipped: &mut Vec<Skipped>,
 ) -> Found {
     let dirs = by_directory(workspace, files, named);
+    parse_all(workspace, &dirs);
     let mut candidates = Vec::new();
     for (dir, files) in &dirs {
         candidates.extend(directory_candidates(workspace, dir, files, named, skipped));
@@ -154,6 +155,24 @@ pub fn find(
         candidates,
         local_only,
     }
+}
+
+/// Parse every Compose file on every core at once: the shapes below are then read from the
+/// parses, which the environments reading the files take over.
+fn parse_all(workspace: &Workspace, dirs: &BTreeMap<&str, DirFiles>) {
+    use rayon::prelude::*;
+    let paths: Vec<String> = dirs
+        .iter()
+        .flat_map(|(dir, f)| {
+            let bases = f.bases.first().into_iter();
+            bases
+                .chain(f.envs.iter().map(|(_, file)| file))
+                .map(|file| join(dir, file))
+        })
+        .collect();
+    paths.par_iter().for_each(|path| {
+        ComposeShape::parse(workspace, path);
+    });
 }
 
 /// The candidates of one directory's Compose files.

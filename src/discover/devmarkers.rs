@@ -3,8 +3,11 @@
 //! bind-mounted into a container, a development server (`runserver`, `--reload`, `nodemon`), or
 //! debug settings (`DEBUG=1`, `NODE_ENV=development`).
 
+use std::sync::Arc;
+
+use crate::hash::HashSet;
 use crate::sources::Workspace;
-use crate::yaml::{self, Node, Value};
+use crate::yaml::{Node, Value};
 
 /// Where application source is mounted in development containers.
 const SOURCE_TARGETS: &[&str] = &[
@@ -45,8 +48,7 @@ impl ComposeShape {
     /// The shape of a Compose file, or `None` when it cannot be read or parsed (the reader
     /// reports that later, with its line).
     pub fn read(workspace: &Workspace, path: &str) -> Option<ComposeShape> {
-        let text = workspace.read_text(path).ok()?;
-        let doc = yaml::parse_document(&text, path, yaml::Limits::default()).ok()?;
+        let doc = Self::parse(workspace, path)?;
         let services = doc.get("services")?.as_map()?;
         let mut shape = ComposeShape::default();
         for (name, _, def) in services.iter() {
@@ -60,6 +62,14 @@ impl ComposeShape {
         Some(shape)
     }
 
+    /// The file's YAML tree, parsed once: the environments reading the file later take this
+    /// parse.
+    pub fn parse(workspace: &Workspace, path: &str) -> Option<Arc<Node>> {
+        workspace
+            .read_parsed_before_plan(path, |text| workspace.yaml_document(text, path))
+            .ok()
+    }
+
     /// Whether the file can run alone: it has services and each has an image or a build.
     pub fn is_standalone(&self) -> bool {
         !self.services.is_empty() && !self.merge_tags && self.services.iter().all(|s| s.1)
@@ -71,10 +81,11 @@ impl ComposeShape {
         let Some(base) = base else {
             return true;
         };
+        let in_base: HashSet<&str> = base.services.iter().map(|(n, _)| n.as_str()).collect();
         let shared = self
             .services
             .iter()
-            .filter(|(n, _)| base.services.iter().any(|(b, _)| b == n))
+            .filter(|(n, _)| in_base.contains(n.as_str()))
             .count();
         self.is_standalone() && (dev_base || shared * 2 < self.services.len())
     }

@@ -31,11 +31,13 @@ pub const SAMPLE_SUFFIXES: &[&str] = &["-sample", ".sample", ".example", ".templ
 
 /// A name without its sample suffix: `production.sample` -> `production`.
 pub fn strip_sample_suffix(name: &str) -> Option<&str> {
-    let lower = name.to_ascii_lowercase();
-    SAMPLE_SUFFIXES
-        .iter()
-        .find(|s| lower.ends_with(*s))
-        .map(|s| &name[..name.len() - s.len()])
+    SAMPLE_SUFFIXES.iter().find_map(|s| {
+        let cut = name.len().checked_sub(s.len())?;
+        // The suffixes are ASCII: a case-insensitive byte match ends on a character boundary.
+        name.as_bytes()[cut..]
+            .eq_ignore_ascii_case(s.as_bytes())
+            .then(|| &name[..cut])
+    })
 }
 
 /// Whether a file (by its name) is a committed sample: its secrets are placeholders by design.

@@ -131,9 +131,14 @@ fn aliases(env: &str) -> HashSet<String> {
     set
 }
 
-/// A setting across environments: (environment, value, the value's naming words) where it
-/// is set. The words are found once per value: both passes over the settings need them.
-type Row<'a> = Vec<(usize, &'a str, Vec<String>)>;
+/// A setting across environments: whether its key addresses something, and (environment,
+/// value, the value's naming words) where it is set. Both are found once per row: both passes
+/// over the settings need them.
+#[derive(Default)]
+struct Row<'a> {
+    addresses: bool,
+    values: Vec<(usize, &'a str, Vec<String>)>,
+}
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
@@ -142,10 +147,13 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let own = own_words(envs, &names, &rows);
     for (e, service, key, setting) in ctx.settings() {
         let value = setting.display();
-        if value.is_empty() || !addresses_something(key) || value.starts_with("/dev/") {
+        if value.is_empty() || value.starts_with("/dev/") {
             continue;
         }
-        let row = rows.get(&(service, key)).map_or(&[][..], Vec::as_slice);
+        let Some(row) = rows.get(&(service, key)).filter(|r| r.addresses) else {
+            continue;
+        };
+        let row = row.values.as_slice();
         let Some((_, _, found)) = row.iter().find(|(o, v, _)| *o == e && *v == value) else {
             continue;
         };
@@ -198,14 +206,25 @@ fn is_local_development(ctx: &Context, e: usize) -> bool {
         && env.files.iter().all(is_dotenv)
 }
 
-/// Every setting's values by (service, key), in environment order.
+/// Every setting's values by (service, key), in environment order. Naming words are found only
+/// where they are read: values of addressing keys (judged) and rows whose values differ (where
+/// `own_words` learns); the same value everywhere under another key teaches nothing.
 fn rows<'a>(ctx: &'a Context) -> HashMap<(Option<&'a str>, &'a str), Row<'a>> {
     let mut rows: HashMap<(Option<&str>, &str), Row> = HashMap::default();
     for (e, service, key, setting) in ctx.settings() {
-        let value = setting.display();
         rows.entry((service, key))
             .or_default()
-            .push((e, value, naming_words(value)));
+            .values
+            .push((e, setting.display(), Vec::new()));
+    }
+    for ((_, key), row) in rows.iter_mut() {
+        row.addresses = addresses_something(key);
+        let differs = row.values.windows(2).any(|w| w[0].1 != w[1].1);
+        if differs || row.addresses {
+            for (_, value, words) in row.values.iter_mut() {
+                *words = naming_words(value);
+            }
+        }
     }
     rows
 }
@@ -221,7 +240,7 @@ fn own_words(
     rows: &HashMap<(Option<&str>, &str), Row>,
 ) -> Vec<HashSet<String>> {
     let mut own: Vec<HashSet<String>> = names.to_vec();
-    for row in rows.values() {
+    for row in rows.values().map(|r| &r.values) {
         let words: Vec<&Vec<String>> = row.iter().map(|(_, _, w)| w).collect();
         for (i, &(e, mine, _)) in row.iter().enumerate() {
             for (j, &(p, theirs, _)) in row.iter().enumerate() {
@@ -263,9 +282,12 @@ fn names_all_its_holders(
 /// Names that contain an environment word but name something else: the ACME endpoints
 /// (`letsencrypt-prod` is used by every environment) and volume drivers (`driver: local`).
 fn names_a_well_known_thing(key: &str, found: &[String]) -> bool {
-    let field = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
-    field == "driver"
-        || key.to_ascii_lowercase().contains("issuer")
+    let field = key.rsplit('.').next().unwrap_or(key);
+    field.eq_ignore_ascii_case("driver")
+        || key
+            .as_bytes()
+            .windows(6)
+            .any(|w| w.eq_ignore_ascii_case(b"issuer"))
         || found.iter().any(|w| w == "letsencrypt" || w == "acme")
 }
 

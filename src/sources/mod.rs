@@ -246,6 +246,29 @@ impl Workspace {
         self.parse_once(&cell, &path, relative, parse);
     }
 
+    /// Parse a file for discovery, before there is a plan, and keep the result for the
+    /// environments that will read it: `share_parsed` then sets how many readers take it (and
+    /// drops it if the plan does not list it), so a file discovery looked at is parsed once.
+    pub fn read_parsed_before_plan<T: Any + Send + Sync>(
+        &self,
+        relative: &str,
+        parse: impl FnOnce(&str) -> Result<T>,
+    ) -> Result<Arc<T>> {
+        let path = self.resolve(relative)?;
+        let cell = {
+            let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = parsed
+                .entries
+                .entry((path.clone(), TypeId::of::<T>()))
+                .or_insert_with(|| SharedParse {
+                    result: Arc::default(),
+                    reads_left: usize::MAX,
+                });
+            Arc::clone(&entry.result)
+        };
+        Self::parsed_result(relative, self.parse_once(&cell, &path, relative, parse))
+    }
+
     fn parse_once<'c, T: Any + Send + Sync>(
         &self,
         cell: &'c OnceLock<Result<Arc<dyn Any + Send + Sync>>>,
@@ -283,6 +306,11 @@ impl Workspace {
             }
         }
         let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        // What discovery parsed waits for the environments listing it, and no longer than that.
+        parsed.entries.retain(|(path, _), entry| {
+            entry.reads_left = planned.get(path).copied().unwrap_or(0);
+            entry.reads_left > 0
+        });
         parsed.readers = plan.environments.len();
         parsed.planned = planned;
     }
@@ -728,6 +756,30 @@ mod tests {
             parses.load(Ordering::SeqCst),
             5,
             "prefetched files are not parsed again"
+        );
+        assert!(ws.parsed.lock().unwrap().entries.is_empty());
+
+        // What discovery parsed before the plan is taken by the planned readers; a file the
+        // plan does not list is dropped when the plan is shared.
+        ws.forget_parsed();
+        assert_eq!(*ws.read_parsed_before_plan("base.yml", parse).unwrap(), 4);
+        assert_eq!(*ws.read_parsed_before_plan("base.yml", parse).unwrap(), 4);
+        ws.read_parsed_before_plan("bad.yml", parse).unwrap();
+        assert_eq!(parses.load(Ordering::SeqCst), 7);
+        ws.share_parsed(&plan);
+        assert_eq!(
+            ws.parsed.lock().unwrap().entries.len(),
+            1,
+            "bad.yml dropped"
+        );
+        ws.prefetch_parsed("base.yml", parse);
+        for _ in 0..2 {
+            assert_eq!(*ws.read_parsed("base.yml", parse).unwrap(), 4);
+        }
+        assert_eq!(
+            parses.load(Ordering::SeqCst),
+            7,
+            "the environments take discovery's parse"
         );
         assert!(ws.parsed.lock().unwrap().entries.is_empty());
     }

@@ -43,12 +43,17 @@ fn convert(
     let mut defaulted = false;
     let kind = match &node.value {
         Value::Null => Kind::Null,
+        // Only a `$` starts an interpolation.
+        Value::Scalar(s) if !s.text.contains('$') => Kind::Str(s.text.clone()),
         Value::Scalar(s) => {
             let at = |m: String| Error::at(file, node.line, m).with_column(node.column);
-            let may_be_secret = is_secret_variable(key.unwrap_or_default(), &s.text)
-                || key.is_some_and(is_secret_key);
+            // Asked only when a message could quote the value: classifying is not free.
+            let may_be_secret = || {
+                key.is_some_and(is_secret_key)
+                    || is_secret_variable(key.unwrap_or_default(), &s.text)
+            };
             let done = interpolate_vars(&s.text, vars.lookup).map_err(|e| {
-                at(if may_be_secret {
+                at(if may_be_secret() {
                     e.redacted()
                 } else {
                     e.message()
@@ -63,12 +68,9 @@ fn convert(
             for name in done.unset {
                 unset.push((name, origin.clone(), None));
             }
+            let redact = !done.required.is_empty() && may_be_secret();
             for (name, message) in done.required {
-                let message = if may_be_secret {
-                    String::new()
-                } else {
-                    message
-                };
+                let message = if redact { String::new() } else { message };
                 unset.push((name, origin.clone(), Some(message)));
             }
             Kind::Str(done.text)
