@@ -277,7 +277,6 @@ fn classify_row(
     present: &[bool],
     sets: &SettingSets,
 ) -> Verdict {
-    let policy = sets.policy;
     let id = r.aspect.id();
     let category = category_of(&id, role);
     let cells: Vec<(usize, &CellValue)> = r
@@ -293,6 +292,41 @@ fn classify_row(
         .count();
     let all_same = r.status == Status::Same
         || cells.windows(2).all(|w| equivalent(&id, w[0].1, w[1].1)) && !has_secret(r);
+    let reference = c.reference;
+    let ref_value = r.cells.get(reference).map(|cell| &cell.value);
+    let env_same_as_ref = |i: usize| -> bool {
+        match ref_value {
+            Some(v) => {
+                equivalent(&id, &r.cells[i].value, v)
+                    && !(has_secret(r) && r.status != Status::Same)
+            }
+            None => true,
+        }
+    };
+
+    let (kind, reason) = if all_same {
+        (Kind::Same, None)
+    } else {
+        judge_difference(c, r, &id, service, values_present < cells.len(), sets)
+    };
+    // The reference environment is in parity with itself.
+    let env_ok = (0..r.cells.len())
+        .map(|i| present[i].then(|| kind.in_parity() || i == reference || env_same_as_ref(i)))
+        .collect();
+    verdict(kind, reason, category, env_ok)
+}
+
+/// What a row whose values differ is: held to match, intended (by the policy, by design, by
+/// the environments' names, as secrets), missing somewhere, or drift.
+fn judge_difference(
+    c: &Comparison,
+    r: &Row,
+    id: &str,
+    service: Option<&str>,
+    missing: bool,
+    sets: &SettingSets,
+) -> (Kind, Option<String>) {
+    let policy = sets.policy;
     let service_matches = |p: &Option<crate::policy::Pattern>| match (p, service) {
         (None, _) => true,
         (Some(p), Some(name)) => p.matches(name),
@@ -300,8 +334,8 @@ fn classify_row(
     };
     // One fact, one verdict: `env.POSTGRES_MAX_CONNECTIONS` is judged as the
     // `postgres.max_connections` it sets.
-    let ids: Vec<String> = std::iter::once(id.clone())
-        .chain(crate::defaults::server_key_of_variable(&id))
+    let ids: Vec<String> = std::iter::once(id.to_string())
+        .chain(crate::defaults::server_key_of_variable(id))
         .collect();
     // The first entry (in file order) whose setting and service both match; then what sizes a
     // server by design (`postgres.wal_buffers` as `postgres.shared_buffers`).
@@ -324,25 +358,11 @@ fn classify_row(
             .find(|m| service_matches(&m.service))
     });
 
-    let reference = c.reference;
-    let ref_value = r.cells.get(reference).map(|cell| &cell.value);
-    let env_same_as_ref = |i: usize| -> bool {
-        match ref_value {
-            Some(v) => {
-                equivalent(&id, &r.cells[i].value, v)
-                    && !(has_secret(r) && r.status != Status::Same)
-            }
-            None => true,
-        }
-    };
-
-    let (kind, reason) = if all_same {
-        (Kind::Same, None)
-    } else if let Some(m) = must_match {
+    if let Some(m) = must_match {
         (Kind::MustMatch, Some(m.reason.clone()))
     } else if let Some(reason) = intended {
         (Kind::Intended, Some(reason))
-    } else if values_present < cells.len() {
+    } else if missing {
         (Kind::Missing, None)
     } else if has_secret(r) {
         (
@@ -356,12 +376,7 @@ fn classify_row(
         )
     } else {
         (Kind::Drift, None)
-    };
-    // The reference environment is in parity with itself.
-    let env_ok = (0..r.cells.len())
-        .map(|i| present[i].then(|| kind.in_parity() || i == reference || env_same_as_ref(i)))
-        .collect();
-    verdict(kind, reason, category, env_ok)
+    }
 }
 
 fn has_secret(r: &Row) -> bool {

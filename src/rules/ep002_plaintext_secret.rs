@@ -55,12 +55,12 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for (e, service, key, setting, scope) in ctx.settings_in_scope() {
         // A local development file's credentials are local defaults, and a sample's are
         // placeholders: neither is a secret kept in the repository.
-        if super::from_sample(setting) || envs[e] == "local" {
-            continue;
-        }
         let SettingValue::Secret(secret) = &setting.value else {
             continue;
         };
+        if super::from_sample(setting) || envs[e] == "local" {
+            continue;
+        }
         if secret.is_placeholder() && !secret.is_unexpanded() {
             continue; // nothing secret is written; EP003 reports the placeholder
         }

@@ -54,12 +54,12 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for (e, service, key, setting, scope) in ctx.settings_in_scope() {
         // A local development file's credentials are local defaults, and a sample's are
         // placeholders: neither is a secret kept in the repository.
-        if super::from_sample(setting) || envs[e] == "local" {
-            continue;
-        }
         let SettingValue::Secret(secret) = &setting.value else {
             continue;
         };
+        if super::from_sample(setting) || envs[e] == "local" {
+            continue;
+        }
         // Placeholder text a server takes literally is EP002's finding ("the placeholder text
         // itself is the secret"): one finding for one fact.
         if secret.is_unexpanded() {

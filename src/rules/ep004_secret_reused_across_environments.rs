@@ -41,12 +41,12 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // Fingerprint -> where it appears.
     let mut seen: BTreeMap<[u8; 16], Vec<Place>> = BTreeMap::new();
     for (e, service, key, setting) in ctx.settings() {
-        if super::from_sample(setting) {
-            continue;
-        }
         let SettingValue::Secret(secret) = &setting.value else {
             continue;
         };
+        if super::from_sample(setting) {
+            continue;
+        }
         // A placeholder or a fallback default (a `${VAR:-default}`, a Terraform variable's
         // `default`) is the same text, not the same secret: EP003 reports it.
         if secret.length() == 0 || secret.is_placeholder() || secret.is_fallback() {

@@ -575,18 +575,18 @@ pub(crate) fn from_sample(setting: &Setting) -> bool {
 
 /// Truthy as configuration writes it.
 pub(crate) fn is_truthy(v: &str) -> bool {
-    matches!(
-        v.trim().to_ascii_lowercase().as_str(),
-        "1" | "true" | "yes" | "on" | "y"
-    )
+    is_one_of(v, &["1", "true", "yes", "on", "y"])
 }
 
 /// Falsy as configuration writes it.
 pub(crate) fn is_falsy(v: &str) -> bool {
-    matches!(
-        v.trim().to_ascii_lowercase().as_str(),
-        "0" | "false" | "no" | "off" | "n"
-    )
+    is_one_of(v, &["0", "false", "no", "off", "n"])
+}
+
+/// `v`, trimmed, is one of `words` in any case (without a lower-cased copy: asked per setting).
+fn is_one_of(v: &str, words: &[&str]) -> bool {
+    let v = v.trim();
+    words.iter().any(|w| v.eq_ignore_ascii_case(w))
 }
 
 #[cfg(test)]
