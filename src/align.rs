@@ -265,13 +265,24 @@ fn match_by_name_words(mut aligned: Vec<AlignedService>, scan: &Scan) -> Vec<Ali
             && disjoint_envs(a, b)
             && (begins(&words(a), &words(b)) || begins(&words(b), &words(a)) || same_build)
     };
+    // Only services missing from some environment can match, and only within their role: the
+    // search runs over those, not over every pair of services.
+    let mut open: HashMap<Role, Vec<usize>> = HashMap::default();
+    for (i, a) in aligned.iter().enumerate().filter(|(_, a)| !complete(a)) {
+        open.entry(a.role).or_default().push(i);
+    }
     let candidates = |i: usize, aligned: &[AlignedService]| -> Vec<usize> {
-        (0..aligned.len())
+        open.get(&aligned[i].role)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .copied()
             .filter(|&j| j != i && fits(i, j, aligned))
             .collect()
     };
+    let mut in_order: Vec<usize> = open.values().flatten().copied().collect();
+    in_order.sort_unstable();
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for i in 0..aligned.len() {
+    for i in in_order {
         if let [j] = candidates(i, &aligned)[..] {
             if i < j && candidates(j, &aligned) == [i] {
                 pairs.push((i, j));

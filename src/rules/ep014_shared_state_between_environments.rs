@@ -253,23 +253,45 @@ fn is_source_code(source: &str, target: &str) -> bool {
 }
 
 /// Settings by environment, service and key, to find a setting's neighbours.
-type Values<'a> = HashMap<(usize, Option<&'a str>, &'a str), &'a str>;
+/// Each service's (or environment's) settings as (key, value), by (environment, service): the
+/// settings beside a bucket or a database name are looked up among their own service's, not
+/// among all settings (which made a search per database name quadratic).
+type Values<'a> = HashMap<(usize, Option<&'a str>), Vec<(&'a str, &'a str)>>;
 
 fn values_by_place<'a>(ctx: &'a Context) -> Values<'a> {
-    ctx.settings()
-        .map(|(e, service, key, setting)| ((e, service, key), setting.display()))
+    let mut values: Values = HashMap::default();
+    for (e, service, key, setting) in ctx.settings() {
+        values
+            .entry((e, service))
+            .or_default()
+            .push((key, setting.display()));
+    }
+    values
+}
+
+/// The settings of `key`'s group in its service: (key, value).
+fn group_of<'a>(
+    values: &Values<'a>,
+    e: usize,
+    service: Option<&str>,
+    key: &str,
+) -> Vec<(&'a str, &'a str)> {
+    let group = setting_group(key);
+    values
+        .get(&(e, service))
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .copied()
+        .filter(|(k, _)| setting_group(k) == group)
         .collect()
 }
 
 /// The endpoint configured beside a bucket (`minio.endpoint` beside `minio.bucketName`,
 /// `S3_ENDPOINT` beside `S3_BUCKET`): the same bucket name on two servers is two buckets.
 fn endpoint_of<'a>(values: &Values<'a>, e: usize, service: Option<&str>, key: &str) -> &'a str {
-    let group = setting_group(key);
-    values
-        .iter()
-        .filter(|((env, svc, k), _)| *env == e && *svc == service && setting_group(k) == group)
-        .filter(|((_, _, k), _)| is_endpoint_field(k))
-        .map(|((_, _, k), v)| (*k, *v))
+    group_of(values, e, service, key)
+        .into_iter()
+        .filter(|(k, _)| is_endpoint_field(k))
         .min()
         .map_or("", |(_, v)| v)
 }
@@ -287,15 +309,13 @@ fn setting_group(key: &str) -> (&str, String) {
 /// The database host configured beside a database name (`DB_HOST` beside `DB_NAME`,
 /// `PROFILE_DATABASE_HOST` beside `PROFILE_DATABASE_NAME`), lower-cased; `""` when none is.
 fn host_of<'a>(values: &Values<'a>, e: usize, service: Option<&str>, key: &str) -> &'a str {
-    let group = setting_group(key);
-    values
-        .iter()
-        .filter(|((env, svc, k), _)| *env == e && *svc == service && setting_group(k) == group)
-        .filter(|((_, _, k), _)| {
+    group_of(values, e, service, key)
+        .into_iter()
+        .filter(|(k, _)| {
             let field = k.rsplit('.').next().unwrap_or(k).to_ascii_lowercase();
             field.ends_with("host") || field.ends_with("hostname") || field.ends_with("endpoint")
         })
-        .map(|((_, _, k), v)| (*k, v.trim()))
+        .map(|(k, v)| (k, v.trim()))
         .min()
         .map_or("", |(_, v)| v)
 }
