@@ -221,9 +221,14 @@ fn directory_candidates(
         has_local |= env == "local";
         has_production |= canonical_env_name(&env) == "production";
         let own = ComposeShape::read(workspace, &path);
-        let standalone = own
-            .as_ref()
-            .is_some_and(|s| s.stands_alone_beside(base_shape.as_ref(), dev_base));
+        let standalone = match (&base, &base_shape) {
+            // A base discovery cannot read (broken YAML, over a size limit) is still merged:
+            // reading it then reports why, at its file, instead of the base silently vanishing.
+            (Some(_), None) => false,
+            _ => own
+                .as_ref()
+                .is_some_and(|s| s.stands_alone_beside(base_shape.as_ref(), dev_base)),
+        };
         deployed_over_base |= base.is_some() && !standalone && !is_developer_env(&env);
         let (env_files, reason) = match &base {
             Some(b) if !standalone => (

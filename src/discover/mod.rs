@@ -811,6 +811,43 @@ mod tests {
         );
     }
 
+    /// Overrides that could run alone, over a base that cannot be parsed: the base stays in
+    /// the plan, so that reading it reports the error (it was silently dropped).
+    #[test]
+    fn an_unreadable_base_is_still_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = "services:\n  web:\n    image: shop/web:1\n";
+        std::fs::write(dir.path().join("docker-compose.yml"), "services: [\n").unwrap();
+        std::fs::write(dir.path().join("docker-compose.staging.yml"), service).unwrap();
+        std::fs::write(dir.path().join("docker-compose.prod.yml"), service).unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        let plan: Vec<(String, Vec<String>)> = discover(&ws)
+            .unwrap()
+            .environments
+            .into_iter()
+            .map(|e| (e.name.clone(), e.files()))
+            .collect();
+        assert_eq!(
+            plan,
+            vec![
+                (
+                    "staging".into(),
+                    vec![
+                        "docker-compose.yml".into(),
+                        "docker-compose.staging.yml".into()
+                    ]
+                ),
+                (
+                    "production".into(),
+                    vec![
+                        "docker-compose.yml".into(),
+                        "docker-compose.prod.yml".into()
+                    ]
+                ),
+            ]
+        );
+    }
+
     #[test]
     fn standalone_files_and_env_directories() {
         assert_eq!(
