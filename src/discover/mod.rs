@@ -768,11 +768,17 @@ mod tests {
     }
 
     fn plan_of(files: &[&str]) -> Vec<(String, Vec<String>)> {
+        let files: Vec<(&str, &str)> = files.iter().map(|f| (*f, "services: {}\n")).collect();
+        plan_with(&files)
+    }
+
+    /// The plan of a repository of (path, content) files: each environment and its files.
+    fn plan_with(files: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
         let dir = tempfile::tempdir().unwrap();
-        for f in files {
+        for (f, content) in files {
             let p = dir.path().join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, "services: {}\n").unwrap();
+            std::fs::write(p, content).unwrap();
         }
         let ws = Workspace::open(dir.path()).unwrap();
         discover(&ws)
@@ -815,20 +821,13 @@ mod tests {
     /// the plan, so that reading it reports the error (it was silently dropped).
     #[test]
     fn an_unreadable_base_is_still_merged() {
-        let dir = tempfile::tempdir().unwrap();
         let service = "services:\n  web:\n    image: shop/web:1\n";
-        std::fs::write(dir.path().join("docker-compose.yml"), "services: [\n").unwrap();
-        std::fs::write(dir.path().join("docker-compose.staging.yml"), service).unwrap();
-        std::fs::write(dir.path().join("docker-compose.prod.yml"), service).unwrap();
-        let ws = Workspace::open(dir.path()).unwrap();
-        let plan: Vec<(String, Vec<String>)> = discover(&ws)
-            .unwrap()
-            .environments
-            .into_iter()
-            .map(|e| (e.name.clone(), e.files()))
-            .collect();
         assert_eq!(
-            plan,
+            plan_with(&[
+                ("docker-compose.yml", "services: [\n"),
+                ("docker-compose.staging.yml", service),
+                ("docker-compose.prod.yml", service),
+            ]),
             vec![
                 (
                     "staging".into(),

@@ -231,18 +231,7 @@ impl Workspace {
         let Ok(path) = self.resolve(relative) else {
             return;
         };
-        let cell = {
-            let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-            let reads_left = parsed.expected_readers(&path);
-            let entry = parsed
-                .entries
-                .entry((path.clone(), TypeId::of::<T>()))
-                .or_insert_with(|| SharedParse {
-                    result: Arc::default(),
-                    reads_left,
-                });
-            Arc::clone(&entry.result)
-        };
+        let cell = self.waiting_cell::<T>(&path, |parsed| parsed.expected_readers(&path));
         self.parse_once(&cell, &path, relative, parse);
     }
 
@@ -255,18 +244,27 @@ impl Workspace {
         parse: impl FnOnce(&str) -> Result<T>,
     ) -> Result<Arc<T>> {
         let path = self.resolve(relative)?;
-        let cell = {
-            let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-            let entry = parsed
-                .entries
-                .entry((path.clone(), TypeId::of::<T>()))
-                .or_insert_with(|| SharedParse {
-                    result: Arc::default(),
-                    reads_left: usize::MAX,
-                });
-            Arc::clone(&entry.result)
-        };
+        let cell = self.waiting_cell::<T>(&path, |_| usize::MAX);
         Self::parsed_result(relative, self.parse_once(&cell, &path, relative, parse))
+    }
+
+    /// The cell a parse of `path` is kept in until its readers take it: the existing one, or a
+    /// new one waiting for `reads_left` readers.
+    fn waiting_cell<T: Any>(
+        &self,
+        path: &Path,
+        reads_left: impl FnOnce(&ParsedFiles) -> usize,
+    ) -> Arc<OnceLock<Result<Arc<dyn Any + Send + Sync>>>> {
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        let reads_left = reads_left(&parsed);
+        let entry = parsed
+            .entries
+            .entry((path.to_path_buf(), TypeId::of::<T>()))
+            .or_insert_with(|| SharedParse {
+                result: Arc::default(),
+                reads_left,
+            });
+        Arc::clone(&entry.result)
     }
 
     fn parse_once<'c, T: Any + Send + Sync>(
