@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::align::AlignedService;
 use crate::defaults::{default_of, KnownDefault};
 use crate::discover::is_env_word;
-use crate::model::{Origin, Quantity, Role, Scan, Setting, SettingValue};
+use crate::model::{Origin, Quantity, Role, Scan, Setting, SettingValue, Settings};
 
 /// The whole comparison of a scan.
 #[derive(Debug, Clone, Serialize)]
@@ -70,7 +70,7 @@ pub struct ServiceView {
     /// Limit times instances; `None` when any instance is unlimited.
     pub cpu_limit_total_millis: Option<u64>,
     pub memory_limit_total_bytes: Option<u64>,
-    pub settings: BTreeMap<String, Setting>,
+    pub settings: Settings,
     pub origin: Origin,
 }
 
@@ -592,7 +592,11 @@ fn view(scan: &Scan, a: &AlignedService, e: usize) -> Option<ServiceView> {
 }
 
 /// Compose's short `build: ./app` is the long form's `build.context: ./app`: one setting.
-fn with_long_build_form(mut settings: BTreeMap<String, Setting>) -> BTreeMap<String, Setting> {
+fn with_long_build_form(mut settings: Settings) -> Settings {
+    // Asked first: removing through a shared map would copy it.
+    if !settings.contains_key("build") {
+        return settings;
+    }
     if let Some(context) = settings.remove("build") {
         settings
             .entry("build.context".to_string())
@@ -603,7 +607,8 @@ fn with_long_build_form(mut settings: BTreeMap<String, Setting>) -> BTreeMap<Str
 
 /// Settings of several members as one map. A key with one value everywhere keeps it; otherwise
 /// the distinct values are listed, and a key some members lack says on how many it is set.
-fn merged_settings(members: &[&BTreeMap<String, Setting>]) -> BTreeMap<String, Setting> {
+/// One member's map is shared, not copied.
+fn merged_settings(members: &[&Settings]) -> Settings {
     if let [only] = members {
         return (*only).clone();
     }
@@ -635,13 +640,13 @@ fn merged_settings(members: &[&BTreeMap<String, Setting>]) -> BTreeMap<String, S
             }
             let mut s = first.clone();
             s.value = if distinct.iter().any(|d| d.is_secret()) {
-                SettingValue::Secret(crate::model::MaskedSecret::new(
+                SettingValue::Secret(Box::new(crate::model::MaskedSecret::new(
                     &distinct
                         .iter()
                         .map(|d| format!("{:?}", d.value))
                         .collect::<String>(),
                     text,
-                ))
+                )))
             } else {
                 SettingValue::Text(text.into())
             };
@@ -650,7 +655,7 @@ fn merged_settings(members: &[&BTreeMap<String, Setting>]) -> BTreeMap<String, S
         };
         out.insert(key.clone(), merged);
     }
-    out
+    out.into()
 }
 
 /// A row over the environments where its service is `present`.

@@ -10,6 +10,7 @@ pub mod image;
 pub mod resource;
 pub mod role;
 pub mod secret;
+pub mod settings;
 pub mod units;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ pub use image::{ChartTag, ImageRef};
 pub use resource::{AttributeValue, CloudResource, ResourceAttribute};
 pub use role::Role;
 pub use secret::{is_secret_key, MaskedSecret, SettingValue};
+pub use settings::Settings;
 
 /// Suffixes of a committed sample standing in for a file kept out of the repository
 /// (`.env.prod-sample`, `.env.production.example`, `config/production.sample.json`).
@@ -180,7 +182,8 @@ impl Setting {
     /// (a URL whose password is masked) keeps its display.
     pub fn from_secret_source(mut self, secret: bool) -> Self {
         if let (true, SettingValue::Text(text)) = (secret, &self.value) {
-            self.value = SettingValue::Secret(MaskedSecret::new(text, secret::MASK.to_string()));
+            self.value =
+                SettingValue::Secret(Box::new(MaskedSecret::new(text, secret::MASK.to_string())));
             self.quantity = None;
         }
         self
@@ -254,7 +257,7 @@ pub struct Service {
     /// Compose profiles (or similar): a service that only runs when asked for is optional.
     pub profiles: Vec<String>,
     /// Settings by dotted key: `env.DEBUG`, `postgres.max_connections`, `healthcheck.interval`.
-    pub settings: BTreeMap<String, Setting>,
+    pub settings: Settings,
     /// Where the service is declared.
     pub origin: Origin,
 }
@@ -268,7 +271,7 @@ impl Service {
             instances: Instances::default(),
             resources: Resources::default(),
             profiles: Vec::new(),
-            settings: BTreeMap::new(),
+            settings: Settings::new(),
             origin,
         }
     }

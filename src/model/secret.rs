@@ -18,7 +18,8 @@ pub const MASK: &str = "********";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingValue {
     Text(Arc<str>),
-    Secret(MaskedSecret),
+    /// Boxed: few values are secrets, and every setting would otherwise be as large as one.
+    Secret(Box<MaskedSecret>),
 }
 
 impl SettingValue {
@@ -31,7 +32,7 @@ impl SettingValue {
         {
             let mut secret = MaskedSecret::new(&text, masked);
             secret.weakness = passwords.iter().find_map(|p| weakness(p));
-            return SettingValue::Secret(secret);
+            return SettingValue::Secret(Box::new(secret));
         }
         if is_reference_value(&text) || names_a_secret(key, &text) {
             return SettingValue::Text(text.into());
@@ -39,7 +40,7 @@ impl SettingValue {
         let secret_by_key =
             is_secret_key(key) && !is_file_path(&text) && !is_flag_or_count(key, &text);
         if secret_by_key || looks_like_secret_value(&text) {
-            return SettingValue::Secret(MaskedSecret::new(&text, MASK.to_string()));
+            return SettingValue::Secret(Box::new(MaskedSecret::new(&text, MASK.to_string())));
         }
         SettingValue::Text(text.into())
     }

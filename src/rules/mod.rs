@@ -367,7 +367,7 @@ impl<'a> Context<'a> {
         let service_settings = self.services().flat_map(|(e, name, s)| {
             s.settings
                 .iter()
-                .map(move |(k, v)| (e, Some(name), k.as_str(), v, &s.settings))
+                .map(move |(k, v)| (e, Some(name), k.as_str(), v, &*s.settings))
         });
         let env_settings = self
             .scan

@@ -442,10 +442,10 @@ fn read_commands(
             .from_secret_source(value.secret);
         if *line != setting.display() && !setting.is_secret() {
             // Equality still follows the real command line.
-            setting.value = SettingValue::Secret(crate::model::MaskedSecret::new(
+            setting.value = SettingValue::Secret(Box::new(crate::model::MaskedSecret::new(
                 line,
                 setting.display().to_string(),
-            ));
+            )));
         }
         service.settings.insert(key.to_string(), setting);
     }

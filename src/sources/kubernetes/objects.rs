@@ -247,7 +247,7 @@ pub fn secret_values(obj: &Object) -> Result<Vec<(String, Setting)>> {
 /// A Secret value: always masked, compared by fingerprint.
 fn masked(clear: &str, at: &Val) -> Setting {
     let mut s = Setting::new("", "", at.origin.clone());
-    s.value = SettingValue::Secret(MaskedSecret::new(clear, MASK.to_string()));
+    s.value = SettingValue::Secret(Box::new(MaskedSecret::new(clear, MASK.to_string())));
     s
 }
 

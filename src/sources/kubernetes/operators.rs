@@ -150,7 +150,8 @@ fn helm_release(
     for key in secret_keys {
         if let Some(setting) = service.settings.get_mut(&key) {
             let clear = setting.display().to_string();
-            setting.value = SettingValue::Secret(MaskedSecret::new(&clear, MASK.to_string()));
+            setting.value =
+                SettingValue::Secret(Box::new(MaskedSecret::new(&clear, MASK.to_string())));
             setting.quantity = None;
         }
     }

@@ -409,8 +409,10 @@ fn read_command(
         let key = join(prefix, key);
         let mut setting = Setting::new(&key, shown, v.origin.clone());
         if line != setting.display() && !setting.is_secret() {
-            setting.value =
-                SettingValue::Secret(MaskedSecret::new(&line, setting.display().to_string()));
+            setting.value = SettingValue::Secret(Box::new(MaskedSecret::new(
+                &line,
+                setting.display().to_string(),
+            )));
         }
         settings.insert(key, setting);
     }

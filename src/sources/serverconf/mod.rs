@@ -124,10 +124,10 @@ pub fn load(
         let secret = secret || crate::model::is_secret_key(&key);
         let setting = if secret && !text.is_empty() {
             Setting {
-                value: SettingValue::Secret(MaskedSecret::in_unexpanding_file(
+                value: SettingValue::Secret(Box::new(MaskedSecret::in_unexpanding_file(
                     &text,
                     crate::model::secret::MASK.to_string(),
-                )),
+                ))),
                 ..Setting::new(&key, "", origin)
             }
         } else {

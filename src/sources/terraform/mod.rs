@@ -323,10 +323,10 @@ fn flatten(
     let setting = if sensitive && !text.is_empty() {
         // `sensitive = true`: masked even when the name and the value look innocent.
         Setting {
-            value: SettingValue::Secret(MaskedSecret::new(
+            value: SettingValue::Secret(Box::new(MaskedSecret::new(
                 &text,
                 crate::model::secret::MASK.to_string(),
-            )),
+            ))),
             ..Setting::new(key, "", origin.clone())
         }
     } else {
