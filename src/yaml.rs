@@ -37,6 +37,23 @@ impl Default for Limits {
     }
 }
 
+/// Source bytes per node a file may hold within its byte limit: the default 16 MiB allows about
+/// the default million nodes.
+const BYTES_PER_NODE: u64 = 16;
+
+impl Limits {
+    /// The limits for a file of at most `max_file_bytes`: a larger byte limit (`--max-file-size`)
+    /// allows proportionally more nodes, so that raising it is enough to read a large file.
+    pub fn for_file_size(max_file_bytes: u64) -> Self {
+        let default = Limits::default();
+        let nodes = usize::try_from(max_file_bytes / BYTES_PER_NODE).unwrap_or(usize::MAX);
+        Limits {
+            max_nodes: default.max_nodes.max(nodes),
+            ..default
+        }
+    }
+}
+
 /// Bytes of scalar text that alias expansion may copy, per allowed node. A node count alone does
 /// not stop a small number of aliases to one huge scalar from exhausting memory.
 pub const ALIAS_BYTES_PER_NODE: usize = 64;
@@ -509,7 +526,10 @@ impl<'f> Builder<'f> {
                 format!("YAML alias expansion exceeds {max} nodes (possible alias bomb)"),
             )
         } else {
-            self.error(pos, format!("YAML document exceeds {max} nodes"))
+            self.error(
+                pos,
+                format!("YAML document exceeds {max} nodes (raise it with --max-file-size)"),
+            )
         }
     }
 
@@ -970,9 +990,22 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
             ..Limits::default()
         };
         let e = parse_document("[1, 2, 3, 4, 5]", "t.yml", limits).unwrap_err();
-        assert_eq!(e.message, "YAML document exceeds 5 nodes");
+        assert_eq!(
+            e.message,
+            "YAML document exceeds 5 nodes (raise it with --max-file-size)"
+        );
         // Exactly at the limit is fine: the sequence plus four items.
         parse_document("[1, 2, 3, 4]", "t.yml", limits).unwrap();
+    }
+
+    #[test]
+    fn a_larger_file_size_limit_allows_more_nodes() {
+        // The default file limit (16 MiB) allows about the default node limit; it never drops
+        // below that.
+        assert_eq!(Limits::for_file_size(16 * 1024 * 1024).max_nodes, 1_048_576);
+        assert_eq!(Limits::for_file_size(1024).max_nodes, 1_000_000);
+        assert_eq!(Limits::for_file_size(64 * 1024 * 1024).max_nodes, 4_194_304);
+        assert_eq!(Limits::for_file_size(64 * 1024 * 1024).max_depth, 256);
     }
 
     #[test]

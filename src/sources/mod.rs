@@ -352,7 +352,7 @@ impl Workspace {
     /// Every YAML document of `text` (read from `file`), its nodes and alias copies charged to
     /// the run budget: one file's limit is lowered to what the run has left.
     pub fn yaml_documents(&self, text: &str, file: &str) -> Result<Vec<crate::yaml::Node>> {
-        let mut limits = crate::yaml::Limits::default();
+        let mut limits = crate::yaml::Limits::for_file_size(self.max_file_bytes);
         let left = self.budget.remaining(Resource::YamlNodes);
         let lowered = left < limits.max_nodes as u64;
         if lowered {
