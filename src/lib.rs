@@ -20,6 +20,7 @@ pub mod escape;
 pub mod hash;
 pub mod history;
 pub mod live;
+pub mod memo;
 pub mod model;
 pub mod policy;
 pub mod promote;

@@ -424,11 +424,40 @@ pub fn is_backing(role: Role) -> bool {
 
 /// The category an item counts in, from its id and its service's role.
 pub fn category_of(id: &str, role: Option<Role>) -> Category {
+    thread_local! {
+        static KEYS: crate::memo::Memo<KeyCategory> = Default::default();
+    }
+    // Asked for every row: the answers about the key alone are remembered.
+    let key = crate::memo::remember(&KEYS, id, key_category);
+    match key {
+        KeyCategory::Images => Category::ImagesAndVersions,
+        KeyCategory::Security => Category::SecuritySettings,
+        _ if key == KeyCategory::Observability || role == Some(Role::Monitoring) => {
+            Category::Observability
+        }
+        KeyCategory::Topology => Category::Topology,
+        _ if role.is_some_and(is_backing) => Category::BackingServices,
+        _ => Category::ConfigurationKeys,
+    }
+}
+
+/// What a key alone says of its category, most telling first; the service's role decides the
+/// rest ([`category_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyCategory {
+    Images,
+    Security,
+    Observability,
+    Topology,
+    Other,
+}
+
+fn key_category(id: &str) -> KeyCategory {
     let lower = id.to_ascii_lowercase();
     let last = lower.rsplit('.').next().unwrap_or(&lower);
     let has = |words: &[&str]| words.iter().any(|w| last.contains(w));
     if id == "image" {
-        return Category::ImagesAndVersions;
+        return KeyCategory::Images;
     }
     if crate::model::secret::is_secret_key(id)
         || has(&[
@@ -444,7 +473,7 @@ pub fn category_of(id: &str, role: Option<Role>) -> Category {
             "auth",
         ])
     {
-        return Category::SecuritySettings;
+        return KeyCategory::Security;
     }
     if lower.starts_with("healthcheck.")
         || lower.starts_with("logging.")
@@ -457,9 +486,8 @@ pub fn category_of(id: &str, role: Option<Role>) -> Category {
             "tracing",
             "otel",
         ])
-        || role == Some(Role::Monitoring)
     {
-        return Category::Observability;
+        return KeyCategory::Observability;
     }
     if matches!(
         id,
@@ -468,12 +496,9 @@ pub fn category_of(id: &str, role: Option<Role>) -> Category {
         .iter()
         .any(|p| lower.starts_with(p))
     {
-        return Category::Topology;
+        return KeyCategory::Topology;
     }
-    if role.is_some_and(is_backing) {
-        return Category::BackingServices;
-    }
-    Category::ConfigurationKeys
+    KeyCategory::Other
 }
 
 #[cfg(test)]

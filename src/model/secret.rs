@@ -528,9 +528,18 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 /// Whether a setting key names a secret. Works on the last dotted segment so `env.DB_PASSWORD`
 /// and `auth.password` both count; words split at `_`, `-` and lower-to-upper case changes.
 pub fn is_secret_key(key: &str) -> bool {
+    thread_local! {
+        static KNOWN: crate::memo::Memo<bool> = Default::default();
+    }
+    // Called for every setting of every service, which repeat a few hundred names.
     let last = key.rsplit('.').next().unwrap_or(key);
-    // Called for every setting of every service: the key is lowercased once into a buffer on
-    // the stack (ASCII only, so byte offsets stay those of `last`) and split into words once.
+    crate::memo::remember(&KNOWN, last, names_a_secret_word)
+}
+
+/// [`is_secret_key`] on the key's last part.
+fn names_a_secret_word(last: &str) -> bool {
+    // The key is lowercased once into a buffer on the stack (ASCII only, so byte offsets stay
+    // those of `last`) and split into words once.
     let mut stack = [0u8; 128];
     let heap: Vec<u8>;
     let lower: &[u8] = if last.len() <= stack.len() {
