@@ -90,16 +90,16 @@ pub enum Aspect {
 
 impl Aspect {
     /// A stable identifier: `instances`, `memory_limit`, or the setting key.
-    pub fn id(&self) -> String {
+    pub fn id(&self) -> &str {
         match self {
-            Aspect::Instances => "instances".into(),
-            Aspect::Image => "image".into(),
-            Aspect::Optional => "optional".into(),
-            Aspect::CpuLimit => "cpu_limit".into(),
-            Aspect::MemoryLimit => "memory_limit".into(),
-            Aspect::CpuReservation => "cpu_reservation".into(),
-            Aspect::MemoryReservation => "memory_reservation".into(),
-            Aspect::Setting(k) => k.clone(),
+            Aspect::Instances => "instances",
+            Aspect::Image => "image",
+            Aspect::Optional => "optional",
+            Aspect::CpuLimit => "cpu_limit",
+            Aspect::MemoryLimit => "memory_limit",
+            Aspect::CpuReservation => "cpu_reservation",
+            Aspect::MemoryReservation => "memory_reservation",
+            Aspect::Setting(k) => k,
         }
     }
 }
@@ -674,7 +674,7 @@ fn row(aspect: Aspect, cells: Vec<Cell>, reference: usize, present: &[bool]) -> 
         Status::Partial
     } else if compared
         .windows(2)
-        .all(|w| equivalent(&aspect.id(), &w[0].value, &w[1].value))
+        .all(|w| equivalent(aspect.id(), &w[0].value, &w[1].value))
     {
         Status::Same
     } else {

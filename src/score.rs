@@ -110,26 +110,28 @@ pub fn score(c: &Comparison, verdicts: &Verdicts, min_score: f64) -> Score {
         .collect();
     let mut services = Vec::new();
     let mut out_of_parity: Vec<(Option<String>, String, Kind, Category)> = Vec::new();
-    let mut count = |v: &Verdict,
-                     service: Option<&str>,
-                     item: String,
-                     tally: &mut Tally,
-                     overall: &mut Tally| {
-        tally.add(v);
-        overall.add(v);
-        if let Some((_, t)) = categories.iter_mut().find(|(k, _)| *k == v.category) {
-            t.add(v);
-        }
-        if !v.kind.in_parity() {
-            out_of_parity.push((service.map(str::to_string), item, v.kind, v.category));
-        }
-    };
+    let mut count =
+        |v: &Verdict, service: Option<&str>, item: &str, tally: &mut Tally, overall: &mut Tally| {
+            tally.add(v);
+            overall.add(v);
+            if let Some((_, t)) = categories.iter_mut().find(|(k, _)| *k == v.category) {
+                t.add(v);
+            }
+            if !v.kind.in_parity() {
+                out_of_parity.push((
+                    service.map(str::to_string),
+                    item.to_string(),
+                    v.kind,
+                    v.category,
+                ));
+            }
+        };
     for (s, sv) in c.services.iter().zip(&verdicts.services) {
         let mut tally = Tally::new(envs);
         count(
             &sv.presence,
             Some(&s.name),
-            "presence".into(),
+            "presence",
             &mut tally,
             &mut overall,
         );

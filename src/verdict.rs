@@ -219,7 +219,7 @@ fn classify_service(c: &Comparison, s: &ServiceComparison, sets: &SettingSets) -
 fn excuse_command_lines(s: &ServiceComparison, rows: &mut [Option<Verdict>]) {
     for (i, row) in s.rows.iter().enumerate() {
         let id = row.aspect.id();
-        if !matches!(id.as_str(), "command" | "entrypoint") {
+        if !matches!(id, "command" | "entrypoint") {
             continue;
         }
         if rows[i].as_ref().is_none_or(|v| v.kind != Kind::Drift) {
@@ -278,7 +278,7 @@ fn classify_row(
     sets: &SettingSets,
 ) -> Verdict {
     let id = r.aspect.id();
-    let category = category_of(&id, role);
+    let category = category_of(id, role);
     let cells: Vec<(usize, &CellValue)> = r
         .cells
         .iter()
@@ -291,14 +291,13 @@ fn classify_row(
         .filter(|(_, v)| **v != CellValue::Absent)
         .count();
     let all_same = r.status == Status::Same
-        || cells.windows(2).all(|w| equivalent(&id, w[0].1, w[1].1)) && !has_secret(r);
+        || cells.windows(2).all(|w| equivalent(id, w[0].1, w[1].1)) && !has_secret(r);
     let reference = c.reference;
     let ref_value = r.cells.get(reference).map(|cell| &cell.value);
     let env_same_as_ref = |i: usize| -> bool {
         match ref_value {
             Some(v) => {
-                equivalent(&id, &r.cells[i].value, v)
-                    && !(has_secret(r) && r.status != Status::Same)
+                equivalent(id, &r.cells[i].value, v) && !(has_secret(r) && r.status != Status::Same)
             }
             None => true,
         }
@@ -307,7 +306,7 @@ fn classify_row(
     let (kind, reason) = if all_same {
         (Kind::Same, None)
     } else {
-        judge_difference(c, r, &id, service, values_present < cells.len(), sets)
+        judge_difference(c, r, id, service, values_present < cells.len(), sets)
     };
     // The reference environment is in parity with itself.
     let env_ok = (0..r.cells.len())

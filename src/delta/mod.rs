@@ -104,7 +104,7 @@ fn differences(c: &Comparison) -> BTreeSet<Difference> {
             .filter(|r| r.status != Status::Same)
             .map(|r| Difference {
                 service: Some(s.name.clone()),
-                aspect: r.aspect.id(),
+                aspect: r.aspect.id().to_string(),
             })
     });
     let environment = c
@@ -113,7 +113,7 @@ fn differences(c: &Comparison) -> BTreeSet<Difference> {
         .filter(|r| r.status != Status::Same)
         .map(|r| Difference {
             service: None,
-            aspect: r.aspect.id(),
+            aspect: r.aspect.id().to_string(),
         });
     services.chain(environment).collect()
 }

@@ -182,13 +182,13 @@ fn differs(row: &Row, settings: (&Settings, &Settings), from: usize, to: usize) 
             _ => true,
         };
     }
-    !equivalent(&id, a, b)
+    !equivalent(id, a, b)
 }
 
 fn breaks(service: Option<&str>, row: &Row, v: &Verdict, from: usize, to: usize) -> MustMatchBreak {
     MustMatchBreak {
         service: service.map(str::to_string),
-        item: row.aspect.id(),
+        item: row.aspect.id().to_string(),
         from: row.cells[from].clone(),
         to: row.cells[to].clone(),
         reason: v

@@ -140,7 +140,7 @@ pub fn write(input: &ReportInput, out: &mut dyn Write) -> io::Result<()> {
         .environment_rows
         .iter()
         .map(|r| RowJson {
-            aspect: r.aspect.id(),
+            aspect: r.aspect.id().to_string(),
             status: r.status,
             values: PerEnv::new(envs, |i| CellJson::of(&r.cells[i])),
         })
@@ -181,7 +181,7 @@ fn judgement(doc: &mut Document, input: &ReportInput) -> io::Result<()> {
         let r = d.row;
         DifferenceJson {
             service: d.service,
-            aspect: r.aspect.id(),
+            aspect: r.aspect.id().to_string(),
             status: r.status,
             verdict: v.map(|v| v.kind),
             reason: v.and_then(|v| v.reason.as_deref()),

@@ -88,7 +88,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             .zip(&v.rows)
             .filter(|(_, rv)| rv.as_ref().is_some_and(|rv| rv.kind == Kind::Missing))
             .map(|(r, _)| r)
-            .filter(|r| !is_wiring(&r.aspect.id()))
+            .filter(|r| !is_wiring(r.aspect.id()))
             .collect();
         let scope = Scope::new(Some(s), &s.rows, envs.len());
         let missing: Vec<Missing> = rows
@@ -109,7 +109,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         .environment_rows
         .iter()
         .zip(&ctx.verdicts.environment_rows)
-        .filter(|(r, v)| v.kind == Kind::Missing && !is_compose_declaration(&r.aspect.id()))
+        .filter(|(r, v)| v.kind == Kind::Missing && !is_compose_declaration(r.aspect.id()))
         .map(|(r, _)| r)
         .collect();
     let scope = Scope::new(None, &ctx.comparison.environment_rows, envs.len());
@@ -288,7 +288,7 @@ impl<'a> Scope<'a> {
                     set.insert(&*o.file);
                 }
                 if r.cells[e].value != CellValue::Absent {
-                    keys[e].insert(r.aspect.id());
+                    keys[e].insert(r.aspect.id().to_string());
                 }
             }
         }
@@ -362,7 +362,7 @@ impl<'a> Scope<'a> {
             .rows
             .iter()
             .filter(|r| r.cells[p].origin.as_ref().is_some_and(|o| &*o.file == file))
-            .map(|r| r.aspect.id())
+            .map(|r| r.aspect.id().to_string())
             .collect();
         let common = if keys.is_empty() {
             0
@@ -464,7 +464,7 @@ struct Missing<'a> {
 
 impl Missing<'_> {
     fn key(&self) -> String {
-        self.row.aspect.id()
+        self.row.aspect.id().to_string()
     }
 
     /// Where another environment sets it: (environment, origin).

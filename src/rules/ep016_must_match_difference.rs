@@ -64,7 +64,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 )
                 .env(&envs[e])
                 .service(&s.name)
-                .setting(&id);
+                .setting(id);
                 if let Some(origin) = &cell.origin {
                     f = f.at(origin);
                 }

@@ -132,9 +132,9 @@ fn describe(setting: Option<&Pattern>, service: Option<&Pattern>) -> String {
 /// when there is none) has an id the setting pattern matches, directly or through the server
 /// setting a variable sets (`env.POSTGRES_MAX_CONNECTIONS` as `postgres.max_connections`).
 fn any_setting(ctx: &Context, setting: &Pattern, service: Option<&Pattern>) -> bool {
-    let matches = |id: String| {
-        let server = crate::defaults::server_key_of_variable(&id);
-        setting.matches(&id) || server.is_some_and(|k| setting.matches(&k))
+    let matches = |id: &str| {
+        let server = crate::defaults::server_key_of_variable(id);
+        setting.matches(id) || server.is_some_and(|k| setting.matches(&k))
     };
     let c = ctx.comparison;
     let in_services = c
