@@ -298,17 +298,21 @@ fn names_a_secret(key: &str, text: &str) -> bool {
         "externalsecret",
         "sealedsecret",
     ];
-    // Called for every setting: compared without a lowercased copy.
-    let is_reference = |s: &str| {
-        REFERENCE_SEGMENTS.iter().any(|r| s.eq_ignore_ascii_case(r))
-            || s.get(..8)
-                .is_some_and(|p| p.eq_ignore_ascii_case("existing"))
-    };
-    if key.split('.').any(is_reference) {
-        return true;
+    thread_local! {
+        static KEYS: crate::memo::Memo<bool> = Default::default();
     }
+    // Called for every setting: what the key alone says is remembered.
+    let by_key = crate::memo::remember(&KEYS, key, |key| {
+        let is_reference = |s: &str| {
+            REFERENCE_SEGMENTS.iter().any(|r| s.eq_ignore_ascii_case(r))
+                || s.get(..8)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("existing"))
+        };
+        key.split('.').any(is_reference)
+            || names_a_secret_key(key.rsplit('.').next().unwrap_or(key))
+    });
     let last = key.rsplit('.').next().unwrap_or(key);
-    names_a_secret_key(last) || (last.contains('/') && is_object_name(text))
+    by_key || (last.contains('/') && is_object_name(text))
 }
 
 /// `userPasswordKey`, `ADMIN_PASSWORD_KEY`: the name of the key that holds a password. (A
@@ -927,21 +931,19 @@ pub fn weakness(clear: &str) -> Option<&'static str> {
     {
         return Some("a well-known default or placeholder");
     }
-    let chars: Vec<char> = clear.chars().collect();
+    let mut chars: Vec<char> = clear.chars().collect();
     if chars.len() < 8 {
         return Some("shorter than 8 characters");
     }
     // Shannon entropy of the character distribution, times the length: the bits an attacker
     // would need if the characters were drawn independently. Below 28 bits is guessable.
-    let mut counts: crate::hash::HashMap<char, usize> = crate::hash::HashMap::default();
-    for c in &chars {
-        *counts.entry(*c).or_default() += 1;
-    }
+    // Counted as runs of the sorted characters: no table, and the sum in one fixed order.
+    chars.sort_unstable();
     let n = chars.len() as f64;
-    let per_char: f64 = counts
-        .values()
-        .map(|&k| {
-            let p = k as f64 / n;
+    let per_char: f64 = chars
+        .chunk_by(|a, b| a == b)
+        .map(|run| {
+            let p = run.len() as f64 / n;
             -p * p.log2()
         })
         .sum();
