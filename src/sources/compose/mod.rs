@@ -173,10 +173,17 @@ fn build_service(
     def: &Val,
     siblings: &[(String, Val)],
 ) -> Result<BuiltService> {
-    let def = resolve_extends(cx, name, def, siblings, 0)?;
-    let (env_vars, missing) = read_env_files(cx.workspace, &def, &cx.vars)?;
+    // Most services extend nothing: they are built from the merged tree as it is, not a copy.
+    let extended;
+    let def = if def.get("extends").is_some() {
+        extended = resolve_extends(cx, name, def, siblings, 0)?;
+        &extended
+    } else {
+        def
+    };
+    let (env_vars, missing) = read_env_files(cx.workspace, def, &cx.vars)?;
     let mut notes = Vec::new();
-    let service = service::build(name, &def, env_vars, &mut notes)?;
+    let service = service::build(name, def, env_vars, &mut notes)?;
     Ok(BuiltService {
         service,
         notes,
