@@ -4,6 +4,7 @@
 //!
 //! Everything a report shows is computed here; reports only format it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -894,27 +895,29 @@ fn align_keys<'k>(
             *environments_of.entry(k).or_default() += 1;
         }
     }
-    let mut groups: BTreeMap<String, Vec<Option<&'k str>>> = BTreeMap::new();
+    // Keys are borrowed where they align as spelled, which is nearly always: only a key of one
+    // environment is rewritten.
+    let mut groups: BTreeMap<Cow<'k, str>, Vec<Option<&'k str>>> = BTreeMap::new();
     for (e, keys) in per_env.iter().enumerate() {
-        let mut by_normal: BTreeMap<String, Vec<&'k str>> = BTreeMap::new();
+        let mut by_normal: BTreeMap<Cow<'k, str>, Vec<&'k str>> = BTreeMap::new();
         for k in keys {
             // A key spelled alike in several environments aligns as spelled.
             let normal = if environments_of[k] > 1 {
-                k.to_string()
+                Cow::Borrowed(*k)
             } else {
-                key_without_environment(k, env_names)
+                Cow::Owned(key_without_environment(k, env_names))
             };
             by_normal.entry(normal).or_default().push(k);
         }
+        let mut place = |key: Cow<'k, str>, raw: &'k str| {
+            groups
+                .entry(key)
+                .or_insert_with(|| vec![None; per_env.len()])[e] = Some(raw);
+        };
         for (normal, raws) in by_normal {
-            let align_as: Vec<(String, &'k str)> = match raws.as_slice() {
-                [one] => vec![(normal, *one)],
-                _ => raws.iter().map(|r| (r.to_string(), *r)).collect(),
-            };
-            for (key, raw) in align_as {
-                groups
-                    .entry(key)
-                    .or_insert_with(|| vec![None; per_env.len()])[e] = Some(raw);
+            match raws.as_slice() {
+                [one] => place(normal, one),
+                _ => raws.iter().for_each(|r| place(Cow::Borrowed(r), r)),
             }
         }
     }
