@@ -241,11 +241,23 @@ fn own_words(
 ) -> Vec<HashSet<String>> {
     let mut own: Vec<HashSet<String>> = names.to_vec();
     for row in rows.values().map(|r| &r.values) {
+        // Only values that differ can differ by the environments' names alone.
+        if row.windows(2).all(|w| w[0].1 == w[1].1) {
+            continue;
+        }
         let words: Vec<&Vec<String>> = row.iter().map(|(_, _, w)| w).collect();
+        // Each value without its environment words once, not once per pair it is in.
+        let stripped: Vec<String> = row
+            .iter()
+            .map(|(_, v, _)| without_environment_words(v, envs))
+            .collect();
         for (i, &(e, mine, _)) in row.iter().enumerate() {
             for (j, &(p, theirs, _)) in row.iter().enumerate() {
                 let names_me = words[j].iter().any(|w| names[e].contains(w));
-                if p == e || names_me || !differs_only_by_environment_names(mine, theirs, envs) {
+                // As the verdicts judge it: different values, equal once environment words
+                // are removed (`api-dev.example.com`, `api.example.com`).
+                let differs_only_by_names = mine != theirs && stripped[i] == stripped[j];
+                if p == e || names_me || !differs_only_by_names {
                     continue;
                 }
                 let learned = words[i]
@@ -256,12 +268,6 @@ fn own_words(
         }
     }
     own
-}
-
-/// Two different values, equal once environment words are removed (`api-dev.example.com`,
-/// `api.example.com`), as the verdicts judge them.
-fn differs_only_by_environment_names(a: &str, b: &str, envs: &[String]) -> bool {
-    a != b && without_environment_words(a, envs) == without_environment_words(b, envs)
 }
 
 /// The same value in every environment that sets it, naming each of them (`prod-staging-sync`
