@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::{words, Context, Finding, Rule};
+use crate::model::Setting;
 use crate::policy::Severity;
 use crate::verdict::without_environment_words;
 
@@ -141,26 +142,79 @@ struct Row<'a> {
 }
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    use rayon::prelude::*;
     let envs = ctx.env_names();
     let names: Vec<HashSet<String>> = envs.iter().map(|e| aliases(e)).collect();
-    let rows = rows(ctx);
-    let own = own_words(envs, &names, &rows);
-    for (e, service, key, setting) in ctx.settings() {
+    // A value is compared only with the same setting of the same service elsewhere: each
+    // service's rows are built, and later judged, on their own, on every core.
+    let groups = groups(ctx);
+    let rows: Vec<Rows> = groups.par_iter().map(|g| rows(&g.settings)).collect();
+    let own = own_words(envs, &names, rows.iter().flat_map(HashMap::values));
+    let found: Vec<Vec<Finding>> = groups
+        .par_iter()
+        .zip(&rows)
+        .map(|(group, rows)| judge(ctx, &names, &own, group, rows))
+        .collect();
+    out.extend(found.into_iter().flatten());
+}
+
+/// The settings of one logical service (`None`: the environment-wide ones), in the order
+/// `Context::settings` yields them.
+struct Group<'a> {
+    service: Option<&'a str>,
+    settings: Vec<(usize, &'a str, &'a Setting)>,
+}
+
+fn groups<'a>(ctx: &'a Context) -> Vec<Group<'a>> {
+    let mut index: HashMap<&str, usize> = HashMap::default();
+    let mut groups: Vec<Group> = Vec::new();
+    for (e, name, service) in ctx.services() {
+        let i = *index.entry(name).or_insert_with(|| {
+            groups.push(Group {
+                service: Some(name),
+                settings: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        let settings = service.settings.iter().map(|(k, v)| (e, k.as_str(), v));
+        groups[i].settings.extend(settings);
+    }
+    let environment_wide = ctx
+        .scan
+        .environments
+        .iter()
+        .enumerate()
+        .flat_map(|(e, env)| env.settings.iter().map(move |(k, v)| (e, k.as_str(), v)));
+    groups.push(Group {
+        service: None,
+        settings: environment_wide.collect(),
+    });
+    groups
+}
+
+/// Judge one service's settings (see [`check`]).
+fn judge(
+    ctx: &Context,
+    names: &[HashSet<String>],
+    own: &[HashSet<String>],
+    group: &Group,
+    rows: &Rows,
+) -> Vec<Finding> {
+    let envs = ctx.env_names();
+    let mut out = Vec::new();
+    for &(e, key, setting) in &group.settings {
         let value = setting.display();
         if value.is_empty() || value.starts_with("/dev/") {
             continue;
         }
-        let Some(row) = rows.get(&(service, key)).filter(|r| r.addresses) else {
+        let Some(row) = rows.get(key).filter(|r| r.addresses) else {
             continue;
         };
         let row = row.values.as_slice();
         let Some((_, _, found)) = row.iter().find(|(o, v, _)| *o == e && *v == value) else {
             continue;
         };
-        if names_a_well_known_thing(key, found) {
-            continue;
-        }
-        if names_all_its_holders(row, found, &own) {
+        if names_a_well_known_thing(key, found) || names_all_its_holders(row, found, own) {
             continue;
         }
         let named = envs.iter().enumerate().find_map(|(o, other)| {
@@ -187,10 +241,11 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         envs[e]
                     ),
                 )
-                .on_setting(&envs[e], service, key, setting),
+                .on_setting(&envs[e], group.service, key, setting),
             );
         }
     }
+    out
 }
 
 /// A developer's machine: an environment named `development` or `local` read from dotenv files
@@ -206,18 +261,21 @@ fn is_local_development(ctx: &Context, e: usize) -> bool {
         && env.files.iter().all(is_dotenv)
 }
 
-/// Every setting's values by (service, key), in environment order. Naming words are found only
-/// where they are read: values of addressing keys (judged) and rows whose values differ (where
-/// `own_words` learns); the same value everywhere under another key teaches nothing.
-fn rows<'a>(ctx: &'a Context) -> HashMap<(Option<&'a str>, &'a str), Row<'a>> {
-    let mut rows: HashMap<(Option<&str>, &str), Row> = HashMap::default();
-    for (e, service, key, setting) in ctx.settings() {
-        rows.entry((service, key))
+/// One service's settings by key, in environment order.
+type Rows<'a> = HashMap<&'a str, Row<'a>>;
+
+/// One service's setting values by key. Naming words are found only where they are read:
+/// values of addressing keys (judged) and rows whose values differ (where `own_words` learns);
+/// the same value everywhere under another key teaches nothing.
+fn rows<'a>(settings: &[(usize, &'a str, &'a Setting)]) -> Rows<'a> {
+    let mut rows: Rows = HashMap::default();
+    for &(e, key, setting) in settings {
+        rows.entry(key)
             .or_default()
             .values
             .push((e, setting.display(), Vec::new()));
     }
-    for ((_, key), row) in rows.iter_mut() {
+    for (key, row) in rows.iter_mut() {
         row.addresses = addresses_something(key);
         let differs = row.values.windows(2).any(|w| w[0].1 != w[1].1);
         if differs || row.addresses {
@@ -234,13 +292,13 @@ fn rows<'a>(ctx: &'a Context) -> HashMap<(Option<&'a str>, &'a str), Row<'a>> {
 /// verdicts call intended): a staging tier whose hosts are `api-dev.example.com` beside
 /// production's `api.example.com` calls itself `dev`. A pair of values that name each other's
 /// environment (swapped) teaches nothing.
-fn own_words(
+fn own_words<'r, 'a: 'r>(
     envs: &[String],
     names: &[HashSet<String>],
-    rows: &HashMap<(Option<&str>, &str), Row>,
+    rows: impl Iterator<Item = &'r Row<'a>>,
 ) -> Vec<HashSet<String>> {
     let mut own: Vec<HashSet<String>> = names.to_vec();
-    for row in rows.values().map(|r| &r.values) {
+    for row in rows.map(|r| &r.values) {
         // Only values that differ can differ by the environments' names alone.
         if row.windows(2).all(|w| w[0].1 == w[1].1) {
             continue;
