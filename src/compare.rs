@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::align::AlignedService;
@@ -228,10 +229,17 @@ impl Comparison {
 pub fn compare(scan: &Scan, aligned: &[AlignedService]) -> Comparison {
     let environments: Vec<String> = scan.environments.iter().map(|e| e.name.clone()).collect();
     let reference = environments.len().saturating_sub(1);
-    let services: Vec<ServiceComparison> = aligned
-        .iter()
-        .map(|a| compare_service(scan, a, reference))
-        .collect();
+    // Each logical service is compared on its own: on every core, taken in alignment order,
+    // beside the capacity model, which reads only the scan.
+    let (services, capacity) = rayon::join(
+        || -> Vec<ServiceComparison> {
+            aligned
+                .par_iter()
+                .map(|a| compare_service(scan, a, reference))
+                .collect()
+        },
+        || crate::capacity::compute(scan, aligned, reference),
+    );
 
     let environment_rows = compare_environment_settings(scan, reference);
     let mut totals: Vec<Totals> = (0..environments.len())
@@ -286,7 +294,7 @@ pub fn compare(scan: &Scan, aligned: &[AlignedService]) -> Comparison {
         environment_rows,
         totals,
         summary,
-        capacity: crate::capacity::compute(scan, aligned, reference),
+        capacity,
     }
 }
 
