@@ -4,8 +4,9 @@ use crate::hash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 
 use super::{is_falsy, is_truthy, key_name, report_shared, words, Context, Finding, Place, Rule};
-use crate::model::Role;
+use crate::model::{Role, Setting};
 use crate::policy::Severity;
+use rayon::prelude::*;
 
 pub static RULE: Rule = Rule {
     id: "EP014",
@@ -89,17 +90,92 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         })
         .collect();
     let values = values_by_place(ctx);
-
+    let judge = Judge {
+        ctx,
+        envs,
+        runs_database: &runs_database,
+        service_names: &service_names,
+        values: &values,
+    };
+    // Every service's settings on every core, the places then taken in `Context::settings`
+    // order: the first place of a shared value is the one the findings point back at.
+    let scopes: Vec<Scope> = ctx
+        .services()
+        .map(|(e, name, s)| (e, Some(name), &*s.settings))
+        .chain(
+            ctx.scan
+                .environments
+                .iter()
+                .enumerate()
+                .map(|(e, env)| (e, None, &env.settings)),
+        )
+        .collect();
+    let found: Vec<Vec<(&str, String, Place)>> = scopes
+        .par_iter()
+        .map(|&(e, service, settings)| {
+            let shared = settings.iter().filter_map(|(key, setting)| {
+                let (what, identity) = judge.shared(e, service, key, setting)?;
+                Some((what, identity, (e, service, key.as_str(), &setting.origin)))
+            });
+            shared.collect()
+        })
+        .collect();
     // (what is shared, value) -> where.
     let mut places: BTreeMap<(String, String), Vec<Place>> = BTreeMap::new();
-    for (e, service, key, setting) in ctx.settings() {
+    for (what, identity, place) in found.into_iter().flatten() {
+        places
+            .entry((what.to_string(), identity))
+            .or_default()
+            .push(place);
+    }
+    for ((what, _), list) in &places {
+        report_shared(
+            &RULE,
+            list,
+            envs,
+            |key, env, first| format!("`{key}` in {env} names the same {what} as {first}"),
+            out,
+        );
+    }
+    report_project_volumes(ctx, out);
+}
+
+/// The settings of one service (its logical name) or, with none, of one environment.
+type Scope<'a> = (usize, Option<&'a str>, &'a BTreeMap<String, Setting>);
+
+/// What the rule knows of every environment, to judge one setting.
+struct Judge<'a> {
+    ctx: &'a Context<'a>,
+    envs: &'a [String],
+    runs_database: &'a [bool],
+    service_names: &'a [HashSet<String>],
+    values: &'a Values<'a>,
+}
+
+impl Judge<'_> {
+    /// What the setting names that environments could share (a bucket, a database, ...) and
+    /// its identity, when it names one.
+    fn shared(
+        &self,
+        e: usize,
+        service: Option<&str>,
+        key: &str,
+        setting: &Setting,
+    ) -> Option<(&'static str, String)> {
+        let Judge {
+            ctx,
+            envs,
+            runs_database,
+            service_names,
+            values,
+        } = *self;
         let value = setting.display().trim();
         if value.is_empty()
             || is_flag_or_number(value)
             || is_expression(value)
             || names_a_secret_key(key)
         {
-            continue;
+            return None;
         }
         let name = key_name(key);
         let lower_key = key.to_ascii_lowercase();
@@ -118,7 +194,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         {
             // A database name is a name on its server: the same name on two servers (each
             // environment's own RDS instance, in its own account) is two databases.
-            let host = host_of(&values, e, service, key);
+            let host = host_of(values, e, service, key);
             let host = host.to_ascii_lowercase();
             (host.contains('.') && !service_names[e].contains(&host)).then_some("database")
         } else if service.is_none()
@@ -135,35 +211,21 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         } else {
             None
         };
-        if let Some(what) = shared {
-            let identity = match what {
-                "bucket" => with_endpoint(value, endpoint_of(&values, e, service, key)),
-                "database" => with_endpoint(
-                    value,
-                    &host_of(&values, e, service, key).to_ascii_lowercase(),
-                ),
-                // `./backups/production` resolves under the directory Compose runs in.
-                "writable bind-mount directory" if !value.starts_with('/') => {
-                    format!("{} {value}", project_name(ctx, e, &setting.origin.file))
-                }
-                _ => value.to_string(),
-            };
-            places
-                .entry((what.to_string(), identity))
-                .or_default()
-                .push((e, service, key, &setting.origin));
-        }
+        let what = shared?;
+        let identity = match what {
+            "bucket" => with_endpoint(value, endpoint_of(values, e, service, key)),
+            "database" => with_endpoint(
+                value,
+                &host_of(values, e, service, key).to_ascii_lowercase(),
+            ),
+            // `./backups/production` resolves under the directory Compose runs in.
+            "writable bind-mount directory" if !value.starts_with('/') => {
+                format!("{} {value}", project_name(ctx, e, &setting.origin.file))
+            }
+            _ => value.to_string(),
+        };
+        Some((what, identity))
     }
-    for ((what, _), list) in &places {
-        report_shared(
-            &RULE,
-            list,
-            envs,
-            |key, env, first| format!("`{key}` in {env} names the same {what} as {first}"),
-            out,
-        );
-    }
-    report_project_volumes(ctx, out);
 }
 
 /// `false`, `0`, `0.5`: flags and sizes under a bucket-like name (`create_bucket`,
@@ -252,19 +314,22 @@ fn is_source_code(source: &str, target: &str) -> bool {
         || CODE_DIRECTORIES.contains(&last(target).as_str())
 }
 
-/// Settings by environment, service and key, to find a setting's neighbours.
-/// Each service's (or environment's) settings as (key, value), by (environment, service): the
-/// settings beside a bucket or a database name are looked up among their own service's, not
-/// among all settings (which made a search per database name quadratic).
-type Values<'a> = HashMap<(usize, Option<&'a str>), Vec<(&'a str, &'a str)>>;
+/// The settings of each service (all its members') or environment, by (environment, service):
+/// the settings beside a bucket or a database name are looked up among their own service's,
+/// not among all settings (which made a search per database name quadratic). The maps are
+/// borrowed from the model: only the few settings asked about are looked at.
+type Values<'a> = HashMap<(usize, Option<&'a str>), Vec<&'a BTreeMap<String, Setting>>>;
 
 fn values_by_place<'a>(ctx: &'a Context) -> Values<'a> {
     let mut values: Values = HashMap::default();
-    for (e, service, key, setting) in ctx.settings() {
+    for (e, name, service) in ctx.services() {
         values
-            .entry((e, service))
+            .entry((e, Some(name)))
             .or_default()
-            .push((key, setting.display()));
+            .push(&service.settings);
+    }
+    for (e, env) in ctx.scan.environments.iter().enumerate() {
+        values.entry((e, None)).or_default().push(&env.settings);
     }
     values
 }
@@ -281,8 +346,9 @@ fn group_of<'a>(
         .get(&(e, service))
         .map_or(&[][..], Vec::as_slice)
         .iter()
-        .copied()
+        .flat_map(|settings| settings.iter())
         .filter(|(k, _)| setting_group(k) == group)
+        .map(|(k, v)| (k.as_str(), v.display()))
         .collect()
 }
 
