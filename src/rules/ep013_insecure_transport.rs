@@ -56,23 +56,34 @@ pub(crate) const HSTS: &[&str] = &["SECURE_HSTS_SECONDS", "HSTS_MAX_AGE", "HSTS_
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let envs = ctx.env_names();
-    let settings: Vec<_> = ctx.settings().collect();
-    for &(e, service, key, setting) in &settings {
-        if !ctx.is_production_like(e) || setting.is_secret() {
+    // Asked of every setting: the key's last part is compared without an uppercased copy, and
+    // only HSTS settings are kept for comparing with a lower environment's.
+    fn field(key: &str) -> &str {
+        key.rsplit('.').next().unwrap_or(key)
+    }
+    let one_of = |name: &str, list: &[&str]| list.iter().any(|w| name.eq_ignore_ascii_case(w));
+    let hsts: Vec<_> = ctx
+        .settings()
+        .filter(|(_, _, key, _)| one_of(field(key), HSTS))
+        .collect();
+    let production_like: Vec<bool> = (0..envs.len()).map(|e| ctx.is_production_like(e)).collect();
+    for (e, service, key, setting) in ctx.settings() {
+        if !production_like[e] || setting.is_secret() {
             continue;
         }
-        let name = key_name(key);
+        let last = field(key);
         let value = setting.display();
+        let name = || key_name(key);
         let mut why = None;
-        if MUST_BE_ON.contains(&name.as_str()) && is_falsy(value) {
-            why = Some(format!("`{name}` is off"));
-        } else if HSTS.contains(&name.as_str()) {
+        if one_of(last, MUST_BE_ON) && is_falsy(value) {
+            why = Some(format!("`{}` is off", name()));
+        } else if one_of(last, HSTS) {
             let secs: Option<u64> = value.trim().parse().ok();
             if secs == Some(0) {
-                why = Some(format!("`{name}` is 0 (HSTS off)"));
+                why = Some(format!("`{}` is 0 (HSTS off)", name()));
             } else if let Some(v) = secs {
                 // Weaker than a lower environment's value for the same key and service.
-                let lower = settings.iter().find(|(oe, os, ok, os2)| {
+                let lower = hsts.iter().find(|(oe, os, ok, os2)| {
                     *oe < e
                         && *os == service
                         && *ok == key
@@ -80,20 +91,19 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 });
                 if let Some((oe, _, _, o)) = lower {
                     why = Some(format!(
-                        "`{name}` is {v}, lower than {} in {}",
+                        "`{}` is {v}, lower than {} in {}",
+                        name(),
                         o.display(),
                         envs[*oe]
                     ));
                 }
             }
-        } else if value.to_ascii_lowercase().contains("sslmode=disable")
-            && !to_own_compose_service(ctx, e, service, value)
+        } else if disables_ssl(value) && !to_own_compose_service(ctx, e, service, value) {
+            why = Some(format!("`{}` connects with `sslmode=disable`", name()));
+        } else if ends_with_ignoring_case(last, "_SSL_VERIFY") && is_falsy(value)
+            || last.eq_ignore_ascii_case("VERIFY_SSL") && !is_truthy(value) && is_falsy(value)
         {
-            why = Some(format!("`{name}` connects with `sslmode=disable`"));
-        } else if name.ends_with("_SSL_VERIFY") && is_falsy(value)
-            || name == "VERIFY_SSL" && !is_truthy(value) && is_falsy(value)
-        {
-            why = Some(format!("`{name}` turns certificate verification off"));
+            why = Some(format!("`{}` turns certificate verification off", name()));
         }
         if let Some(why) = why {
             out.push(
@@ -102,6 +112,22 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// `sslmode=disable` anywhere in the value, whatever the case: looked for at each `=` (most
+/// values have none) rather than in a lowercased copy of every value.
+fn disables_ssl(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    value.match_indices('=').any(|(at, _)| {
+        let before = bytes[..at].len() >= 7 && bytes[at - 7..at].eq_ignore_ascii_case(b"sslmode");
+        let after = bytes.get(at + 1..at + 8);
+        before && after.is_some_and(|a| a.eq_ignore_ascii_case(b"disable"))
+    })
+}
+
+fn ends_with_ignoring_case(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len()
+        && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 /// Whether a connection string's host (`postgres://u@db:5432/app`, `host=db port=5432`) is a
