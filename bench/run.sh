@@ -6,7 +6,7 @@
 #   SCALES="10 100 1000 10000 30000"  objects per environment
 #   RUNS=5                      timed runs per measurement, after one warm-up (median reported)
 #   PEER_RUNS=3                 timed runs of each Python peer (1 at the largest scale)
-#   PEERS=1                     0 skips the Python peers
+#   PEERS=1                     0 skips the Python peers; deepdiff runs only deepdiff (no checkov)
 #   PEER_TIMEOUT=120            seconds before a peer run is abandoned (reported as timeout;
 #                               the peer is then skipped on larger scales)
 #   EXAMPLE_RUNS=20             timed runs on each bundled example
@@ -47,12 +47,15 @@ GEN=$TARGET/release/examples/envparity-gen
 LIMIT=$TARGET/release/examples/envparity-limit
 
 VENV=$WORK/venv
-if [ "$PEERS" = 1 ]; then
-  if [ ! -x "$VENV/bin/checkov" ] || [ ! -x "$VENV/bin/python" ]; then
-    say "installing the Python peers (deepdiff, checkov, PyYAML) into $VENV"
+PEER_PACKAGES="deepdiff pyyaml"
+[ "$PEERS" = 1 ] && PEER_PACKAGES="$PEER_PACKAGES checkov"
+if [ "$PEERS" != 0 ]; then
+  if { [ "$PEERS" = 1 ] && [ ! -x "$VENV/bin/checkov" ]; } || ! "$VENV/bin/python" -c 'import deepdiff, yaml' 2>/dev/null; then
+    say "installing the Python peers ($PEER_PACKAGES) into $VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip >&2
-    "$VENV/bin/pip" install -q deepdiff checkov pyyaml >&2
+    # shellcheck disable=SC2086 # a list of package names
+    "$VENV/bin/pip" install -q $PEER_PACKAGES >&2
   fi
 fi
 
@@ -135,8 +138,10 @@ for n in $SCALES; do
     measure "$n" "$form" limit "$RUNS" 3600 "$LIMIT" "$repo"
     measure "$n" "$form" limit-1-thread "$RUNS" 3600 "$LIMIT" "$repo" --threads 1
     measure "$n" "$form" limit-events "$RUNS" 3600 "$LIMIT" "$repo" --events
-    if [ "$PEERS" = 1 ]; then
+    if [ "$PEERS" != 0 ]; then
       measure "$n" "$form" deepdiff "$peer_runs" "$PEER_TIMEOUT" "$VENV/bin/python" "$ROOT/bench/peers/deepdiff_compare.py" "$rendered/staging.yaml" "$rendered/production.yaml"
+    fi
+    if [ "$PEERS" = 1 ]; then
       measure "$n" "$form" checkov "$peer_runs" "$PEER_TIMEOUT" "$VENV/bin/checkov" -d "$repo" --quiet --compact -o json --skip-download
     fi
   done
@@ -163,9 +168,11 @@ META=$WORK/meta.txt
   echo "envparity=$("$ENVPARITY" --version) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown))"
   echo "saphyr_parser=$(grep -A1 'name = "saphyr-parser"' "$ROOT/Cargo.lock" | sed -n 's/version = "\(.*\)"/\1/p')"
   echo "python=$(python3 --version 2>&1)"
-  if [ "$PEERS" = 1 ]; then
+  if [ "$PEERS" != 0 ]; then
     echo "deepdiff=$("$VENV/bin/python" -c 'import deepdiff; print(deepdiff.__version__)')"
     echo "pyyaml=$("$VENV/bin/python" -c 'import yaml; print(yaml.__version__, "(C loader)" if hasattr(yaml, "CSafeLoader") else "(pure Python)")')"
+  fi
+  if [ "$PEERS" = 1 ]; then
     echo "checkov=$("$VENV/bin/checkov" --version 2>/dev/null | tail -n 1)"
   fi
   echo "runs=$RUNS"
