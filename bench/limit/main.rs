@@ -43,7 +43,7 @@ fn parse(path: &Path, events_only: bool) -> Result<usize, String> {
     // 30,000-object Compose base is over the default.
     let limits = envparity::yaml::Limits::for_file_size(256 * 1024 * 1024);
     let docs = envparity::yaml::parse_documents(&text, &path.display().to_string(), limits)
-    .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?;
     Ok(docs.len())
 }
 
