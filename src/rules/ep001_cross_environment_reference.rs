@@ -166,29 +166,19 @@ struct Group<'a> {
 }
 
 fn groups<'a>(ctx: &'a Context) -> Vec<Group<'a>> {
-    let mut index: HashMap<&str, usize> = HashMap::default();
+    let mut index: HashMap<Option<&str>, usize> = HashMap::default();
     let mut groups: Vec<Group> = Vec::new();
-    for (e, name, service) in ctx.services() {
-        let i = *index.entry(name).or_insert_with(|| {
+    for (e, service, settings) in ctx.scopes() {
+        let i = *index.entry(service).or_insert_with(|| {
             groups.push(Group {
-                service: Some(name),
+                service,
                 settings: Vec::new(),
             });
             groups.len() - 1
         });
-        let settings = service.settings.iter().map(|(k, v)| (e, k.as_str(), v));
+        let settings = settings.iter().map(|(k, v)| (e, k.as_str(), v));
         groups[i].settings.extend(settings);
     }
-    let environment_wide = ctx
-        .scan
-        .environments
-        .iter()
-        .enumerate()
-        .flat_map(|(e, env)| env.settings.iter().map(move |(k, v)| (e, k.as_str(), v)));
-    groups.push(Group {
-        service: None,
-        settings: environment_wide.collect(),
-    });
     groups
 }
 

@@ -3,7 +3,10 @@
 use crate::hash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 
-use super::{is_falsy, is_truthy, key_name, report_shared, words, Context, Finding, Place, Rule};
+use super::{
+    is_falsy, is_truthy, key_name, report_shared, words, Context, Finding, Place, Rule, Scope,
+    SettingsMap,
+};
 use crate::model::{Role, Setting};
 use crate::policy::Severity;
 use rayon::prelude::*;
@@ -99,17 +102,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     };
     // Every service's settings on every core, the places then taken in `Context::settings`
     // order: the first place of a shared value is the one the findings point back at.
-    let scopes: Vec<Scope> = ctx
-        .services()
-        .map(|(e, name, s)| (e, Some(name), &*s.settings))
-        .chain(
-            ctx.scan
-                .environments
-                .iter()
-                .enumerate()
-                .map(|(e, env)| (e, None, &env.settings)),
-        )
-        .collect();
+    let scopes: Vec<Scope> = ctx.scopes().collect();
     let found: Vec<Vec<(&str, String, Place)>> = scopes
         .par_iter()
         .map(|&(e, service, settings)| {
@@ -139,9 +132,6 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
     report_project_volumes(ctx, out);
 }
-
-/// The settings of one service (its logical name) or, with none, of one environment.
-type Scope<'a> = (usize, Option<&'a str>, &'a BTreeMap<String, Setting>);
 
 /// What the rule knows of every environment, to judge one setting.
 struct Judge<'a> {
@@ -318,18 +308,12 @@ fn is_source_code(source: &str, target: &str) -> bool {
 /// the settings beside a bucket or a database name are looked up among their own service's,
 /// not among all settings (which made a search per database name quadratic). The maps are
 /// borrowed from the model: only the few settings asked about are looked at.
-type Values<'a> = HashMap<(usize, Option<&'a str>), Vec<&'a BTreeMap<String, Setting>>>;
+type Values<'a> = HashMap<(usize, Option<&'a str>), Vec<&'a SettingsMap>>;
 
 fn values_by_place<'a>(ctx: &'a Context) -> Values<'a> {
     let mut values: Values = HashMap::default();
-    for (e, name, service) in ctx.services() {
-        values
-            .entry((e, Some(name)))
-            .or_default()
-            .push(&service.settings);
-    }
-    for (e, env) in ctx.scan.environments.iter().enumerate() {
-        values.entry((e, None)).or_default().push(&env.settings);
+    for (e, service, settings) in ctx.scopes() {
+        values.entry((e, service)).or_default().push(settings);
     }
     values
 }

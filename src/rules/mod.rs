@@ -328,60 +328,44 @@ impl<'a> Context<'a> {
             })
     }
 
+    /// Every map of settings: each declared service's, under its logical name, then each
+    /// environment's own (`None`), as (environment index, service, settings).
+    pub fn scopes(&self) -> impl Iterator<Item = (usize, Option<&str>, &'a SettingsMap)> + '_ {
+        let services = self
+            .services()
+            .map(|(e, name, s)| (e, Some(name), &*s.settings));
+        let environments = self.scan.environments.iter().enumerate();
+        services.chain(environments.map(|(e, env)| (e, None, &env.settings)))
+    }
+
     /// Every setting: (environment index, logical service name or `None` for environment-wide,
     /// key, setting).
     pub fn settings(
         &self,
     ) -> impl Iterator<Item = (usize, Option<&str>, &'a str, &'a Setting)> + '_ {
-        let service_settings = self.services().flat_map(|(e, name, s)| {
-            s.settings
-                .iter()
-                .map(move |(k, v)| (e, Some(name), k.as_str(), v))
-        });
-        let env_settings = self
-            .scan
-            .environments
-            .iter()
-            .enumerate()
-            .flat_map(|(e, env)| {
-                env.settings
-                    .iter()
-                    .map(move |(k, v)| (e, None, k.as_str(), v))
-            });
-        service_settings.chain(env_settings)
+        self.settings_in_scope()
+            .map(|(e, service, key, setting, _)| (e, service, key, setting))
     }
 
     /// Every setting as [`Context::settings`] yields it, with the settings beside it: its
     /// service's, or its environment's for an environment-wide one.
     pub fn settings_in_scope(
         &self,
-    ) -> impl Iterator<
-        Item = (
-            usize,
-            Option<&str>,
-            &'a str,
-            &'a Setting,
-            &'a std::collections::BTreeMap<String, Setting>,
-        ),
-    > + '_ {
-        let service_settings = self.services().flat_map(|(e, name, s)| {
-            s.settings
+    ) -> impl Iterator<Item = (usize, Option<&str>, &'a str, &'a Setting, &'a SettingsMap)> + '_
+    {
+        self.scopes().flat_map(|(e, service, settings)| {
+            settings
                 .iter()
-                .map(move |(k, v)| (e, Some(name), k.as_str(), v, &*s.settings))
-        });
-        let env_settings = self
-            .scan
-            .environments
-            .iter()
-            .enumerate()
-            .flat_map(|(e, env)| {
-                env.settings
-                    .iter()
-                    .map(move |(k, v)| (e, None, k.as_str(), v, &env.settings))
-            });
-        service_settings.chain(env_settings)
+                .map(move |(k, v)| (e, service, k.as_str(), v, settings))
+        })
     }
 }
+
+/// One service's settings (under its logical name) or, with no service, one environment's.
+pub type SettingsMap = std::collections::BTreeMap<String, Setting>;
+
+/// A map of settings as [`Context::scopes`] yields it: (environment index, service, settings).
+pub type Scope<'a> = (usize, Option<&'a str>, &'a SettingsMap);
 
 /// A developer's environment (`local`, `development`, `test`): what runs there runs on a
 /// laptop or a CI runner.
